@@ -1,0 +1,466 @@
+package row
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/aires-dev/aires/internal/semconv"
+)
+
+// Default limits.
+const (
+	DefaultMaxAttributes  = 128
+	DefaultMaxValueLength = 8192
+)
+
+// Limits bound what one row may hold. Zero fields take the defaults.
+type Limits struct {
+	// MaxAttributes is the most typed attributes kept per row (after
+	// flattening); further ones are dropped.
+	MaxAttributes int
+	// MaxValueLength is the most bytes kept of one attribute value (string
+	// attributes and resource attributes); longer values are cut at a UTF-8
+	// boundary. Message and error fields are not cut.
+	MaxValueLength int
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxAttributes <= 0 {
+		l.MaxAttributes = DefaultMaxAttributes
+	}
+	if l.MaxValueLength <= 0 {
+		l.MaxValueLength = DefaultMaxValueLength
+	}
+	return l
+}
+
+// Builder turns log records into rows. It is safe for concurrent use.
+type Builder struct {
+	limits Limits
+	now    func() time.Time
+}
+
+// NewBuilder returns a builder with the given limits.
+func NewBuilder(l Limits) *Builder {
+	return &Builder{limits: l.withDefaults(), now: time.Now}
+}
+
+// Limits returns the limits in force (defaults filled in).
+func (b *Builder) Limits() Limits { return b.limits }
+
+// Build fills r (after resetting it) from one log record and its resource.
+//
+// It is deterministic: the same record gives the same row, ID included (a
+// record without log.record.uid gets an ID hashed from its content), so a
+// retried insert is identical to the first one. The one exception is a record
+// with neither Timestamp nor ObservedTimestamp, which is stamped with the
+// current time.
+func (b *Builder) Build(res pcommon.Resource, _ pcommon.InstrumentationScope, lr plog.LogRecord, r *Row) {
+	r.Reset()
+	b.resource(res.Attributes(), r)
+
+	switch {
+	case lr.Timestamp() != 0:
+		r.TimestampNs = uint64(lr.Timestamp())
+	case lr.ObservedTimestamp() != 0:
+		r.TimestampNs = uint64(lr.ObservedTimestamp())
+	default:
+		r.TimestampNs = uint64(b.now().UnixNano())
+	}
+	r.Severity = SeverityOf(lr.SeverityNumber(), lr.SeverityText())
+	r.Message = valid(bodyString(lr.Body()))
+	if tid := lr.TraceID(); !tid.IsEmpty() {
+		r.TraceID = hex.EncodeToString(tid[:])
+	}
+	if sid := lr.SpanID(); !sid.IsEmpty() {
+		r.SpanID = hex.EncodeToString(sid[:])
+	}
+
+	var st buildState
+	lr.Attributes().Range(func(k string, v pcommon.Value) bool {
+		b.field(k, v, r, &st)
+		return true
+	})
+	if !st.hasID {
+		r.ID = contentID(r)
+	}
+}
+
+type buildState struct{ hasID, haveMs bool }
+
+// field stores one attribute: a known semantic key goes to its column,
+// anything else becomes a typed attribute.
+func (b *Builder) field(k string, v pcommon.Value, r *Row, st *buildState) {
+	switch k {
+	case semconv.LogRecordUID:
+		if id, ok := ParseUUID(v.Str()); ok {
+			r.ID, st.hasID = id, true
+			return
+		}
+	case semconv.SessionID:
+		r.SessionID = valid(v.AsString())
+		return
+	case semconv.UserID:
+		r.UserID = valid(v.AsString())
+		return
+	case semconv.EnduserID:
+		if r.UserID == "" {
+			r.UserID = valid(v.AsString())
+		}
+		return
+	case semconv.HTTPRequestMethod:
+		r.HTTPMethod = valid(v.AsString())
+		return
+	case semconv.HTTPRoute:
+		r.HTTPRoute = valid(v.AsString())
+		return
+	case semconv.URLPath:
+		r.HTTPPath = valid(v.AsString())
+		return
+	case semconv.URLFull:
+		r.HTTPURL = valid(v.AsString())
+		return
+	case semconv.HTTPResponseStatusCode:
+		if n, ok := intOf(v); ok && n >= 0 && n <= math.MaxUint16 {
+			r.HTTPStatus = uint16(n)
+			return
+		}
+	case semconv.AiresHTTPDurationMs:
+		if f, ok := floatOf(v); ok {
+			r.HTTPDurationMs, st.haveMs = f, true
+			return
+		}
+	case semconv.HTTPServerRequestDuration:
+		if f, ok := floatOf(v); ok {
+			if !st.haveMs {
+				r.HTTPDurationMs = f * 1000
+			}
+			return
+		}
+	case semconv.HTTPRequestBodySize:
+		if n, ok := intOf(v); ok {
+			r.HTTPRequestSize = n
+			return
+		}
+	case semconv.HTTPResponseBodySize:
+		if n, ok := intOf(v); ok {
+			r.HTTPResponseSize = n
+			return
+		}
+	case semconv.UserAgentOriginal:
+		r.HTTPUserAgent = valid(v.AsString())
+		return
+	case semconv.ClientAddress:
+		r.HTTPClientIP = valid(v.AsString())
+		return
+	case semconv.ExceptionType:
+		r.ErrorType = valid(v.AsString())
+		return
+	case semconv.ExceptionMessage:
+		r.ErrorMessage = valid(v.AsString())
+		return
+	case semconv.ExceptionStacktrace:
+		r.ErrorStack = valid(v.AsString())
+		return
+	case semconv.AiresTags:
+		b.tags(v, r)
+		return
+	}
+	if v.Type() == pcommon.ValueTypeMap {
+		v.Map().Range(func(sub string, sv pcommon.Value) bool {
+			b.field(k+"."+sub, sv, r, st)
+			return true
+		})
+		return
+	}
+	b.attr(k, v, r)
+}
+
+func (b *Builder) resource(attrs pcommon.Map, r *Row) {
+	attrs.Range(func(k string, v pcommon.Value) bool {
+		switch k {
+		case semconv.ServiceName:
+			r.Service = valid(v.AsString())
+		case semconv.DeploymentEnvironment:
+			r.Environment = valid(v.AsString())
+		case semconv.DeploymentEnvironmentOld:
+			if r.Environment == "" {
+				r.Environment = valid(v.AsString())
+			}
+		case semconv.ServiceVersion:
+			r.Release = valid(v.AsString())
+		case semconv.HostName:
+			r.Host = valid(v.AsString())
+		default:
+			r.ResourceKeys = append(r.ResourceKeys, valid(k))
+			r.ResourceValues = append(r.ResourceValues, b.cut(valid(v.AsString())))
+		}
+		return true
+	})
+	// deployment.environment.name wins over the old key whatever the order.
+	if v, ok := attrs.Get(semconv.DeploymentEnvironment); ok {
+		r.Environment = valid(v.AsString())
+	}
+}
+
+func (b *Builder) tags(v pcommon.Value, r *Row) {
+	switch v.Type() {
+	case pcommon.ValueTypeSlice:
+		s := v.Slice()
+		for i := 0; i < s.Len(); i++ {
+			r.Tags = append(r.Tags, b.cut(valid(s.At(i).AsString())))
+		}
+	case pcommon.ValueTypeEmpty:
+	default:
+		r.Tags = append(r.Tags, b.cut(valid(v.AsString())))
+	}
+}
+
+// attr adds one typed attribute (maps were flattened by field); lists and
+// bytes are kept as their JSON / base64 text.
+func (b *Builder) attr(k string, v pcommon.Value, r *Row) {
+	if r.AttributeCount() >= b.limits.MaxAttributes {
+		return
+	}
+	k = valid(k)
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		r.StrKeys = append(r.StrKeys, k)
+		r.StrValues = append(r.StrValues, b.cut(valid(v.Str())))
+	case pcommon.ValueTypeInt:
+		r.IntKeys = append(r.IntKeys, k)
+		r.IntValues = append(r.IntValues, v.Int())
+	case pcommon.ValueTypeDouble:
+		r.FloatKeys = append(r.FloatKeys, k)
+		r.FloatValues = append(r.FloatValues, v.Double())
+	case pcommon.ValueTypeBool:
+		r.BoolKeys = append(r.BoolKeys, k)
+		r.BoolValues = append(r.BoolValues, v.Bool())
+	case pcommon.ValueTypeEmpty:
+		r.StrKeys = append(r.StrKeys, k)
+		r.StrValues = append(r.StrValues, "")
+	default: // slice, bytes
+		r.StrKeys = append(r.StrKeys, k)
+		r.StrValues = append(r.StrValues, b.cut(valid(v.AsString())))
+	}
+}
+
+// cut shortens s to the value length limit at a UTF-8 boundary.
+func (b *Builder) cut(s string) string {
+	if len(s) <= b.limits.MaxValueLength {
+		return s
+	}
+	n := b.limits.MaxValueLength
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// valid returns s, with invalid UTF-8 replaced; it allocates only then.
+func valid(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+func bodyString(v pcommon.Value) string {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return v.Str()
+	case pcommon.ValueTypeEmpty:
+		return ""
+	default:
+		return v.AsString()
+	}
+}
+
+func intOf(v pcommon.Value) (int64, bool) {
+	switch v.Type() {
+	case pcommon.ValueTypeInt:
+		return v.Int(), true
+	case pcommon.ValueTypeDouble:
+		return int64(v.Double()), true
+	case pcommon.ValueTypeStr:
+		var n int64
+		s := v.Str()
+		if s == "" || len(s) > 18 {
+			return 0, false
+		}
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return 0, false
+			}
+			n = n*10 + int64(s[i]-'0')
+		}
+		return n, true
+	}
+	return 0, false
+}
+
+func floatOf(v pcommon.Value) (float64, bool) {
+	switch v.Type() {
+	case pcommon.ValueTypeDouble:
+		return v.Double(), true
+	case pcommon.ValueTypeInt:
+		return float64(v.Int()), true
+	}
+	return 0, false
+}
+
+// SeverityOf maps an OTel severity number (or, when it is unset, the severity
+// text) to a stored level. Unknown means info.
+func SeverityOf(n plog.SeverityNumber, text string) Severity {
+	switch {
+	case n >= plog.SeverityNumberTrace && n <= plog.SeverityNumberTrace4:
+		return SeverityTrace
+	case n >= plog.SeverityNumberDebug && n <= plog.SeverityNumberDebug4:
+		return SeverityDebug
+	case n >= plog.SeverityNumberInfo && n <= plog.SeverityNumberInfo4:
+		return SeverityInfo
+	case n >= plog.SeverityNumberWarn && n <= plog.SeverityNumberWarn4:
+		return SeverityWarn
+	case n >= plog.SeverityNumberError && n <= plog.SeverityNumberError4:
+		return SeverityError
+	case n >= plog.SeverityNumberFatal && n <= plog.SeverityNumberFatal4:
+		return SeverityFatal
+	}
+	switch strings.ToLower(text) {
+	case "trace":
+		return SeverityTrace
+	case "debug":
+		return SeverityDebug
+	case "warn", "warning":
+		return SeverityWarn
+	case "error", "err":
+		return SeverityError
+	case "fatal", "critical", "crit", "panic", "emergency", "alert":
+		return SeverityFatal
+	}
+	return SeverityInfo
+}
+
+// SeverityNumber is the OTel severity number written for a stored level.
+func (s Severity) SeverityNumber() plog.SeverityNumber {
+	switch s {
+	case SeverityTrace:
+		return plog.SeverityNumberTrace
+	case SeverityDebug:
+		return plog.SeverityNumberDebug
+	case SeverityWarn:
+		return plog.SeverityNumberWarn
+	case SeverityError:
+		return plog.SeverityNumberError
+	case SeverityFatal:
+		return plog.SeverityNumberFatal
+	}
+	return plog.SeverityNumberInfo
+}
+
+// contentID derives a UUID (version 8, "custom") from a row's content, so a
+// record without log.record.uid keeps the same id across retries. Two FNV-1a
+// 64-bit hashes with different seeds; no allocation.
+func contentID(r *Row) [16]byte {
+	h := idHash{a: 14695981039346656037, b: 0x6c62272e07bb0142}
+	h.u64(r.TimestampNs)
+	h.u64(uint64(r.Severity))
+	for _, s := range [...]string{r.Service, r.Environment, r.Message, r.TraceID, r.SpanID, r.SessionID, r.UserID, r.HTTPPath, r.ErrorType, r.ErrorMessage} {
+		h.str(s)
+	}
+	for i, k := range r.StrKeys {
+		h.str(k)
+		h.str(r.StrValues[i])
+	}
+	for i, k := range r.IntKeys {
+		h.str(k)
+		h.u64(uint64(r.IntValues[i]))
+	}
+	for i, k := range r.FloatKeys {
+		h.str(k)
+		h.u64(math.Float64bits(r.FloatValues[i]))
+	}
+	for _, k := range r.BoolKeys {
+		h.str(k)
+	}
+	var id [16]byte
+	binary.BigEndian.PutUint64(id[:8], h.a)
+	binary.BigEndian.PutUint64(id[8:], h.b)
+	id[6] = id[6]&0x0f | 0x80 // version 8
+	id[8] = id[8]&0x3f | 0x80 // RFC 4122 variant
+	return id
+}
+
+type idHash struct{ a, b uint64 }
+
+const fnvPrime = 1099511628211
+
+func (h *idHash) byte(c byte) {
+	h.a = (h.a ^ uint64(c)) * fnvPrime
+	h.b = (h.b ^ uint64(c)) * fnvPrime
+}
+
+func (h *idHash) str(s string) {
+	for i := 0; i < len(s); i++ {
+		h.byte(s[i])
+	}
+	h.byte(0xff) // separator: ("ab","c") differs from ("a","bc")
+}
+
+func (h *idHash) u64(v uint64) {
+	for i := 0; i < 8; i++ {
+		h.byte(byte(v >> (8 * i)))
+	}
+}
+
+// ParseUUID parses the canonical 36-character form (any case) or 32 hex digits.
+func ParseUUID(s string) ([16]byte, bool) {
+	var id [16]byte
+	switch len(s) {
+	case 36:
+		if s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+			return id, false
+		}
+		var compact [32]byte
+		n := 0
+		for i := 0; i < 36; i++ {
+			if i == 8 || i == 13 || i == 18 || i == 23 {
+				continue
+			}
+			compact[n] = s[i]
+			n++
+		}
+		if _, err := hex.Decode(id[:], compact[:]); err != nil {
+			return id, false
+		}
+		return id, true
+	case 32:
+		if _, err := hex.Decode(id[:], []byte(s)); err != nil {
+			return id, false
+		}
+		return id, true
+	}
+	return id, false
+}
+
+// FormatUUID writes the canonical lowercase form of a UUID.
+func FormatUUID(id [16]byte) string {
+	var out [36]byte
+	hex.Encode(out[0:8], id[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], id[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], id[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], id[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], id[10:])
+	return string(out[:])
+}
