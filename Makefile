@@ -7,7 +7,7 @@ TOOLS := cd internal/tools && $(GO)
 COLLECTOR := $(CURDIR)/build/aires-collector/aires-collector
 RUN_DIR ?= $(CURDIR)/.run
 
-.PHONY: all build proto tools run test test-unit test-e2e bench vet clean clickhouse-start clickhouse-stop
+.PHONY: all build proto generate tools run test test-unit test-e2e bench vet clean clickhouse-start clickhouse-stop
 
 all: build
 
@@ -24,3 +24,12 @@ proto: $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc
 		--go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative \
 		aires/v1/aires.proto
+
+$(BIN)/mdatagen: internal/tools/mdatagen/go.mod
+	@mkdir -p $(BIN)
+	cd internal/tools/mdatagen && GOPROXY=$${GOPROXY:-https://proxy.golang.org} $(GO) build -o $(BIN)/ go.opentelemetry.io/collector/cmd/mdatagen
+
+## generate: regenerate the components' internal/metadata from metadata.yaml (mdatagen v0.159.0)
+generate: $(BIN)/mdatagen
+	for d in receiver/airesreceiver processor/airestransformprocessor exporter/airesclickhouseexporter; do \
+		(cd $$d && $(BIN)/mdatagen metadata.yaml) || exit 1; done

@@ -62,7 +62,9 @@ func (b *Builder) Limits() Limits { return b.limits }
 // retried insert is identical to the first one. The one exception is a record
 // with neither Timestamp nor ObservedTimestamp, which is stamped with the
 // current time.
-func (b *Builder) Build(res pcommon.Resource, _ pcommon.InstrumentationScope, lr plog.LogRecord, r *Row) {
+//
+// It returns how many attributes were dropped by the attribute limit.
+func (b *Builder) Build(res pcommon.Resource, _ pcommon.InstrumentationScope, lr plog.LogRecord, r *Row) (dropped int) {
 	r.Reset()
 	b.resource(res.Attributes(), r)
 
@@ -91,9 +93,13 @@ func (b *Builder) Build(res pcommon.Resource, _ pcommon.InstrumentationScope, lr
 	if !st.hasID {
 		r.ID = contentID(r)
 	}
+	return st.dropped
 }
 
-type buildState struct{ hasID, haveMs bool }
+type buildState struct {
+	hasID, haveMs bool
+	dropped       int
+}
 
 // field stores one attribute: a known semantic key goes to its column,
 // anything else becomes a typed attribute.
@@ -180,6 +186,10 @@ func (b *Builder) field(k string, v pcommon.Value, r *Row, st *buildState) {
 		})
 		return
 	}
+	if r.AttributeCount() >= b.limits.MaxAttributes {
+		st.dropped++
+		return
+	}
 	b.attr(k, v, r)
 }
 
@@ -226,9 +236,6 @@ func (b *Builder) tags(v pcommon.Value, r *Row) {
 // attr adds one typed attribute (maps were flattened by field); lists and
 // bytes are kept as their JSON / base64 text.
 func (b *Builder) attr(k string, v pcommon.Value, r *Row) {
-	if r.AttributeCount() >= b.limits.MaxAttributes {
-		return
-	}
 	k = valid(k)
 	switch v.Type() {
 	case pcommon.ValueTypeStr:

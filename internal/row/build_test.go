@@ -233,13 +233,15 @@ func TestBuildLimits(t *testing.T) {
 	}
 	lr.Attributes().PutStr("long", strings.Repeat("é", 10)) // 20 bytes
 	var r Row
-	NewBuilder(Limits{MaxAttributes: 11, MaxValueLength: 5}).Build(rl.Resource(), pcommon.NewInstrumentationScope(), lr, &r)
+	dropped := NewBuilder(Limits{MaxAttributes: 11, MaxValueLength: 5}).Build(rl.Resource(), pcommon.NewInstrumentationScope(), lr, &r)
 	assert.Equal(t, 11, r.AttributeCount())
+	assert.Zero(t, dropped)
 	assert.Equal(t, []string{"éé"}, r.StrValues, "cut at a rune boundary, within 5 bytes")
 
 	r.Reset()
-	NewBuilder(Limits{MaxAttributes: 3}).Build(rl.Resource(), pcommon.NewInstrumentationScope(), lr, &r)
+	dropped = NewBuilder(Limits{MaxAttributes: 3}).Build(rl.Resource(), pcommon.NewInstrumentationScope(), lr, &r)
 	assert.Equal(t, 3, r.AttributeCount())
+	assert.Equal(t, 8, dropped)
 }
 
 func TestBuildIsDeterministic(t *testing.T) {

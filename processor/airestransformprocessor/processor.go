@@ -1,0 +1,122 @@
+package airestransformprocessor // import "github.com/aires-dev/aires/processor/airestransformprocessor"
+
+import (
+	"context"
+	"sync"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor"
+
+	"github.com/aires-dev/aires/internal/row"
+	"github.com/aires-dev/aires/processor/airestransformprocessor/internal/metadata"
+)
+
+type transform struct {
+	builder   *row.Builder
+	rename    map[string]string
+	drop      map[string]struct{}
+	redact    map[string]struct{}
+	redacted  string
+	telemetry *metadata.TelemetryBuilder
+	rows      sync.Pool // *row.Row, reused across calls
+}
+
+func newTransform(cfg *Config, set processor.Settings) (*transform, error) {
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	t := &transform{
+		builder: row.NewBuilder(row.Limits{
+			MaxAttributes:  cfg.MaxAttributes,
+			MaxValueLength: cfg.MaxValueLength,
+		}),
+		rename:    cfg.Rename,
+		drop:      toSet(cfg.Drop),
+		redact:    toSet(cfg.Redact),
+		redacted:  cfg.RedactedValue,
+		telemetry: tb,
+	}
+	t.rows.New = func() any { return new(row.Row) }
+	return t, nil
+}
+
+func toSet(keys []string) map[string]struct{} {
+	s := make(map[string]struct{}, len(keys))
+	for _, k := range keys {
+		s[k] = struct{}{}
+	}
+	return s
+}
+
+// processLogs rewrites every record in its canonical Aires shape: rules
+// first (on the record's own attributes), then the shared row builder, then
+// the row written back. The exporter builds the very same row from the result.
+func (t *transform) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+	r := t.rows.Get().(*row.Row)
+	defer t.rows.Put(r)
+	dropped := 0
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		rl := rls.At(i)
+		res := rl.Resource()
+		built := false
+		sls := rl.ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			sl := sls.At(j)
+			lrs := sl.LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				lr := lrs.At(k)
+				dropped += t.applyRules(lr.Attributes())
+				dropped += t.builder.Build(res, sl.Scope(), lr, r)
+				row.WriteRecord(r, lr)
+				built = true
+			}
+		}
+		// The resource is read by every Build above: rewrite it last.
+		if built {
+			row.WriteResource(r, res.Attributes())
+		}
+	}
+	if dropped > 0 {
+		t.telemetry.AiresTransformAttributesDropped.Add(ctx, int64(dropped))
+	}
+	return ld, nil
+}
+
+// applyRules applies drop, redact and rename to a record's attributes and
+// returns how many were dropped.
+func (t *transform) applyRules(attrs pcommon.Map) (dropped int) {
+	if len(t.drop) > 0 {
+		attrs.RemoveIf(func(k string, _ pcommon.Value) bool {
+			if _, ok := t.drop[k]; ok {
+				dropped++
+				return true
+			}
+			return false
+		})
+	}
+	for k := range t.redact {
+		if v, ok := attrs.Get(k); ok {
+			v.SetStr(t.redacted)
+		}
+	}
+	for from, to := range t.rename {
+		v, ok := attrs.Get(from)
+		if !ok {
+			continue
+		}
+		// Copy out first: PutEmpty may move the map's storage under v.
+		moved := pcommon.NewValueEmpty()
+		v.CopyTo(moved)
+		attrs.Remove(from)
+		moved.CopyTo(attrs.PutEmpty(to))
+	}
+	return dropped
+}
+
+func (t *transform) shutdown(context.Context) error {
+	t.telemetry.Shutdown()
+	return nil
+}
