@@ -1,0 +1,240 @@
+// Package e2e runs the ocb-built aires-collector binary against a real
+// ClickHouse server and checks what lands in the events table.
+//
+// The binary is build/aires-collector/aires-collector (make build), or the
+// path in AIRES_COLLECTOR. Without it, or without a ClickHouse server, the
+// tests are skipped, and fail when CI is set.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/aires-dev/aires/internal/chtest"
+)
+
+// collectorBinary finds the ocb-built binary.
+func collectorBinary(tb testing.TB) string {
+	tb.Helper()
+	if p := os.Getenv("AIRES_COLLECTOR"); p != "" {
+		return p
+	}
+	root, err := chtest.RepoRoot()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p := filepath.Join(root, "build", "aires-collector", "aires-collector")
+	if _, err := os.Stat(p); err != nil {
+		chtest.FailOrSkip(tb, "collector binary %s not found: run `make build` first", p)
+	}
+	return p
+}
+
+func freePort(tb testing.TB) int {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// collectorSettings fill the collector's config template.
+type collectorSettings struct {
+	AiresPort, OTLPPort, HealthPort int
+	ClickHouse                      string
+	Database                        string
+	QueueSize                       int
+	StorageDir                      string
+}
+
+const configTemplate = `
+extensions:
+  health_check:
+    endpoint: 127.0.0.1:{{.HealthPort}}
+receivers:
+  aires:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:{{.AiresPort}}
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:{{.OTLPPort}}
+processors:
+  aires_transform:
+exporters:
+  aires_clickhouse:
+    endpoint: {{.ClickHouse}}
+    database: {{.Database}}
+    create_schema: true
+    timeout: 5s
+    sending_queue:
+      queue_size: {{.QueueSize}}
+      sizer: items
+      batch:
+        flush_timeout: 200ms
+        min_size: 1000
+        max_size: 5000
+    retry_on_failure:
+      enabled: true
+      initial_interval: 200ms
+      max_interval: 1s
+      max_elapsed_time: 0s
+service:
+  extensions: [health_check]
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    logs:
+      receivers: [aires, otlp]
+      processors: [aires_transform]
+      exporters: [aires_clickhouse]
+`
+
+// collector is a running aires-collector process.
+type collector struct {
+	collectorSettings
+	cmd    *exec.Cmd
+	output *lockedBuffer
+	done   chan error
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// env is one test's world: a ClickHouse server and a collector writing to it.
+type env struct {
+	ch  *chtest.Server
+	db  *sql.DB
+	col *collector
+}
+
+func newEnv(t *testing.T, edit func(*collectorSettings)) *env {
+	t.Helper()
+	bin := collectorBinary(t)
+	ch := chtest.Start(t)
+	s := collectorSettings{
+		AiresPort: freePort(t), OTLPPort: freePort(t), HealthPort: freePort(t),
+		ClickHouse: ch.Endpoint(), Database: "aires_e2e", QueueSize: 100000,
+	}
+	if edit != nil {
+		edit(&s)
+	}
+	col := startCollector(t, bin, s)
+	return &env{ch: ch, db: ch.DB(t), col: col}
+}
+
+func startCollector(t *testing.T, bin string, s collectorSettings) *collector {
+	t.Helper()
+	var cfg bytes.Buffer
+	if err := template.Must(template.New("cfg").Parse(configTemplate)).Execute(&cfg, s); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "collector.yaml")
+	if err := os.WriteFile(path, cfg.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := &collector{collectorSettings: s, output: &lockedBuffer{}, done: make(chan error, 1)}
+	c.cmd = exec.Command(bin, "--config", path)
+	c.cmd.Stdout, c.cmd.Stderr = c.output, c.output
+	if err := c.cmd.Start(); err != nil {
+		t.Fatalf("start collector: %v", err)
+	}
+	go func() { c.done <- c.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = c.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-c.done:
+		case <-time.After(15 * time.Second):
+			_ = c.cmd.Process.Kill()
+			<-c.done
+		}
+		if t.Failed() {
+			t.Logf("collector output:\n%s", c.output.String())
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	url := fmt.Sprintf("http://127.0.0.1:%d/", s.HealthPort)
+	for {
+		select {
+		case err := <-c.done:
+			t.Fatalf("collector exited at start: %v\n%s", err, c.output.String())
+		default:
+		}
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return c
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("collector not healthy at %s after 60s:\n%s", url, c.output.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// alive fails the test if the collector process has exited.
+func (c *collector) alive(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-c.done:
+		c.done <- err
+		t.Fatalf("collector exited: %v\n%s", err, c.output.String())
+	default:
+	}
+}
+
+// waitCount polls until the query returns want (or the timeout).
+func waitCount(t *testing.T, db *sql.DB, want uint64, timeout time.Duration, query string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var got uint64
+	for {
+		err := db.QueryRow(query, args...).Scan(&got)
+		if err == nil && got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: got %d (err %v), want %d after %v", strings.TrimSpace(query), got, err, want, timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func ctxTimeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
