@@ -17,27 +17,27 @@ import (
 
 // storedEvent is one row of the events table, every column.
 type storedEvent struct {
-	ID                                                  string
-	Timestamp                                           time.Time
-	TimestampNs                                         uint64
-	Service, Environment, Release, Host                 string
-	Severity, Message                                   string
-	TraceID, SpanID, SessionID, UserID                  string
-	Tags                                                []string
-	StrKeys, StrValues                                  []string
-	IntKeys                                             []string
-	IntValues                                           []int64
-	FloatKeys                                           []string
-	FloatValues                                         []float64
-	BoolKeys                                            []string
-	BoolValues                                          []uint8
-	ResourceKeys, ResourceValues                        []string
-	HTTPMethod, HTTPRoute, HTTPPath, HTTPURL            string
-	HTTPStatus                                          uint16
-	HTTPDurationMs                                      float64
-	HTTPRequestSize, HTTPResponseSize                   int64
-	HTTPUserAgent, HTTPClientIP                         string
-	ErrorType, ErrorMessage, ErrorStack                 string
+	ID                                       string
+	Timestamp                                time.Time
+	TimestampNs                              uint64
+	Service, Environment, Release, Host      string
+	Severity, Message                        string
+	TraceID, SpanID, SessionID, UserID       string
+	Tags                                     []string
+	StrKeys, StrValues                       []string
+	IntKeys                                  []string
+	IntValues                                []int64
+	FloatKeys                                []string
+	FloatValues                              []float64
+	BoolKeys                                 []string
+	BoolValues                               []uint8
+	ResourceKeys, ResourceValues             []string
+	HTTPMethod, HTTPRoute, HTTPPath, HTTPURL string
+	HTTPStatus                               uint16
+	HTTPDurationMs                           float64
+	HTTPRequestSize, HTTPResponseSize        int64
+	HTTPUserAgent, HTTPClientIP              string
+	ErrorType, ErrorMessage, ErrorStack      string
 }
 
 const selectEvent = `SELECT toString(id), timestamp, timestamp_ns, service, environment, release, host,
