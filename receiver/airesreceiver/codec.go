@@ -1,0 +1,117 @@
+package airesreceiver // import "github.com/aires-dev/aires/receiver/airesreceiver"
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/encoding"
+	grpcproto "google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
+
+	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
+)
+
+// rawBatch is the request type of the receiver's own service handlers: the
+// encoded EventBatch as it arrived, so that decoding can be lenient (see
+// decodeBatch). The generated handlers would reject a whole batch for one
+// event with an invalid UTF-8 string.
+type rawBatch struct {
+	buf mem.Buffer
+}
+
+// bytes returns the encoded batch; valid until release.
+func (r *rawBatch) bytes() []byte {
+	if r.buf == nil {
+		return nil
+	}
+	return r.buf.ReadOnlyData()
+}
+
+// release gives the buffer back to gRPC's pool.
+func (r *rawBatch) release() {
+	if r.buf != nil {
+		r.buf.Free()
+		r.buf = nil
+	}
+}
+
+// rawCodec is forced on the receiver's own gRPC server only: it hands
+// *rawBatch requests their bytes untouched and delegates every other message
+// (responses) to gRPC's proto codec. Its name is "proto" so clients see the
+// usual content type.
+type rawCodec struct {
+	proto encoding.CodecV2
+}
+
+func newRawCodec() rawCodec {
+	return rawCodec{proto: encoding.GetCodecV2(grpcproto.Name)}
+}
+
+func (c rawCodec) Marshal(v any) (mem.BufferSlice, error) {
+	return c.proto.Marshal(v)
+}
+
+func (c rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	if rb, ok := v.(*rawBatch); ok {
+		// gRPC frees data when Unmarshal returns; MaterializeToBuffer takes its
+		// own reference (no copy when the message is one buffer).
+		rb.buf = data.MaterializeToBuffer(mem.DefaultBufferPool())
+		return nil
+	}
+	return c.proto.Unmarshal(data, v)
+}
+
+func (rawCodec) Name() string { return grpcproto.Name }
+
+// ingestServer is what the service descriptor dispatches to.
+type ingestServer interface {
+	ingest(ctx context.Context, req *rawBatch) (*airesv1.IngestResponse, error)
+	ingestStream(stream grpc.ServerStream) error
+}
+
+// ingestServiceDesc serves aires.v1.IngestService with the same full method
+// names as the generated airesv1.IngestService_ServiceDesc, but with handlers
+// that receive the raw request bytes.
+var ingestServiceDesc = grpc.ServiceDesc{
+	ServiceName: airesv1.IngestService_ServiceDesc.ServiceName,
+	HandlerType: (*ingestServer)(nil),
+	Methods: []grpc.MethodDesc{{
+		MethodName: "Ingest",
+		Handler:    ingestHandler,
+	}},
+	Streams: []grpc.StreamDesc{{
+		StreamName:    "IngestStream",
+		Handler:       ingestStreamHandler,
+		ServerStreams: true,
+		ClientStreams: true,
+	}},
+	Metadata: airesv1.IngestService_ServiceDesc.Metadata,
+}
+
+func ingestHandler(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
+	in := new(rawBatch)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ingestServer).ingest(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: airesv1.IngestService_Ingest_FullMethodName,
+	}
+	handler := func(ctx context.Context, req any) (any, error) {
+		rb, ok := req.(*rawBatch)
+		if !ok {
+			// Only an interceptor that replaces the request can get here.
+			return nil, fmt.Errorf("aires receiver: unexpected request type %T", req)
+		}
+		return srv.(ingestServer).ingest(ctx, rb)
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func ingestStreamHandler(srv any, stream grpc.ServerStream) error {
+	return srv.(ingestServer).ingestStream(stream)
+}

@@ -1,0 +1,402 @@
+package airesreceiver
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"google.golang.org/protobuf/proto"
+
+	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
+	"github.com/aires-dev/aires/receiver/airesreceiver/internal/metadata"
+)
+
+var testReceived = time.Date(2026, 11, 27, 10, 0, 1, 0, time.UTC)
+
+func convertOne(t *testing.T, res *airesv1.Resource, ev *airesv1.Event) (pcommon.Resource, plog.LogRecord) {
+	t.Helper()
+	logs := convertBatch(res, []*airesv1.Event{ev}, testReceived, "v9")
+	require.Equal(t, 1, logs.ResourceLogs().Len())
+	rl := logs.ResourceLogs().At(0)
+	require.Equal(t, 1, rl.ScopeLogs().Len())
+	sl := rl.ScopeLogs().At(0)
+	assert.Equal(t, metadata.ScopeName, sl.Scope().Name())
+	assert.Equal(t, "github.com/aires-dev/aires/receiver/airesreceiver", sl.Scope().Name())
+	assert.Equal(t, "v9", sl.Scope().Version())
+	require.Equal(t, 1, sl.LogRecords().Len())
+	return rl.Resource(), sl.LogRecords().At(0)
+}
+
+func TestConvertFullEvent(t *testing.T) {
+	res, lr := convertOne(t, testResource(), fullEvent())
+
+	assert.Equal(t, map[string]any{
+		"service.name":                "shop",
+		"deployment.environment.name": "prod",
+		"service.version":             "1.2.3",
+		"host.name":                   "web-1",
+		"k8s.pod.name":                "shop-abc",
+	}, res.Attributes().AsRaw())
+
+	assert.Equal(t, pcommon.NewTimestampFromTime(testTime), lr.Timestamp())
+	assert.Equal(t, pcommon.NewTimestampFromTime(testReceived), lr.ObservedTimestamp())
+	assert.Equal(t, plog.SeverityNumberError, lr.SeverityNumber())
+	assert.Equal(t, "ERROR", lr.SeverityText())
+	assert.Equal(t, pcommon.ValueTypeStr, lr.Body().Type())
+	assert.Equal(t, "order failed", lr.Body().Str())
+	assert.Equal(t, pcommon.TraceID(testTraceID), lr.TraceID())
+	assert.Equal(t, pcommon.SpanID(testSpanID), lr.SpanID())
+
+	assert.Equal(t, map[string]any{
+		"log.record.uid": "01936b5e-2a10-7c3d-8e4f-112233445566",
+		"session.id":     "sess-1",
+		"user.id":        "user-42",
+		"order.id":       "o-1",
+		"items":          int64(3),
+		"amount":         9.5,
+		"paid":           true,
+		"skus":           []any{"a", int64(7)},
+		"customer":       map[string]any{"tier": "gold", "age": int64(40)},
+		"aires.tags":     []any{"checkout", "payments"},
+
+		"http.request.method":       "POST",
+		"http.route":                "/orders/{id}",
+		"url.path":                  "/orders/17",
+		"url.full":                  "https://shop.example/orders/17",
+		"http.response.status_code": int64(502),
+		"aires.http.duration_ms":    12.5,
+		"http.request.body.size":    int64(321),
+		"http.response.body.size":   int64(45),
+		"user_agent.original":       "curl/8.0",
+		"client.address":            "10.0.0.7",
+
+		"exception.type":       "*net.OpError",
+		"exception.message":    "connection refused",
+		"exception.stacktrace": "main.go:42",
+	}, lr.Attributes().AsRaw())
+
+	// Typed values stay typed.
+	v, _ := lr.Attributes().Get("http.response.status_code")
+	assert.Equal(t, pcommon.ValueTypeInt, v.Type())
+	v, _ = lr.Attributes().Get("aires.http.duration_ms")
+	assert.Equal(t, pcommon.ValueTypeDouble, v.Type())
+	v, _ = lr.Attributes().Get("skus")
+	assert.Equal(t, pcommon.ValueTypeSlice, v.Type())
+	v, _ = lr.Attributes().Get("customer")
+	assert.Equal(t, pcommon.ValueTypeMap, v.Type())
+}
+
+// TestConvertEventFields changes one field of a minimal event at a time and
+// checks what lands in the log record.
+func TestConvertEventFields(t *testing.T) {
+	const uid = "01936b5e-2a10-7c3d-8e4f-112233445566"
+	tests := []struct {
+		name  string
+		event func(ev *airesv1.Event)
+		check func(t *testing.T, lr plog.LogRecord)
+		// attrs is the whole attribute map expected; nil skips the check.
+		attrs map[string]any
+	}{
+		{
+			name:  "minimal",
+			event: func(*airesv1.Event) {},
+			attrs: map[string]any{"log.record.uid": uid},
+			check: func(t *testing.T, lr plog.LogRecord) {
+				assert.Equal(t, "m", lr.Body().Str())
+				assert.True(t, lr.TraceID().IsEmpty())
+				assert.True(t, lr.SpanID().IsEmpty())
+			},
+		},
+		{
+			name:  "empty message leaves the body empty",
+			event: func(ev *airesv1.Event) { ev.Message = "" },
+			check: func(t *testing.T, lr plog.LogRecord) {
+				assert.Equal(t, pcommon.ValueTypeEmpty, lr.Body().Type())
+			},
+		},
+		{
+			name:  "zero timestamp becomes the receive time",
+			event: func(ev *airesv1.Event) { ev.TimestampUnixNano = 0 },
+			check: func(t *testing.T, lr plog.LogRecord) {
+				assert.Equal(t, pcommon.NewTimestampFromTime(testReceived), lr.Timestamp())
+				assert.Equal(t, pcommon.NewTimestampFromTime(testReceived), lr.ObservedTimestamp())
+			},
+		},
+		{
+			name:  "missing id gets a UUID v7",
+			event: func(ev *airesv1.Event) { ev.Id = nil },
+			check: func(t *testing.T, lr plog.LogRecord) {
+				v, ok := lr.Attributes().Get("log.record.uid")
+				require.True(t, ok)
+				id, err := uuid.Parse(v.Str())
+				require.NoError(t, err)
+				assert.Equal(t, uuid.Version(7), id.Version())
+				assert.Equal(t, id.String(), v.Str(), "canonical lowercase form")
+			},
+		},
+		{
+			name:  "trace and span ids",
+			event: func(ev *airesv1.Event) { ev.TraceId, ev.SpanId = testTraceID, testSpanID },
+			check: func(t *testing.T, lr plog.LogRecord) {
+				assert.Equal(t, "0102030405060708090a0b0c0d0e0f10", lr.TraceID().String())
+				assert.Equal(t, "0102030405060708", lr.SpanID().String())
+			},
+		},
+		{
+			name:  "session and user",
+			event: func(ev *airesv1.Event) { ev.SessionId, ev.UserId = "s", "u" },
+			attrs: map[string]any{"log.record.uid": uid, "session.id": "s", "user.id": "u"},
+		},
+		{
+			name:  "tags",
+			event: func(ev *airesv1.Event) { ev.Tags = []string{"a"} },
+			attrs: map[string]any{"log.record.uid": uid, "aires.tags": []any{"a"}},
+		},
+		{
+			name:  "empty http info sets nothing",
+			event: func(ev *airesv1.Event) { ev.Http = &airesv1.HttpInfo{} },
+			attrs: map[string]any{"log.record.uid": uid},
+		},
+		{
+			name:  "http status only",
+			event: func(ev *airesv1.Event) { ev.Http = &airesv1.HttpInfo{StatusCode: 200} },
+			attrs: map[string]any{"log.record.uid": uid, "http.response.status_code": int64(200)},
+		},
+		{
+			name:  "http method and duration",
+			event: func(ev *airesv1.Event) { ev.Http = &airesv1.HttpInfo{Method: "GET", DurationMs: 0.25} },
+			attrs: map[string]any{"log.record.uid": uid, "http.request.method": "GET", "aires.http.duration_ms": 0.25},
+		},
+		{
+			name:  "error type only",
+			event: func(ev *airesv1.Event) { ev.Error = &airesv1.ErrorInfo{Type: "E"} },
+			attrs: map[string]any{"log.record.uid": uid, "exception.type": "E"},
+		},
+		{
+			name: "explicit fields win over user attributes",
+			event: func(ev *airesv1.Event) {
+				ev.UserId = "real"
+				ev.Http = &airesv1.HttpInfo{StatusCode: 404}
+				ev.Attributes = []*airesv1.KeyValue{
+					kv("user.id", strVal("fake")),
+					kv("http.response.status_code", strVal("nope")),
+					kv("log.record.uid", strVal("fake")),
+					kv("x", strVal("kept")),
+				}
+			},
+			attrs: map[string]any{"log.record.uid": uid, "user.id": "real", "http.response.status_code": int64(404), "x": "kept"},
+		},
+		{
+			name: "a later duplicate user attribute wins",
+			event: func(ev *airesv1.Event) {
+				ev.Attributes = []*airesv1.KeyValue{kv("k", strVal("1")), kv("k", intVal(2))}
+			},
+			attrs: map[string]any{"log.record.uid": uid, "k": int64(2)},
+		},
+		{
+			name: "attribute without a value is empty",
+			event: func(ev *airesv1.Event) {
+				ev.Attributes = []*airesv1.KeyValue{{Key: "nothing"}}
+			},
+			attrs: map[string]any{"log.record.uid": uid, "nothing": nil},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := minimalEvent("m")
+			tt.event(ev)
+			_, lr := convertOne(t, &airesv1.Resource{}, ev)
+			if tt.attrs != nil {
+				assert.Equal(t, tt.attrs, lr.Attributes().AsRaw())
+			}
+			if tt.check != nil {
+				tt.check(t, lr)
+			}
+		})
+	}
+}
+
+func TestConvertSeverity(t *testing.T) {
+	tests := []struct {
+		in   airesv1.Severity
+		num  plog.SeverityNumber
+		text string
+	}{
+		{airesv1.Severity_SEVERITY_UNSPECIFIED, 9, "INFO"},
+		{airesv1.Severity_SEVERITY_TRACE, 1, "TRACE"},
+		{airesv1.Severity_SEVERITY_DEBUG, 5, "DEBUG"},
+		{airesv1.Severity_SEVERITY_INFO, 9, "INFO"},
+		{airesv1.Severity_SEVERITY_WARN, 13, "WARN"},
+		{airesv1.Severity_SEVERITY_ERROR, 17, "ERROR"},
+		{airesv1.Severity_SEVERITY_FATAL, 21, "FATAL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in.String(), func(t *testing.T) {
+			ev := minimalEvent("m")
+			ev.Severity = tt.in
+			_, lr := convertOne(t, &airesv1.Resource{}, ev)
+			assert.Equal(t, tt.num, lr.SeverityNumber())
+			assert.Equal(t, tt.text, lr.SeverityText())
+		})
+	}
+}
+
+func TestConvertResource(t *testing.T) {
+	tests := []struct {
+		name  string
+		res   *airesv1.Resource
+		event func(*airesv1.Event)
+		want  map[string]any
+	}{
+		{
+			name:  "no resource",
+			res:   nil,
+			event: func(*airesv1.Event) {},
+			want:  map[string]any{},
+		},
+		{
+			name:  "batch resource",
+			res:   testResource(),
+			event: func(*airesv1.Event) {},
+			want: map[string]any{
+				"service.name": "shop", "deployment.environment.name": "prod",
+				"service.version": "1.2.3", "host.name": "web-1", "k8s.pod.name": "shop-abc",
+			},
+		},
+		{
+			name: "per-event override wins",
+			res:  testResource(),
+			event: func(ev *airesv1.Event) {
+				ev.Service, ev.Environment, ev.Release = "billing", "staging", "2.0"
+			},
+			want: map[string]any{
+				"service.name": "billing", "deployment.environment.name": "staging",
+				"service.version": "2.0", "host.name": "web-1", "k8s.pod.name": "shop-abc",
+			},
+		},
+		{
+			name: "explicit fields win over resource attributes",
+			res: &airesv1.Resource{
+				Service:    "shop",
+				Attributes: []*airesv1.KeyValue{kv("service.name", strVal("other")), kv("team", strVal("core"))},
+			},
+			event: func(*airesv1.Event) {},
+			want:  map[string]any{"service.name": "shop", "team": "core"},
+		},
+		{
+			name:  "only set fields",
+			res:   &airesv1.Resource{Host: "h"},
+			event: func(*airesv1.Event) {},
+			want:  map[string]any{"host.name": "h"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := minimalEvent("m")
+			tt.event(ev)
+			res, _ := convertOne(t, tt.res, ev)
+			assert.Equal(t, tt.want, res.Attributes().AsRaw())
+		})
+	}
+}
+
+func TestConvertGroupsByEffectiveResource(t *testing.T) {
+	events := []*airesv1.Event{
+		minimalEvent("0"),
+		minimalEvent("1"),
+		minimalEvent("2"),
+		minimalEvent("3"),
+		minimalEvent("4"),
+	}
+	events[1].Service = "billing"
+	events[3].Service = "billing"
+	events[4].Release = "1.2.3" // same as the batch's: same group as the batch
+	logs := convertBatch(testResource(), events, testReceived, "")
+
+	require.Equal(t, 2, logs.ResourceLogs().Len())
+	bodies := func(i int) []string {
+		var out []string
+		rl := logs.ResourceLogs().At(i)
+		require.Equal(t, 1, rl.ScopeLogs().Len())
+		recs := rl.ScopeLogs().At(0).LogRecords()
+		for j := range recs.Len() {
+			out = append(out, recs.At(j).Body().Str())
+		}
+		return out
+	}
+	svc := func(i int) string {
+		v, _ := logs.ResourceLogs().At(i).Resource().Attributes().Get("service.name")
+		return v.Str()
+	}
+	assert.Equal(t, "shop", svc(0))
+	assert.Equal(t, []string{"0", "2", "4"}, bodies(0))
+	assert.Equal(t, "billing", svc(1))
+	assert.Equal(t, []string{"1", "3"}, bodies(1))
+	assert.Equal(t, 5, logs.LogRecordCount())
+}
+
+func TestConvertEmpty(t *testing.T) {
+	logs := convertBatch(testResource(), nil, testReceived, "")
+	assert.Equal(t, 0, logs.ResourceLogs().Len())
+}
+
+// benchBatch is a batch of n realistic events.
+func benchBatch(n int) *airesv1.EventBatch {
+	b := &airesv1.EventBatch{Resource: testResource()}
+	for i := range n {
+		ev := minimalEvent("order placed")
+		ev.TraceId, ev.SpanId = testTraceID, testSpanID
+		ev.Attributes = []*airesv1.KeyValue{
+			kv("order.id", strVal("o-1")), kv("items", intVal(int64(i))),
+			kv("amount", &airesv1.AnyValue{Value: &airesv1.AnyValue_DoubleValue{DoubleValue: 9.5}}),
+		}
+		if i%4 == 0 {
+			ev.Http = &airesv1.HttpInfo{Method: "GET", Route: "/orders/{id}", StatusCode: 200, DurationMs: 3.5}
+		}
+		b.Events = append(b.Events, ev)
+	}
+	return b
+}
+
+// BenchmarkDecodeConvert measures decode + validate + convert of a 256-event
+// batch, what the receiver does per request apart from I/O.
+func BenchmarkDecodeConvert(b *testing.B) {
+	const n = 256
+	raw, err := proto.Marshal(benchBatch(n))
+	require.NoError(b, err)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(raw)))
+	now := time.Now()
+	for b.Loop() {
+		db, err := decodeBatch(raw, 10000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, ev := range db.events {
+			if reason := validateEvent(ev, now, 256); reason != "" {
+				b.Fatal(reason)
+			}
+		}
+		logs := convertBatch(db.resource, db.events, now, "")
+		if logs.LogRecordCount() != n {
+			b.Fatal("lost events")
+		}
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkConvert isolates the conversion to plog.
+func BenchmarkConvert(b *testing.B) {
+	const n = 256
+	batch := benchBatch(n)
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = convertBatch(batch.Resource, batch.Events, now, "")
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
+}

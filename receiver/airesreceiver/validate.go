@@ -1,0 +1,195 @@
+package airesreceiver // import "github.com/aires-dev/aires/receiver/airesreceiver"
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
+)
+
+const (
+	// minTimestamp is 2000-01-01T00:00:00Z: older timestamps are bugs (a
+	// zero-ish clock, seconds sent as nanoseconds), not events.
+	minTimestamp = uint64(946684800) * uint64(time.Second)
+	// maxFutureSkew is how far ahead of the collector's clock an event may be.
+	maxFutureSkew = 24 * time.Hour
+	// maxAttributeDepth bounds how deeply maps and lists may nest inside one
+	// attribute value.
+	maxAttributeDepth = 16
+	// maxHTTPStatusCode is the largest HTTP status code (three digits).
+	maxHTTPStatusCode = 999
+
+	idLen    = 16
+	traceLen = 16
+	spanLen  = 8
+)
+
+// validateEvent checks one decoded event and returns why it must be rejected,
+// or "" when it is acceptable. now is the time the batch was received. It does
+// not modify the event; defaults (id, timestamp, severity) are applied by the
+// mapping. The reasons are sent to the client: they say what is wrong.
+func validateEvent(ev *airesv1.Event, now time.Time, maxAttributes int) string {
+	if ev == nil {
+		return "event is empty"
+	}
+	if n := len(ev.Id); n != 0 && n != idLen {
+		return fmt.Sprintf("id has %d bytes, want 16 (a UUID) or none (the collector assigns one)", n)
+	}
+	if ts := ev.TimestampUnixNano; ts != 0 {
+		if ts < minTimestamp || ts > math.MaxInt64 || int64(ts) > now.Add(maxFutureSkew).UnixNano() {
+			return fmt.Sprintf("absurd timestamp %d ns since the Unix epoch: want a time after 2000-01-01 and at most 24h ahead of the collector's clock, in nanoseconds, or 0 for the receive time", ts)
+		}
+	}
+	if ev.Severity < airesv1.Severity_SEVERITY_UNSPECIFIED || ev.Severity > airesv1.Severity_SEVERITY_FATAL {
+		return fmt.Sprintf("unknown severity %d: want one of trace, debug, info, warn, error, fatal (1-6) or 0 for info", int32(ev.Severity))
+	}
+	if n := len(ev.TraceId); n != 0 && n != traceLen {
+		return fmt.Sprintf("trace_id has %d bytes, want 16 or none", n)
+	}
+	if n := len(ev.SpanId); n != 0 && n != spanLen {
+		return fmt.Sprintf("span_id has %d bytes, want 8 or none", n)
+	}
+	if f := invalidUTF8Field(ev); f != "" {
+		return f + " is not valid UTF-8"
+	}
+	if h := ev.Http; h != nil {
+		if h.StatusCode > maxHTTPStatusCode {
+			return fmt.Sprintf("http.status_code %d is not an HTTP status code (100-999, or 0 when unknown)", h.StatusCode)
+		}
+		if d := h.DurationMs; d < 0 || math.IsNaN(d) || math.IsInf(d, 0) {
+			return fmt.Sprintf("http.duration_ms %v is not a duration: want a finite number of milliseconds >= 0", d)
+		}
+		if h.RequestSize < 0 {
+			return fmt.Sprintf("http.request_size %d is negative", h.RequestSize)
+		}
+		if h.ResponseSize < 0 {
+			return fmt.Sprintf("http.response_size %d is negative", h.ResponseSize)
+		}
+	}
+	count := 0
+	if p := checkAttributes(ev.Attributes, 1, &count, maxAttributes); p != nil {
+		return p.String()
+	}
+	return ""
+}
+
+// invalidUTF8Field names the first string field of ev that is not valid UTF-8.
+// The protobuf decoder already rejects such events; this guards events that
+// reach the receiver by other paths.
+func invalidUTF8Field(ev *airesv1.Event) string {
+	switch {
+	case !utf8.ValidString(ev.Message):
+		return "message"
+	case !utf8.ValidString(ev.Service):
+		return "service"
+	case !utf8.ValidString(ev.Environment):
+		return "environment"
+	case !utf8.ValidString(ev.Release):
+		return "release"
+	case !utf8.ValidString(ev.SessionId):
+		return "session_id"
+	case !utf8.ValidString(ev.UserId):
+		return "user_id"
+	}
+	for i, t := range ev.Tags {
+		if !utf8.ValidString(t) {
+			return fmt.Sprintf("tags[%d]", i)
+		}
+	}
+	if h := ev.Http; h != nil {
+		switch {
+		case !utf8.ValidString(h.Method):
+			return "http.method"
+		case !utf8.ValidString(h.Route):
+			return "http.route"
+		case !utf8.ValidString(h.Path):
+			return "http.path"
+		case !utf8.ValidString(h.Url):
+			return "http.url"
+		case !utf8.ValidString(h.UserAgent):
+			return "http.user_agent"
+		case !utf8.ValidString(h.ClientAddress):
+			return "http.client_address"
+		}
+	}
+	if e := ev.Error; e != nil {
+		switch {
+		case !utf8.ValidString(e.Type):
+			return "error.type"
+		case !utf8.ValidString(e.Message):
+			return "error.message"
+		case !utf8.ValidString(e.Stack):
+			return "error.stack"
+		}
+	}
+	return ""
+}
+
+// attrProblem is why an event's attributes are rejected. For a problem with
+// one value (atValue), path collects the keys leading to it, innermost first;
+// problems of the attribute set as a whole (count, depth) have no path.
+type attrProblem struct {
+	atValue bool
+	path    []string
+	msg     string
+}
+
+func (p *attrProblem) String() string {
+	if !p.atValue {
+		return p.msg
+	}
+	slices.Reverse(p.path)
+	return fmt.Sprintf("attribute %q: %s", strings.Join(p.path, "."), p.msg)
+}
+
+// checkAttributes counts key/values at every depth into *count and checks
+// keys, string values and nesting.
+func checkAttributes(kvs []*airesv1.KeyValue, depth int, count *int, maxAttributes int) *attrProblem {
+	if depth > maxAttributeDepth {
+		return &attrProblem{msg: fmt.Sprintf("attributes nest deeper than %d levels", maxAttributeDepth)}
+	}
+	*count += len(kvs)
+	if *count > maxAttributes {
+		return &attrProblem{msg: fmt.Sprintf("more than max_attributes_per_event (%d) attributes, nested ones included", maxAttributes)}
+	}
+	for _, kv := range kvs {
+		if kv == nil || kv.Key == "" {
+			return &attrProblem{msg: "attribute with an empty key"}
+		}
+		if !utf8.ValidString(kv.Key) {
+			return &attrProblem{msg: "attribute key is not valid UTF-8"}
+		}
+		if p := checkValue(kv.Value, depth, count, maxAttributes); p != nil {
+			if p.atValue {
+				p.path = append(p.path, kv.Key)
+			}
+			return p
+		}
+	}
+	return nil
+}
+
+func checkValue(v *airesv1.AnyValue, depth int, count *int, maxAttributes int) *attrProblem {
+	switch x := v.GetValue().(type) {
+	case *airesv1.AnyValue_StringValue:
+		if !utf8.ValidString(x.StringValue) {
+			return &attrProblem{atValue: true, msg: "value is not valid UTF-8"}
+		}
+	case *airesv1.AnyValue_ArrayValue:
+		if depth+1 > maxAttributeDepth {
+			return &attrProblem{msg: fmt.Sprintf("attributes nest deeper than %d levels", maxAttributeDepth)}
+		}
+		for _, e := range x.ArrayValue.GetValues() {
+			if p := checkValue(e, depth+1, count, maxAttributes); p != nil {
+				return p
+			}
+		}
+	case *airesv1.AnyValue_KvlistValue:
+		return checkAttributes(x.KvlistValue.GetValues(), depth+1, count, maxAttributes)
+	}
+	return nil
+}
