@@ -1,0 +1,23 @@
+module github.com/aires-dev/aires/examples/quickstart
+
+go 1.26.0
+
+replace (
+	github.com/aires-dev/aires/proto => ../../proto
+	github.com/aires-dev/aires/sdk => ../../sdk
+)
+
+require github.com/aires-dev/aires/sdk v0.0.0-00010101000000-000000000000
+
+require (
+	github.com/aires-dev/aires/proto v0.0.0-00010101000000-000000000000 // indirect
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	go.opentelemetry.io/otel v1.47.0 // indirect
+	go.opentelemetry.io/otel/trace v1.47.0 // indirect
+	golang.org/x/net v0.60.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
+	golang.org/x/text v0.42.0 // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc // indirect
+	google.golang.org/grpc v1.85.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+)

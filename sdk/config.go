@@ -1,0 +1,145 @@
+package aires
+
+import (
+	"crypto/tls"
+	"log/slog"
+	"os"
+	"time"
+
+	"google.golang.org/grpc"
+)
+
+// Defaults used for the zero fields of Config.
+const (
+	DefaultEndpoint          = "localhost:4320"
+	DefaultQueueSize         = 8192
+	DefaultBatchSize         = 256
+	DefaultFlushInterval     = 500 * time.Millisecond
+	DefaultMaxRetries        = 3
+	DefaultInitialBackoff    = 100 * time.Millisecond
+	DefaultMaxBackoff        = 5 * time.Second
+	DefaultMaxRetryDelay     = 30 * time.Second
+	DefaultRequestTimeout    = 10 * time.Second
+	DefaultFatalFlushTimeout = 2 * time.Second
+)
+
+// Limits applied by the worker before sending (values are truncated, never
+// rejected; truncated strings end on a valid UTF-8 boundary). They keep one
+// runaway call from producing a batch the collector refuses.
+const (
+	MaxMessageBytes = 32 << 10 // Event.message
+	MaxValueBytes   = 8 << 10  // each string attribute value, id, tag, HTTP field
+	MaxKeyBytes     = 256      // each attribute key
+	MaxAttributes   = 128      // attributes per event (extra ones dropped)
+	MaxListItems    = 256      // items per list attribute
+	MaxTags         = 64       // tags per event
+	MaxStackBytes   = 16 << 10 // ErrorInfo.stack
+	MaxErrorBytes   = 8 << 10  // ErrorInfo.message
+)
+
+// Config configures a Client. The zero value is usable: it sends to
+// localhost:4320 in plaintext with the defaults above.
+type Config struct {
+	// Endpoint of the Aires collector's gRPC receiver, as "host:port" or any
+	// gRPC target ("dns:///collector:4320"). Default "localhost:4320".
+	Endpoint string
+	// TLS enables transport security with this configuration; nil means
+	// plaintext (fine on loopback, not across a network).
+	TLS *tls.Config
+	// APIKey, when set, is sent as the "authorization: Bearer <APIKey>"
+	// header on every request (what the collector's bearertokenauth
+	// extension checks).
+	APIKey string
+	// Headers are sent as gRPC metadata on every request.
+	Headers map[string]string
+
+	// Service, Environment, Release and Host fill aires.v1.Resource, sent once
+	// per batch. Host defaults to os.Hostname().
+	Service     string
+	Environment string
+	Release     string
+	Host        string
+	// ResourceAttributes are sent as Resource.attributes (attribute options
+	// only; other kinds are ignored).
+	ResourceAttributes []Option
+
+	// QueueSize bounds the number of events waiting for the worker; when it
+	// is full, new events are dropped and counted (Stats.Dropped). Default
+	// 8192.
+	QueueSize int
+	// BatchSize is the most events per request (default 256); a batch is
+	// also sent when FlushInterval (default 500ms) has passed since its first
+	// event.
+	BatchSize     int
+	FlushInterval time.Duration
+
+	// MaxRetries is the number of retries after the first attempt (default 3;
+	// negative means none). Backoff starts at InitialBackoff (100ms), doubles
+	// up to MaxBackoff (5s), with jitter. A RetryInfo delay from the server
+	// replaces the computed backoff, capped at MaxRetryDelay (30s).
+	MaxRetries     int
+	InitialBackoff time.Duration
+	MaxBackoff     time.Duration
+	MaxRetryDelay  time.Duration
+	// RequestTimeout bounds each attempt (default 10s).
+	RequestTimeout time.Duration
+	// DisableCompression sends requests uncompressed (default gzip).
+	DisableCompression bool
+
+	// FatalFlushTimeout bounds the flush done by Fatal (default 2s).
+	FatalFlushTimeout time.Duration
+
+	// Logger receives the SDK's own warnings (a batch dropped after retries,
+	// rejected events). Default: a text logger on standard error. Do not point
+	// it at an aires slog handler of the same client.
+	Logger *slog.Logger
+
+	// Exporter replaces the gRPC transport (tests, custom transports); when
+	// set, Endpoint, TLS, APIKey, Headers and DialOptions are unused.
+	Exporter Exporter
+	// DialOptions are appended to the SDK's own when creating the gRPC
+	// client (for example a custom dialer).
+	DialOptions []grpc.DialOption
+}
+
+func (c Config) withDefaults() Config {
+	if c.Endpoint == "" {
+		c.Endpoint = DefaultEndpoint
+	}
+	if c.Host == "" {
+		c.Host, _ = os.Hostname()
+	}
+	if c.QueueSize <= 0 {
+		c.QueueSize = DefaultQueueSize
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if c.FlushInterval <= 0 {
+		c.FlushInterval = DefaultFlushInterval
+	}
+	if c.MaxRetries == 0 {
+		c.MaxRetries = DefaultMaxRetries
+	} else if c.MaxRetries < 0 {
+		c.MaxRetries = 0
+	}
+	if c.InitialBackoff <= 0 {
+		c.InitialBackoff = DefaultInitialBackoff
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	if c.MaxRetryDelay <= 0 {
+		c.MaxRetryDelay = DefaultMaxRetryDelay
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.FatalFlushTimeout <= 0 {
+		c.FatalFlushTimeout = DefaultFatalFlushTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return c
+}

@@ -1,0 +1,117 @@
+package aires
+
+import (
+	"context"
+	"fmt"
+
+	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/encoding/gzip"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+)
+
+// Exporter sends one batch. The worker calls it from a single goroutine and
+// owns the batch: it is reused after Export returns, so an Exporter must not
+// keep it (clone it with proto.Clone if needed). Errors are classified by
+// their gRPC status (status.FromError): see DESIGN.md for which codes are
+// retried. The gRPC transport used by default is one Exporter.
+type Exporter interface {
+	Export(ctx context.Context, batch *airesv1.EventBatch) (*airesv1.IngestResponse, error)
+	// Close releases the transport; called once by Client.Shutdown.
+	Close() error
+}
+
+type grpcExporter struct {
+	conn    *grpc.ClientConn
+	client  airesv1.IngestServiceClient
+	md      metadata.MD
+	opts    []grpc.CallOption
+	rawOpts []grpc.CallOption
+}
+
+func newGRPCExporter(cfg *Config) (*grpcExporter, error) {
+	creds := insecure.NewCredentials()
+	if cfg.TLS != nil {
+		creds = credentials.NewTLS(cfg.TLS)
+	}
+	dopts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
+	dopts = append(dopts, cfg.DialOptions...)
+	conn, err := grpc.NewClient(cfg.Endpoint, dopts...)
+	if err != nil {
+		return nil, fmt.Errorf("aires: cannot create a gRPC client for endpoint %q (expected host:port or a gRPC target): %w", cfg.Endpoint, err)
+	}
+	e := &grpcExporter{conn: conn, client: airesv1.NewIngestServiceClient(conn)}
+	if len(cfg.Headers) > 0 || cfg.APIKey != "" {
+		e.md = metadata.MD{}
+		for k, v := range cfg.Headers {
+			e.md.Append(k, v)
+		}
+		if cfg.APIKey != "" {
+			e.md.Set("authorization", "Bearer "+cfg.APIKey)
+		}
+	}
+	if !cfg.DisableCompression {
+		e.opts = append(e.opts, grpc.UseCompressor(gzip.Name))
+	}
+	e.rawOpts = append([]grpc.CallOption{grpc.ForceCodec(rawCodec{})}, e.opts...)
+	return e, nil
+}
+
+func (e *grpcExporter) Export(ctx context.Context, b *airesv1.EventBatch) (*airesv1.IngestResponse, error) {
+	if e.md != nil {
+		ctx = metadata.NewOutgoingContext(ctx, e.md)
+	}
+	return e.client.Ingest(ctx, b, e.opts...)
+}
+
+func (e *grpcExporter) Close() error { return e.conn.Close() }
+
+// rawExporter is the fast path of the built-in transport: the worker's
+// encoder already produced the request bytes.
+type rawExporter interface {
+	exportRaw(ctx context.Context, batch []byte) (*airesv1.IngestResponse, error)
+}
+
+const ingestMethod = "/aires.v1.IngestService/Ingest"
+
+func (e *grpcExporter) exportRaw(ctx context.Context, b []byte) (*airesv1.IngestResponse, error) {
+	if e.md != nil {
+		ctx = metadata.NewOutgoingContext(ctx, e.md)
+	}
+	resp := new(airesv1.IngestResponse)
+	if err := e.conn.Invoke(ctx, ingestMethod, rawBatch(b), resp, e.rawOpts...); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// rawBatch is an already-encoded EventBatch.
+type rawBatch []byte
+
+// rawCodec sends rawBatch as is and decodes responses as protobuf. Its name
+// is "proto" so the content type stays application/grpc+proto.
+type rawCodec struct{}
+
+func (rawCodec) Name() string { return "proto" }
+
+func (rawCodec) Marshal(v any) ([]byte, error) {
+	if b, ok := v.(rawBatch); ok {
+		return b, nil
+	}
+	m, ok := v.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("aires: cannot marshal %T", v)
+	}
+	return proto.Marshal(m)
+}
+
+func (rawCodec) Unmarshal(data []byte, v any) error {
+	m, ok := v.(proto.Message)
+	if !ok {
+		return fmt.Errorf("aires: cannot unmarshal into %T", v)
+	}
+	return proto.Unmarshal(data, m)
+}

@@ -1,0 +1,244 @@
+package aires
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+)
+
+// worker is the single goroutine that batches, encodes and sends. It owns
+// the events it receives from the queue and the encoder's messages.
+type worker struct {
+	c     *Client
+	enc   encoder
+	batch []*event
+	timer *time.Timer
+	// decoded is reused to hand batches to a custom Exporter.
+	decoded *airesv1.EventBatch
+}
+
+func newWorker(c *Client) *worker {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &worker{c: c, batch: make([]*event, 0, c.cfg.BatchSize), timer: t}
+}
+
+func (w *worker) run() {
+	c := w.c
+	defer func() {
+		w.timer.Stop()
+		_ = safeClose(c.exporter)
+		c.cancelSend()
+		close(c.done)
+	}()
+	for {
+		select {
+		case ev := <-c.queue:
+			w.add(ev)
+			// Take what else is already there without going back to select.
+			for len(w.batch) > 0 && len(w.batch) < c.cfg.BatchSize {
+				select {
+				case ev := <-c.queue:
+					w.add(ev)
+					continue
+				default:
+				}
+				break
+			}
+		case <-w.timer.C:
+			w.send()
+		case ack := <-c.flushReq:
+			w.drain(len(c.queue))
+			w.send()
+			close(ack)
+		case <-c.stop:
+			// No new events can enter (closed is set); take all that did.
+			w.drain(len(c.queue))
+			w.send()
+			// An event may have raced past the closed check: count it.
+			for {
+				select {
+				case ev := <-c.queue:
+					c.dropped.Add(1)
+					putEvent(ev)
+					continue
+				default:
+				}
+				return
+			}
+		}
+	}
+}
+
+func (w *worker) add(ev *event) {
+	if len(w.batch) == 0 {
+		w.timer.Reset(w.c.cfg.FlushInterval)
+	}
+	w.batch = append(w.batch, ev)
+	if len(w.batch) >= w.c.cfg.BatchSize {
+		w.send()
+	}
+}
+
+// drain moves n queued events into batches, sending the full ones.
+func (w *worker) drain(n int) {
+	for ; n > 0; n-- {
+		select {
+		case ev := <-w.c.queue:
+			w.add(ev)
+		default:
+			return
+		}
+	}
+}
+
+// send delivers the current batch (with retries) and recycles its events.
+func (w *worker) send() {
+	w.timer.Stop()
+	if len(w.batch) == 0 {
+		return
+	}
+	c := w.c
+	n := uint64(len(w.batch))
+	b := w.enc.encode(c.resource, w.batch)
+	for i, ev := range w.batch {
+		putEvent(ev) // the bytes hold everything now
+		w.batch[i] = nil
+	}
+	w.batch = w.batch[:0]
+	resp, attempts, err := w.export(b)
+
+	if err != nil {
+		c.failed.Add(n)
+		c.warn("aires: dropped a batch of events after a failed send",
+			"events", n, "attempts", attempts, "error", err.Error())
+		return
+	}
+	rejected := min(resp.GetRejected(), n)
+	if r := uint64(len(resp.GetRejections())); rejected < r {
+		rejected = min(r, n)
+	}
+	c.sent.Add(n - rejected)
+	if rejected > 0 {
+		c.failed.Add(rejected)
+		reason := ""
+		if rs := resp.GetRejections(); len(rs) > 0 {
+			reason = rs[0].GetReason()
+		}
+		c.warn("aires: the collector rejected events of a batch",
+			"rejected", rejected, "events", n, "first_reason", reason)
+	}
+}
+
+// export tries the batch up to 1+MaxRetries times.
+func (w *worker) export(b []byte) (*airesv1.IngestResponse, int, error) {
+	c := w.c
+	for attempt := 0; ; attempt++ {
+		if err := c.sendCtx.Err(); err != nil {
+			return nil, attempt, fmt.Errorf("shutdown deadline passed: %w", err)
+		}
+		ctx, cancel := context.WithTimeout(c.sendCtx, c.cfg.RequestTimeout)
+		resp, err := w.exportOnce(ctx, b)
+		cancel()
+		if err == nil {
+			return resp, attempt + 1, nil
+		}
+		retry, delay := classify(err)
+		if !retry || attempt >= c.cfg.MaxRetries {
+			return nil, attempt + 1, err
+		}
+		if delay > 0 {
+			delay = min(delay, c.cfg.MaxRetryDelay)
+		} else {
+			delay = backoff(c.cfg.InitialBackoff, c.cfg.MaxBackoff, attempt)
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-c.sendCtx.Done():
+			t.Stop()
+			return nil, attempt + 1, fmt.Errorf("shutdown deadline passed while waiting to retry after: %w", err)
+		}
+	}
+}
+
+// classify applies the OTLP rules: transient codes are retried; a server
+// delay in a RetryInfo detail replaces the backoff; RESOURCE_EXHAUSTED is
+// retried only when it carries RetryInfo; everything else (INVALID_ARGUMENT,
+// PERMISSION_DENIED, UNAUTHENTICATED, UNIMPLEMENTED, ...) is permanent.
+func classify(err error) (retry bool, delay time.Duration) {
+	st, ok := status.FromError(err)
+	if !ok {
+		return false, 0
+	}
+	var hasInfo bool
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok && ri.GetRetryDelay() != nil {
+			hasInfo = true
+			delay = ri.GetRetryDelay().AsDuration()
+			if delay < 0 {
+				delay = 0
+			}
+		}
+	}
+	switch st.Code() {
+	case codes.Canceled, codes.DeadlineExceeded, codes.Aborted, codes.OutOfRange,
+		codes.Unavailable, codes.DataLoss:
+		return true, delay
+	case codes.ResourceExhausted:
+		return hasInfo, delay
+	}
+	return false, 0
+}
+
+// backoff is exponential with "equal jitter": half fixed, half random, so
+// retries of many clients spread out but never collapse to zero.
+func backoff(initial, maxDelay time.Duration, attempt int) time.Duration {
+	d := initial << min(attempt, 30)
+	if d <= 0 || d > maxDelay {
+		d = maxDelay
+	}
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// exportOnce sends the encoded batch: as bytes to the built-in gRPC
+// transport, decoded into an EventBatch for any other Exporter.
+func (w *worker) exportOnce(ctx context.Context, b []byte) (resp *airesv1.IngestResponse, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = status.Errorf(codes.Internal, "aires: exporter panicked: %v", r)
+		}
+	}()
+	if raw, ok := w.c.exporter.(rawExporter); ok {
+		return raw.exportRaw(ctx, b)
+	}
+	if w.decoded == nil {
+		w.decoded = &airesv1.EventBatch{}
+	}
+	if err := proto.Unmarshal(b, w.decoded); err != nil {
+		return nil, status.Errorf(codes.Internal, "aires: cannot decode own batch (a bug, please report): %v", err)
+	}
+	return w.c.exporter.Export(ctx, w.decoded)
+}
+
+func safeClose(e Exporter) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("aires: exporter panicked in Close: %v", r)
+		}
+	}()
+	return e.Close()
+}
+
+func (c *Client) warn(msg string, args ...any) {
+	defer func() { _ = recover() }()
+	c.cfg.Logger.Warn(msg, args...)
+}
