@@ -1,0 +1,138 @@
+package airesclickhouseexporter
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/config/configtls"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/schema"
+)
+
+// Config is the configuration of the aires_clickhouse exporter.
+type Config struct {
+	TimeoutConfig exporterhelper.TimeoutConfig                             `mapstructure:",squash"`
+	QueueConfig   configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
+	BackOffConfig configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
+
+	// Endpoint is one or more ClickHouse native-protocol addresses,
+	// comma-separated: "tcp://host:9000", "host:9000" or
+	// "tcp://h1:9000,h2:9000". The port defaults to 9000.
+	Endpoint string `mapstructure:"endpoint"`
+	// Database and Table name the events table.
+	Database string `mapstructure:"database"`
+	Table    string `mapstructure:"table"`
+
+	Username string              `mapstructure:"username"`
+	Password configopaque.String `mapstructure:"password"`
+	// TLS is off by default (insecure: true); set insecure: false or a CA to
+	// enable it.
+	TLS configtls.ClientConfig `mapstructure:"tls"`
+	// Compression of the native protocol: lz4 (default), zstd or none.
+	Compression string `mapstructure:"compression"`
+	// DialTimeout bounds each connection attempt.
+	DialTimeout time.Duration `mapstructure:"dial_timeout"`
+
+	// CreateSchema creates the database and table at start when missing.
+	CreateSchema bool `mapstructure:"create_schema"`
+	// Retention is how long rows are kept; 0 keeps them forever. Coming:
+	// accepted and validated, not enforced yet.
+	Retention time.Duration `mapstructure:"retention"`
+	// Cluster is the ON CLUSTER name for cluster mode. Not implemented yet:
+	// any value is rejected.
+	Cluster string `mapstructure:"cluster"`
+}
+
+var _ component.Config = (*Config)(nil)
+
+const defaultPort = "9000"
+
+var compressions = []string{"lz4", "zstd", "none"}
+
+// Validate checks the configuration. It has no side effects.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if _, err := parseEndpoint(cfg.Endpoint); err != nil {
+		errs = append(errs, err)
+	}
+	if !schema.ValidIdentifier(cfg.Database) {
+		errs = append(errs, fmt.Errorf("database %q: use letters, digits and underscores, not starting with a digit", cfg.Database))
+	}
+	if !schema.ValidIdentifier(cfg.Table) {
+		errs = append(errs, fmt.Errorf("table %q: use letters, digits and underscores, not starting with a digit", cfg.Table))
+	}
+	if !isOneOf(cfg.Compression, compressions) {
+		errs = append(errs, fmt.Errorf("compression %q: use one of %s", cfg.Compression, strings.Join(compressions, ", ")))
+	}
+	if cfg.DialTimeout < 0 {
+		errs = append(errs, fmt.Errorf("dial_timeout %s: must not be negative (0 uses the driver's 30s)", cfg.DialTimeout))
+	}
+	if cfg.Retention < 0 {
+		errs = append(errs, fmt.Errorf("retention %s: must not be negative (0 keeps rows forever)", cfg.Retention))
+	} else if cfg.Retention > 0 && cfg.Retention < time.Hour {
+		errs = append(errs, fmt.Errorf("retention %s: use at least 1h (rows are dropped by day partitions or TTL), or 0 to keep rows forever", cfg.Retention))
+	}
+	if cfg.Cluster != "" {
+		errs = append(errs, fmt.Errorf("cluster %q: cluster mode (ON CLUSTER DDL, Distributed table) is not implemented yet; remove the setting", cfg.Cluster))
+	}
+	return errors.Join(errs...)
+}
+
+// parseEndpoint turns the endpoint setting into host:port addresses.
+func parseEndpoint(endpoint string) ([]string, error) {
+	s := strings.TrimSpace(endpoint)
+	if s == "" {
+		return nil, errors.New("endpoint is empty: set it to the native protocol address, e.g. tcp://127.0.0.1:9000")
+	}
+	if scheme, rest, ok := strings.Cut(s, "://"); ok {
+		switch strings.ToLower(scheme) {
+		case "tcp", "clickhouse":
+			s = rest
+		case "http", "https":
+			return nil, fmt.Errorf("endpoint %q: the HTTP interface is not supported; use the native protocol port, e.g. tcp://host:9000", endpoint)
+		default:
+			return nil, fmt.Errorf("endpoint %q: unknown scheme %q; use tcp://host:port", endpoint, scheme)
+		}
+	}
+	if strings.ContainsAny(s, "/?#@") {
+		return nil, fmt.Errorf("endpoint %q: write host:port[,host:port...] (database and credentials have their own settings)", endpoint)
+	}
+	var addrs []string
+	for _, h := range strings.Split(s, ",") {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			return nil, fmt.Errorf("endpoint %q: empty address in the comma-separated list", endpoint)
+		}
+		host, port, err := net.SplitHostPort(h)
+		if err != nil {
+			// No port: the ClickHouse default.
+			host, port = strings.Trim(h, "[]"), defaultPort
+		}
+		if host == "" {
+			return nil, fmt.Errorf("endpoint %q: address %q has no host", endpoint, h)
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("endpoint %q: port %q is not a number from 1 to 65535", endpoint, port)
+		}
+		addrs = append(addrs, net.JoinHostPort(host, port))
+	}
+	return addrs, nil
+}
+
+func isOneOf(s string, set []string) bool {
+	for _, v := range set {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}

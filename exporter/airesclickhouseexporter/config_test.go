@@ -1,0 +1,124 @@
+package airesclickhouseexporter
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/config/configtls"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/metadata"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+
+	full := createDefaultConfig().(*Config)
+	full.Endpoint = "tcp://ch1:9440,ch2:9440"
+	full.Database = "logs"
+	full.Table = "app_events"
+	full.Username = "writer"
+	full.Password = "s3cret"
+	full.TLS = configtls.NewDefaultClientConfig()
+	full.TLS.CAFile = "/etc/ssl/ch-ca.pem"
+	full.Compression = "zstd"
+	full.DialTimeout = 3 * time.Second
+	full.CreateSchema = false
+	full.Retention = 720 * time.Hour
+	full.TimeoutConfig.Timeout = 10 * time.Second
+	q := full.QueueConfig.Get()
+	q.QueueSize = 100_000
+	q.NumConsumers = 2
+	b := q.Batch.Get()
+	b.FlushTimeout = time.Second
+	b.MinSize = 5000
+	b.MaxSize = 50_000
+	full.BackOffConfig = configretry.NewDefaultBackOffConfig()
+	full.BackOffConfig.InitialInterval = time.Second
+	full.BackOffConfig.MaxInterval = 10 * time.Second
+	full.BackOffConfig.MaxElapsedTime = 2 * time.Minute
+
+	noQueue := createDefaultConfig().(*Config)
+	noQueue.Endpoint = "127.0.0.1:9000"
+	noQueue.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
+
+	tests := []struct {
+		id   component.ID
+		want *Config
+	}{
+		{id: component.NewID(metadata.Type), want: createDefaultConfig().(*Config)},
+		{id: component.NewIDWithName(metadata.Type, "full"), want: full},
+		{id: component.NewIDWithName(metadata.Type, "no_queue"), want: noQueue},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id.String(), func(t *testing.T) {
+			cfg := createDefaultConfig()
+			sub, err := cm.Sub(tt.id.String())
+			require.NoError(t, err)
+			require.NoError(t, sub.Unmarshal(cfg))
+			require.NoError(t, confmap.Validate(cfg))
+			assert.Equal(t, tt.want, cfg)
+		})
+	}
+}
+
+func TestInvalidConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "invalid.yaml"))
+	require.NoError(t, err)
+	wantErr := map[string]string{
+		"empty_endpoint":        "endpoint is empty",
+		"http_endpoint":         "HTTP interface is not supported",
+		"bad_port":              `port "abc" is not a number`,
+		"bad_database":          `database "my-db": use letters, digits and underscores`,
+		"bad_table":             `table "events;DROP"`,
+		"bad_compression":       `compression "gzip": use one of lz4, zstd, none`,
+		"negative_retention":    "retention -1h0m0s: must not be negative",
+		"tiny_retention":        "retention 10m0s: use at least 1h",
+		"cluster":               "cluster mode (ON CLUSTER DDL, Distributed table) is not implemented yet",
+		"negative_dial_timeout": "dial_timeout -1s: must not be negative",
+	}
+	require.Len(t, cm.AllKeys() /* leaf keys */, len(wantErr))
+	for name, want := range wantErr {
+		t.Run(name, func(t *testing.T) {
+			cfg := createDefaultConfig()
+			sub, err := cm.Sub(name)
+			require.NoError(t, err)
+			require.NoError(t, sub.Unmarshal(cfg))
+			err = confmap.Validate(cfg)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), want)
+		})
+	}
+}
+
+func TestParseEndpoint(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{in: "tcp://127.0.0.1:9000", want: []string{"127.0.0.1:9000"}},
+		{in: "clickhouse://db:9440", want: []string{"db:9440"}},
+		{in: "localhost:9001", want: []string{"localhost:9001"}},
+		{in: "localhost", want: []string{"localhost:9000"}},
+		{in: "tcp://h1:9000, h2:9001,h3", want: []string{"h1:9000", "h2:9001", "h3:9000"}},
+		{in: "[::1]:9000", want: []string{"[::1]:9000"}},
+	}
+	for _, tt := range tests {
+		got, err := parseEndpoint(tt.in)
+		require.NoError(t, err, tt.in)
+		assert.Equal(t, tt.want, got, tt.in)
+	}
+	for _, bad := range []string{"", "https://h:8443", "ftp://h", "tcp://h:9000/db", "h1:9000,,h2", "tcp://:9000", "h:70000"} {
+		_, err := parseEndpoint(bad)
+		assert.Error(t, err, bad)
+	}
+}

@@ -1,0 +1,17 @@
+// Package airesclickhouseexporter exports logs to ClickHouse as rows of the
+// Aires events table (component type aires_clickhouse).
+//
+// Each log record becomes one row through internal/row (the same code the
+// aires_transform processor uses), rows are appended column by column to a
+// reusable block and inserted over the native protocol with clickhouse-go,
+// with an explicit column list. exporterhelper provides the sending queue,
+// batching, retries and timeout. See README.md for the settings and the
+// columns.
+//
+// internal/metadata, documentation.md and the generated_*_test.go files come
+// from mdatagen v0.159.0 (the newest the module proxy serves that builds
+// here), run by `make generate`; its output compiles and passes against
+// collector v0.165.0.
+//
+//go:generate mdatagen metadata.yaml
+package airesclickhouseexporter

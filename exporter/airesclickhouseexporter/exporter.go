@@ -1,0 +1,247 @@
+package airesclickhouseexporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/metadata"
+	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/schema"
+	"github.com/aires-dev/aires/internal/row"
+)
+
+type logsExporter struct {
+	cfg       *Config
+	logger    *zap.Logger
+	telemetry *metadata.TelemetryBuilder
+	builder   *row.Builder
+	table     schema.Table
+	insertSQL string
+
+	// blocks recycles column blocks between pushes (the queue runs several
+	// consumers at once, each needs its own).
+	blocks sync.Pool
+
+	mu   sync.Mutex
+	conn driver.Conn
+}
+
+var (
+	permanentAttrs = metric.WithAttributeSet(attribute.NewSet(attribute.Bool("permanent", true)))
+	retryableAttrs = metric.WithAttributeSet(attribute.NewSet(attribute.Bool("permanent", false)))
+)
+
+func newLogsExporter(set exporter.Settings, cfg *Config) (*logsExporter, error) {
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, fmt.Errorf("create telemetry instruments: %w", err)
+	}
+	table := schema.Table{Database: cfg.Database, Name: cfg.Table}
+	e := &logsExporter{
+		cfg:       cfg,
+		logger:    set.Logger,
+		telemetry: tb,
+		builder:   row.NewBuilder(row.Limits{}),
+		table:     table,
+		insertSQL: schema.Insert(table),
+	}
+	e.blocks.New = func() any { return new(block) }
+	return e, nil
+}
+
+// options turns the config into clickhouse-go options. No I/O.
+func (e *logsExporter) options(ctx context.Context) (*clickhouse.Options, error) {
+	addrs, err := parseEndpoint(e.cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	tlsCfg, err := e.cfg.TLS.LoadTLSConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("tls: %w", err)
+	}
+	method := clickhouse.CompressionLZ4
+	switch e.cfg.Compression {
+	case "zstd":
+		method = clickhouse.CompressionZSTD
+	case "none":
+		method = clickhouse.CompressionNone
+	}
+	return &clickhouse.Options{
+		Protocol: clickhouse.Native,
+		Addr:     addrs,
+		Auth: clickhouse.Auth{
+			Database: e.cfg.Database,
+			Username: e.cfg.Username,
+			Password: string(e.cfg.Password),
+		},
+		TLS:         tlsCfg,
+		Compression: &clickhouse.Compression{Method: method},
+		DialTimeout: e.cfg.DialTimeout,
+		// One connection per queue consumer, plus one for Start's DDL.
+		MaxOpenConns: e.queueConsumers() + 1,
+		MaxIdleConns: e.queueConsumers() + 1,
+	}, nil
+}
+
+func (e *logsExporter) queueConsumers() int {
+	if e.cfg.QueueConfig.HasValue() {
+		q := e.cfg.QueueConfig
+		return q.Get().NumConsumers
+	}
+	return 1
+}
+
+func (e *logsExporter) start(ctx context.Context, _ component.Host) error {
+	opts, err := e.options(ctx)
+	if err != nil {
+		return err
+	}
+	// The database may not exist yet: connect without it, the statements
+	// name it explicitly.
+	opts.Auth.Database = ""
+	conn, err := clickhouse.Open(opts)
+	if err != nil {
+		return fmt.Errorf("cannot open ClickHouse connection to %s: %w; check endpoint and tls", e.cfg.Endpoint, err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = conn.Close()
+		}
+	}()
+
+	if err := conn.Ping(ctx); err != nil {
+		return fmt.Errorf("cannot reach ClickHouse at %s: %w; check endpoint, username, password and tls", e.cfg.Endpoint, err)
+	}
+	var version string
+	if err := conn.QueryRow(ctx, "SELECT version()").Scan(&version); err != nil {
+		return fmt.Errorf("cannot read the ClickHouse server version at %s: %w", e.cfg.Endpoint, err)
+	}
+	v, err := schema.ParseVersion(version)
+	if err != nil {
+		return err
+	}
+	caps := schema.CapabilitiesOf(v)
+
+	if e.cfg.CreateSchema {
+		if err := conn.Exec(ctx, schema.CreateDatabase(e.cfg.Database)); err != nil {
+			return fmt.Errorf("cannot create database %s on ClickHouse %s: %w; create it by hand or grant CREATE DATABASE", e.cfg.Database, v, err)
+		}
+		if err := conn.Exec(ctx, schema.CreateTable(e.table, caps)); err != nil {
+			return fmt.Errorf("cannot create table %s on ClickHouse %s: %w", e.table, v, err)
+		}
+	}
+	if e.cfg.Retention > 0 {
+		e.logger.Warn("retention is not enforced yet: rows are kept until removed by hand",
+			zap.Duration("retention", e.cfg.Retention))
+	}
+	e.logger.Info("connected to ClickHouse",
+		zap.String("endpoint", e.cfg.Endpoint), zap.String("version", version),
+		zap.String("table", e.table.String()), zap.Bool("create_schema", e.cfg.CreateSchema))
+
+	e.mu.Lock()
+	e.conn = conn
+	e.mu.Unlock()
+	ok = true
+	return nil
+}
+
+// shutdown closes the connections. Safe without start and when called twice.
+func (e *logsExporter) shutdown(context.Context) error {
+	e.mu.Lock()
+	conn := e.conn
+	e.conn = nil
+	e.mu.Unlock()
+	if conn == nil {
+		return nil
+	}
+	return conn.Close()
+}
+
+func (e *logsExporter) connection() driver.Conn {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.conn
+}
+
+var errNotStarted = errors.New("aires_clickhouse exporter is not started")
+
+// pushLogs converts ld into one column block and inserts it. The rows depend
+// only on ld (row.Builder is deterministic), so a retried batch sends the
+// same rows with the same ids.
+func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	conn := e.connection()
+	if conn == nil {
+		return errNotStarted
+	}
+	blk := e.blocks.Get().(*block)
+	defer func() {
+		blk.reset()
+		e.blocks.Put(blk)
+	}()
+	e.fill(blk, ld)
+	if blk.rows == 0 {
+		return nil
+	}
+
+	n := int64(blk.rows)
+	start := time.Now()
+	err := classify(e.insert(ctx, conn, blk))
+	if err != nil {
+		if consumererror.IsPermanent(err) {
+			e.telemetry.ExporterAiresClickhouseRowsFailed.Add(ctx, n, permanentAttrs)
+			e.logger.Error("ClickHouse refused the batch; dropping it (not retried)",
+				zap.Int64("rows", n), zap.String("table", e.table.String()), zap.Error(err))
+		} else {
+			e.telemetry.ExporterAiresClickhouseRowsFailed.Add(ctx, n, retryableAttrs)
+		}
+		return err
+	}
+	e.telemetry.ExporterAiresClickhouseInsertDuration.Record(ctx, time.Since(start).Seconds())
+	e.telemetry.ExporterAiresClickhouseBatchSize.Record(ctx, n)
+	e.telemetry.ExporterAiresClickhouseRowsInserted.Add(ctx, n)
+	return nil
+}
+
+// fill builds one row per log record into blk.
+func (e *logsExporter) fill(blk *block, ld plog.Logs) {
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		rl := rls.At(i)
+		res := rl.Resource()
+		sls := rl.ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			sl := sls.At(j)
+			scope := sl.Scope()
+			lrs := sl.LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				e.builder.Build(res, scope, lrs.At(k), &blk.row)
+				blk.add(&blk.row)
+			}
+		}
+	}
+}
+
+func (e *logsExporter) insert(ctx context.Context, conn driver.Conn, blk *block) error {
+	batch, err := conn.PrepareBatch(ctx, e.insertSQL)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = batch.Close() }()
+	if err := blk.appendTo(batch); err != nil {
+		return err
+	}
+	return batch.Send()
+}

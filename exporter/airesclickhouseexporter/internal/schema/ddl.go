@@ -1,0 +1,189 @@
+package schema
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Column is one stored column of the events table.
+type Column struct {
+	Name string
+	Type string // base type, valid on every supported version
+	// LowCardinality marks String columns with few distinct values; they
+	// become LowCardinality(String) where the server has it.
+	LowCardinality bool
+	// Codec is the compression codec used where the server has codecs.
+	Codec string
+}
+
+// Columns are the stored columns, in INSERT order. Their names are a
+// user-facing API: never rename or reorder, only append.
+var Columns = []Column{
+	{Name: "id", Type: "UUID"},
+	{Name: "timestamp", Type: "DateTime", Codec: "Delta, ZSTD(1)"},
+	{Name: "timestamp_ns", Type: "UInt64", Codec: "Delta, ZSTD(1)"},
+	{Name: "service", Type: "String", LowCardinality: true},
+	{Name: "environment", Type: "String", LowCardinality: true},
+	{Name: "release", Type: "String", LowCardinality: true},
+	{Name: "host", Type: "String", LowCardinality: true},
+	{Name: "severity", Type: "Enum8('trace' = 1, 'debug' = 2, 'info' = 3, 'warn' = 4, 'error' = 5, 'fatal' = 6)"},
+	{Name: "message", Type: "String", Codec: "ZSTD(1)"},
+	{Name: "trace_id", Type: "String", Codec: "ZSTD(1)"},
+	{Name: "span_id", Type: "String", Codec: "ZSTD(1)"},
+	{Name: "session_id", Type: "String", Codec: "ZSTD(1)"},
+	{Name: "user_id", Type: "String", Codec: "ZSTD(1)"},
+	{Name: "tags", Type: "Array(String)", Codec: "ZSTD(1)"},
+	{Name: "attr_str_keys", Type: "Array(String)", Codec: "ZSTD(1)"},
+	{Name: "attr_str_values", Type: "Array(String)", Codec: "ZSTD(1)"},
+	{Name: "attr_int_keys", Type: "Array(String)", Codec: "ZSTD(1)"},
+	{Name: "attr_int_values", Type: "Array(Int64)", Codec: "ZSTD(1)"},
+	{Name: "attr_float_keys", Type: "Array(String)", Codec: "ZSTD(1)"},
+	{Name: "attr_float_values", Type: "Array(Float64)", Codec: "ZSTD(1)"},
+	{Name: "attr_bool_keys", Type: "Array(String)", Codec: "ZSTD(1)"},
+	{Name: "attr_bool_values", Type: "Array(UInt8)", Codec: "ZSTD(1)"},
+	{Name: "resource_keys", Type: "Array(String)", Codec: "ZSTD(1)"},
+	{Name: "resource_values", Type: "Array(String)", Codec: "ZSTD(1)"},
+	{Name: "http_method", Type: "String", LowCardinality: true},
+	{Name: "http_route", Type: "String", LowCardinality: true},
+	{Name: "http_path", Type: "String", Codec: "ZSTD(1)"},
+	{Name: "http_url", Type: "String", Codec: "ZSTD(1)"},
+	{Name: "http_status", Type: "UInt16"},
+	{Name: "http_duration_ms", Type: "Float64", Codec: "ZSTD(1)"},
+	{Name: "http_request_size", Type: "Int64", Codec: "ZSTD(1)"},
+	{Name: "http_response_size", Type: "Int64", Codec: "ZSTD(1)"},
+	{Name: "http_user_agent", Type: "String", Codec: "ZSTD(1)"},
+	{Name: "http_client_ip", Type: "String", Codec: "ZSTD(1)"},
+	{Name: "error_type", Type: "String", LowCardinality: true},
+	{Name: "error_message", Type: "String", Codec: "ZSTD(1)"},
+	{Name: "error_stack", Type: "String", Codec: "ZSTD(1)"},
+}
+
+// Column indexes, in the order of Columns; the exporter's column block uses them.
+const (
+	ColID = iota
+	ColTimestamp
+	ColTimestampNs
+	ColService
+	ColEnvironment
+	ColRelease
+	ColHost
+	ColSeverity
+	ColMessage
+	ColTraceID
+	ColSpanID
+	ColSessionID
+	ColUserID
+	ColTags
+	ColAttrStrKeys
+	ColAttrStrValues
+	ColAttrIntKeys
+	ColAttrIntValues
+	ColAttrFloatKeys
+	ColAttrFloatValues
+	ColAttrBoolKeys
+	ColAttrBoolValues
+	ColResourceKeys
+	ColResourceValues
+	ColHTTPMethod
+	ColHTTPRoute
+	ColHTTPPath
+	ColHTTPURL
+	ColHTTPStatus
+	ColHTTPDurationMs
+	ColHTTPRequestSize
+	ColHTTPResponseSize
+	ColHTTPUserAgent
+	ColHTTPClientIP
+	ColErrorType
+	ColErrorMessage
+	ColErrorStack
+	NumColumns
+)
+
+// aliases are computed columns: free at insert, handy in queries.
+var aliases = []struct {
+	name, typ, expr string
+	need            func(Capabilities) bool
+}{
+	{"timestamp64", "DateTime64(9)", "fromUnixTimestamp64Nano(toInt64(timestamp_ns))", func(c Capabilities) bool { return c.DateTime64 }},
+	{"attr_str", "Map(String, String)", "CAST((attr_str_keys, attr_str_values), 'Map(String, String)')", func(c Capabilities) bool { return c.Map }},
+	{"attr_int", "Map(String, Int64)", "CAST((attr_int_keys, attr_int_values), 'Map(String, Int64)')", func(c Capabilities) bool { return c.Map }},
+	{"attr_float", "Map(String, Float64)", "CAST((attr_float_keys, attr_float_values), 'Map(String, Float64)')", func(c Capabilities) bool { return c.Map }},
+	{"attr_bool", "Map(String, UInt8)", "CAST((attr_bool_keys, attr_bool_values), 'Map(String, UInt8)')", func(c Capabilities) bool { return c.Map }},
+	{"resource", "Map(String, String)", "CAST((resource_keys, resource_values), 'Map(String, String)')", func(c Capabilities) bool { return c.Map }},
+}
+
+// indexes are data-skipping indexes for point lookups and text search.
+var indexes = []string{
+	"INDEX idx_trace_id trace_id TYPE bloom_filter(0.01) GRANULARITY 1",
+	"INDEX idx_span_id span_id TYPE bloom_filter(0.01) GRANULARITY 1",
+	"INDEX idx_session_id session_id TYPE bloom_filter(0.01) GRANULARITY 1",
+	"INDEX idx_message message TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 1",
+}
+
+// Table names the events table.
+type Table struct {
+	Database string
+	Name     string
+}
+
+func (t Table) String() string { return quote(t.Database) + "." + quote(t.Name) }
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// ValidIdentifier reports whether s is a plain identifier (letters, digits,
+// underscores, not starting with a digit): the only names the DDL accepts,
+// so no quoting rules can be broken.
+func ValidIdentifier(s string) bool { return identRE.MatchString(s) }
+
+func quote(s string) string { return "`" + s + "`" }
+
+// CreateDatabase is the statement creating the database.
+func CreateDatabase(database string) string {
+	return "CREATE DATABASE IF NOT EXISTS " + quote(database)
+}
+
+// CreateTable is the statement creating the events table on a server with
+// capabilities c. The 18.16-era syntax (ENGINE = MergeTree() PARTITION BY ...
+// ORDER BY ...) is valid on every supported version.
+func CreateTable(t Table, c Capabilities) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s\n(\n", t)
+	var lines []string
+	for _, col := range Columns {
+		typ := col.Type
+		if col.LowCardinality && c.LowCardinality {
+			typ = "LowCardinality(" + typ + ")"
+		}
+		line := "    " + quote(col.Name) + " " + typ
+		if col.Codec != "" && c.Codecs {
+			line += " CODEC(" + col.Codec + ")"
+		}
+		lines = append(lines, line)
+	}
+	for _, a := range aliases {
+		if a.need(c) {
+			lines = append(lines, "    "+quote(a.name)+" "+a.typ+" ALIAS "+a.expr)
+		}
+	}
+	if c.SkipIndexes {
+		for _, idx := range indexes {
+			lines = append(lines, "    "+idx)
+		}
+	}
+	b.WriteString(strings.Join(lines, ",\n"))
+	b.WriteString("\n)\nENGINE = MergeTree()\nPARTITION BY toDate(timestamp)\nORDER BY (service, severity, timestamp)\n")
+	return b.String()
+}
+
+// Insert is the INSERT statement, with its explicit column list (18.16
+// rejects a bare INSERT over the native protocol). It is the same on every
+// server version.
+func Insert(t Table) string {
+	names := make([]string, len(Columns))
+	for i, c := range Columns {
+		names[i] = c.Name
+	}
+	return "INSERT INTO " + t.String() + " (" + strings.Join(names, ", ") + ")"
+}

@@ -1,0 +1,43 @@
+CREATE TABLE IF NOT EXISTS `aires`.`events`
+(
+    `id` UUID,
+    `timestamp` DateTime,
+    `timestamp_ns` UInt64,
+    `service` String,
+    `environment` String,
+    `release` String,
+    `host` String,
+    `severity` Enum8('trace' = 1, 'debug' = 2, 'info' = 3, 'warn' = 4, 'error' = 5, 'fatal' = 6),
+    `message` String,
+    `trace_id` String,
+    `span_id` String,
+    `session_id` String,
+    `user_id` String,
+    `tags` Array(String),
+    `attr_str_keys` Array(String),
+    `attr_str_values` Array(String),
+    `attr_int_keys` Array(String),
+    `attr_int_values` Array(Int64),
+    `attr_float_keys` Array(String),
+    `attr_float_values` Array(Float64),
+    `attr_bool_keys` Array(String),
+    `attr_bool_values` Array(UInt8),
+    `resource_keys` Array(String),
+    `resource_values` Array(String),
+    `http_method` String,
+    `http_route` String,
+    `http_path` String,
+    `http_url` String,
+    `http_status` UInt16,
+    `http_duration_ms` Float64,
+    `http_request_size` Int64,
+    `http_response_size` Int64,
+    `http_user_agent` String,
+    `http_client_ip` String,
+    `error_type` String,
+    `error_message` String,
+    `error_stack` String
+)
+ENGINE = MergeTree()
+PARTITION BY toDate(timestamp)
+ORDER BY (service, severity, timestamp)
