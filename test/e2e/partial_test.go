@@ -60,7 +60,7 @@ func TestInvalidUTF8EventAmongValidOnes(t *testing.T) {
 	wire, err := proto.Marshal(b)
 	require.NoError(t, err)
 	// Same length, so every length prefix stays right: only the UTF-8 breaks.
-	wire = bytes.Replace(wire, []byte("PLACEHOLDER"), []byte("bad\xff\xfeutf8!"), 1)
+	wire = bytes.Replace(wire, []byte("PLACEHOLDER"), []byte("bad\xff\xfeutf8!!"), 1)
 
 	cc, err := grpc.NewClient(e.col.airesTarget(), grpcInsecure())
 	require.NoError(t, err)
