@@ -42,10 +42,14 @@ type Config struct {
 	// DialTimeout bounds each connection attempt.
 	DialTimeout time.Duration `mapstructure:"dial_timeout"`
 
-	// CreateSchema creates the database and table at start when missing.
+	// CreateSchema creates the database, the events table and its views at
+	// start, and migrates an older schema (adds what is missing, keeps the
+	// rows).
 	CreateSchema bool `mapstructure:"create_schema"`
-	// Retention is how long rows are kept; 0 keeps them forever. Coming:
-	// accepted and validated, not enforced yet.
+	// Retention is how long rows (and view rows) are kept, in whole hours
+	// (720h is 30 days); 0 keeps them forever. Enforced by TTL where the
+	// server has it (set when create_schema is on) and by dropping expired
+	// day partitions every hour on every server.
 	Retention time.Duration `mapstructure:"retention"`
 	// Cluster is the ON CLUSTER name for cluster mode. Not implemented yet:
 	// any value is rejected.
@@ -80,6 +84,8 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("retention %s: must not be negative (0 keeps rows forever)", cfg.Retention))
 	} else if cfg.Retention > 0 && cfg.Retention < time.Hour {
 		errs = append(errs, fmt.Errorf("retention %s: use at least 1h (rows are dropped by day partitions or TTL), or 0 to keep rows forever", cfg.Retention))
+	} else if cfg.Retention%time.Hour != 0 {
+		errs = append(errs, fmt.Errorf("retention %s: use a whole number of hours, e.g. 720h for 30 days (TTL is set in days or hours)", cfg.Retention))
 	}
 	if cfg.Cluster != "" {
 		errs = append(errs, fmt.Errorf("cluster %q: cluster mode (ON CLUSTER DDL, Distributed table) is not implemented yet; remove the setting", cfg.Cluster))

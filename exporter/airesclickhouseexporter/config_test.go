@@ -83,6 +83,7 @@ func TestInvalidConfig(t *testing.T) {
 		"bad_compression":       `compression "gzip": use one of lz4, zstd, none`,
 		"negative_retention":    "retention -1h0m0s: must not be negative",
 		"tiny_retention":        "retention 10m0s: use at least 1h",
+		"fractional_retention":  "retention 1h30m0s: use a whole number of hours",
 		"cluster":               "cluster mode (ON CLUSTER DDL, Distributed table) is not implemented yet",
 		"negative_dial_timeout": "dial_timeout -1s: must not be negative",
 	}

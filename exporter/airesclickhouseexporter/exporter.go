@@ -34,8 +34,14 @@ type logsExporter struct {
 	// consumers at once, each needs its own).
 	blocks sync.Pool
 
-	mu   sync.Mutex
-	conn driver.Conn
+	// now and janitorInterval drive the retention janitor; tests replace
+	// them before start.
+	now             func() time.Time
+	janitorInterval time.Duration
+
+	mu      sync.Mutex
+	conn    driver.Conn
+	janitor *janitor
 }
 
 var (
@@ -56,6 +62,9 @@ func newLogsExporter(set exporter.Settings, cfg *Config) (*logsExporter, error) 
 		builder:   row.NewBuilder(row.Limits{}),
 		table:     table,
 		insertSQL: schema.Insert(table),
+
+		now:             time.Now,
+		janitorInterval: defaultJanitorInterval,
 	}
 	e.blocks.New = func() any { return new(block) }
 	return e, nil
@@ -133,37 +142,46 @@ func (e *logsExporter) start(ctx context.Context, _ component.Host) error {
 	if err != nil {
 		return err
 	}
-	caps := schema.CapabilitiesOf(v)
+	sch := schema.Schema{Table: e.table, Caps: schema.CapabilitiesOf(v), Retention: e.cfg.Retention}
 
 	if e.cfg.CreateSchema {
-		if err := conn.Exec(ctx, schema.CreateDatabase(e.cfg.Database)); err != nil {
-			return fmt.Errorf("cannot create database %s on ClickHouse %s: %w; create it by hand or grant CREATE DATABASE", e.cfg.Database, v, err)
+		m := &migrator{conn: conn, schema: sch, version: v, logger: e.logger}
+		if err := m.run(ctx); err != nil {
+			return err
 		}
-		if err := conn.Exec(ctx, schema.CreateTable(e.table, caps)); err != nil {
-			return fmt.Errorf("cannot create table %s on ClickHouse %s: %w", e.table, v, err)
-		}
-	}
-	if e.cfg.Retention > 0 {
-		e.logger.Warn("retention is not enforced yet: rows are kept until removed by hand",
-			zap.Duration("retention", e.cfg.Retention))
 	}
 	e.logger.Info("connected to ClickHouse",
 		zap.String("endpoint", e.cfg.Endpoint), zap.String("version", version),
-		zap.String("table", e.table.String()), zap.Bool("create_schema", e.cfg.CreateSchema))
+		zap.String("table", e.table.String()), zap.Bool("create_schema", e.cfg.CreateSchema),
+		zap.Duration("retention", e.cfg.Retention), zap.Bool("ttl", sch.TTL("timestamp") != "" && e.cfg.CreateSchema))
+
+	var jan *janitor
+	if e.cfg.Retention > 0 {
+		jan = &janitor{
+			conn: conn, tables: sch.Tables(), retention: e.cfg.Retention,
+			interval: e.janitorInterval, now: e.now, logger: e.logger,
+		}
+		jan.start()
+	}
 
 	e.mu.Lock()
 	e.conn = conn
+	e.janitor = jan
 	e.mu.Unlock()
 	ok = true
 	return nil
 }
 
-// shutdown closes the connections. Safe without start and when called twice.
+// shutdown stops the janitor and closes the connections. Safe without start
+// and when called twice.
 func (e *logsExporter) shutdown(context.Context) error {
 	e.mu.Lock()
-	conn := e.conn
-	e.conn = nil
+	conn, jan := e.conn, e.janitor
+	e.conn, e.janitor = nil, nil
 	e.mu.Unlock()
+	if jan != nil {
+		jan.stop()
+	}
 	if conn == nil {
 		return nil
 	}

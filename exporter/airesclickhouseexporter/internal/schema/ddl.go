@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Column is one stored column of the events table.
@@ -101,7 +102,8 @@ const (
 	NumColumns
 )
 
-// aliases are computed columns: free at insert, handy in queries.
+// aliases are computed columns: free at insert, handy in queries. They are
+// never part of the INSERT.
 var aliases = []struct {
 	name, typ, expr string
 	need            func(Capabilities) bool
@@ -112,7 +114,15 @@ var aliases = []struct {
 	{"attr_float", "Map(String, Float64)", "CAST((attr_float_keys, attr_float_values), 'Map(String, Float64)')", func(c Capabilities) bool { return c.Map }},
 	{"attr_bool", "Map(String, UInt8)", "CAST((attr_bool_keys, attr_bool_values), 'Map(String, UInt8)')", func(c Capabilities) bool { return c.Map }},
 	{"resource", "Map(String, String)", "CAST((resource_keys, resource_values), 'Map(String, String)')", func(c Capabilities) bool { return c.Map }},
+	// is_error is the one definition of "an error" shared by ad-hoc queries
+	// and the errors view (schema version 2).
+	{"is_error", "UInt8", IsErrorExpr, func(Capabilities) bool { return true }},
 }
+
+// IsErrorExpr is what counts as an error event: severity error or fatal (a
+// fatal event is an error that also ended the process; leaving it out would
+// make a crashing service look healthy).
+const IsErrorExpr = "severity IN ('error', 'fatal')"
 
 // indexes are data-skipping indexes for point lookups and text search.
 var indexes = []string{
@@ -122,13 +132,23 @@ var indexes = []string{
 	"INDEX idx_message message TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 1",
 }
 
-// Table names the events table.
+// Table names a table.
 type Table struct {
 	Database string
 	Name     string
 }
 
 func (t Table) String() string { return quote(t.Database) + "." + quote(t.Name) }
+
+// Schema is everything the exporter creates for one events table on one
+// server: the table, its views, their retention.
+type Schema struct {
+	Table Table // the events table
+	Caps  Capabilities
+	// Retention is how long rows are kept; 0 keeps them forever. A whole
+	// number of hours (config validation).
+	Retention time.Duration
+}
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
@@ -145,36 +165,82 @@ func CreateDatabase(database string) string {
 }
 
 // CreateTable is the statement creating the events table on a server with
-// capabilities c. The 18.16-era syntax (ENGINE = MergeTree() PARTITION BY ...
-// ORDER BY ...) is valid on every supported version.
+// capabilities c, without retention. See Schema.CreateTable.
 func CreateTable(t Table, c Capabilities) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s\n(\n", t)
-	var lines []string
+	return Schema{Table: t, Caps: c}.CreateTable()
+}
+
+// ColumnDef is one column of the events table as the DDL declares it.
+type ColumnDef struct {
+	Name string
+	// Def is the column definition: name, type, codec or ALIAS expression.
+	Def string
+	// Alias marks computed columns (not stored, not inserted).
+	Alias bool
+}
+
+// EventColumns are the columns of the events table on this server: the
+// stored columns (the INSERT's), then the alias columns the server supports.
+func (s Schema) EventColumns() []ColumnDef {
+	defs := make([]ColumnDef, 0, len(Columns)+len(aliases))
 	for _, col := range Columns {
 		typ := col.Type
-		if col.LowCardinality && c.LowCardinality {
+		if col.LowCardinality && s.Caps.LowCardinality {
 			typ = "LowCardinality(" + typ + ")"
 		}
-		line := "    " + quote(col.Name) + " " + typ
-		if col.Codec != "" && c.Codecs {
-			line += " CODEC(" + col.Codec + ")"
+		def := quote(col.Name) + " " + typ
+		if col.Codec != "" && s.Caps.Codecs {
+			def += " CODEC(" + col.Codec + ")"
 		}
-		lines = append(lines, line)
+		defs = append(defs, ColumnDef{Name: col.Name, Def: def})
 	}
 	for _, a := range aliases {
-		if a.need(c) {
-			lines = append(lines, "    "+quote(a.name)+" "+a.typ+" ALIAS "+a.expr)
+		if a.need(s.Caps) {
+			defs = append(defs, ColumnDef{Name: a.name, Def: quote(a.name) + " " + a.typ + " ALIAS " + a.expr, Alias: true})
 		}
 	}
-	if c.SkipIndexes {
+	return defs
+}
+
+// CreateTable is the statement creating the events table. The 18.16-era
+// syntax (ENGINE = MergeTree() PARTITION BY ... ORDER BY ...) is valid on
+// every supported version; TTL is added where the server has it and a
+// retention is set.
+func (s Schema) CreateTable() string {
+	var lines []string
+	for _, d := range s.EventColumns() {
+		lines = append(lines, "    "+d.Def)
+	}
+	if s.Caps.SkipIndexes {
 		for _, idx := range indexes {
 			lines = append(lines, "    "+idx)
 		}
 	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s\n(\n", s.Table)
 	b.WriteString(strings.Join(lines, ",\n"))
 	b.WriteString("\n)\nENGINE = MergeTree()\nPARTITION BY toDate(timestamp)\nORDER BY (service, severity, timestamp)\n")
+	if ttl := s.TTL("timestamp"); ttl != "" {
+		b.WriteString("TTL " + ttl + "\n")
+	}
 	return b.String()
+}
+
+// AddColumn is the statement adding column d to an existing events table.
+// Stored columns go after their predecessor in Columns, so the table keeps
+// the documented order; alias columns go last (18.16 refuses AFTER on an
+// ALIAS column). 18.16 has no ADD COLUMN IF NOT EXISTS: the caller checks
+// system.columns first.
+func (s Schema) AddColumn(d ColumnDef) string {
+	stmt := "ALTER TABLE " + s.Table.String() + " ADD COLUMN " + d.Def
+	if !d.Alias {
+		for i, c := range Columns {
+			if c.Name == d.Name && i > 0 {
+				stmt += " AFTER " + quote(Columns[i-1].Name)
+			}
+		}
+	}
+	return stmt
 }
 
 // Insert is the INSERT statement, with its explicit column list (18.16

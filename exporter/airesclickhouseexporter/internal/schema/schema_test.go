@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden DDL files under testdata")
@@ -41,6 +42,9 @@ func TestCapabilities(t *testing.T) {
 	if old != (Capabilities{}) {
 		t.Errorf("18.16.1 capabilities = %+v, want none", old)
 	}
+	if c := CapabilitiesOf(Version{19, 11, 3}); c.TTL || !c.Codecs {
+		t.Errorf("19.11 capabilities = %+v", c)
+	}
 	modern := CapabilitiesOf(Version{22, 3, 0})
 	want := Capabilities{Codecs: true, LowCardinality: true, TTL: true, SkipIndexes: true, DateTime64: true, Map: true}
 	if modern != want {
@@ -51,18 +55,28 @@ func TestCapabilities(t *testing.T) {
 	}
 }
 
-// TestCreateTableGolden compares the DDL per server version with
-// testdata/*.sql; run with -update to rewrite them.
-func TestCreateTableGolden(t *testing.T) {
-	tbl := Table{Database: "aires", Name: "events"}
-	for _, v := range []string{"18.16.1", "19.11.3", "20.3.1", "21.8.1", "22.8.1", "23.8.2", "24.3.1", "25.1.1"} {
+// goldenVersions are the server versions whose DDL is kept in
+// testdata/schema_<version>.sql: 18.16 (Debian, the tested server), then one
+// per step of the capability matrix up to 25.x.
+var goldenVersions = []string{"18.16.1", "19.11.3", "20.3.1", "21.8.1", "22.8.1", "23.8.2", "24.3.1", "25.1.1"}
+
+// TestSchemaGolden compares the whole DDL per server version (30 days of
+// retention) with testdata/schema_<version>.sql; run with -update to
+// rewrite them.
+func TestSchemaGolden(t *testing.T) {
+	for _, v := range goldenVersions {
 		t.Run(v, func(t *testing.T) {
 			ver, err := ParseVersion(v)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := CreateTable(tbl, CapabilitiesOf(ver))
-			path := filepath.Join("testdata", "create_table_"+v+".sql")
+			s := Schema{Table: Table{Database: "aires", Name: "events"}, Caps: CapabilitiesOf(ver), Retention: 30 * 24 * time.Hour}
+			var b strings.Builder
+			for _, stmt := range s.Statements() {
+				b.WriteString(strings.TrimSpace(stmt) + ";\n\n")
+			}
+			got := b.String()
+			path := filepath.Join("testdata", "schema_"+v+".sql")
 			if *update {
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
@@ -76,6 +90,80 @@ func TestCreateTableGolden(t *testing.T) {
 				t.Errorf("DDL for %s differs from %s (run go test -update if intended):\n%s", v, path, got)
 			}
 		})
+	}
+}
+
+func TestTTL(t *testing.T) {
+	tbl := Table{Database: "aires", Name: "events"}
+	modern := CapabilitiesOf(Version{23, 8, 0})
+	old := CapabilitiesOf(Version{18, 16, 1})
+	for _, tt := range []struct {
+		s    Schema
+		want string
+	}{
+		{Schema{Table: tbl, Caps: modern, Retention: 7 * 24 * time.Hour}, "timestamp + toIntervalDay(7)"},
+		{Schema{Table: tbl, Caps: modern, Retention: 36 * time.Hour}, "timestamp + toIntervalHour(36)"},
+		{Schema{Table: tbl, Caps: modern}, ""},
+		{Schema{Table: tbl, Caps: old, Retention: 7 * 24 * time.Hour}, ""},
+	} {
+		if got := tt.s.TTL("timestamp"); got != tt.want {
+			t.Errorf("TTL(%v, retention %v) = %q, want %q", tt.s.Caps.TTL, tt.s.Retention, got, tt.want)
+		}
+		stmts := []string{tt.s.CreateTable()}
+		for _, v := range tt.s.Views() {
+			stmts = append(stmts, v.CreateTarget)
+		}
+		for _, stmt := range stmts {
+			if strings.Contains(stmt, "TTL") != (tt.want != "") {
+				t.Errorf("retention %v, TTL %v: statement\n%s", tt.s.Retention, tt.s.Caps.TTL, stmt)
+			}
+		}
+	}
+}
+
+func TestViewsSameOnEveryVersion(t *testing.T) {
+	tbl := Table{Database: "aires", Name: "events"}
+	old := Schema{Table: tbl, Caps: CapabilitiesOf(Version{18, 16, 1})}.Views()
+	modern := Schema{Table: tbl, Caps: CapabilitiesOf(Version{25, 1, 0}), Retention: 24 * time.Hour}.Views()
+	if len(old) != 2 || len(modern) != 2 {
+		t.Fatalf("views: %d and %d", len(old), len(modern))
+	}
+	for i := range old {
+		if old[i].CreateMV != modern[i].CreateMV {
+			t.Errorf("view %s differs between versions:\n%s\n%s", old[i].MV, old[i].CreateMV, modern[i].CreateMV)
+		}
+	}
+	if old[0].Target.Name != "events_errors_1m" || old[0].MV.Name != "events_errors_1m_mv" ||
+		old[1].Target.Name != "events_http_1m" || old[1].MV.Name != "events_http_1m_mv" {
+		t.Errorf("view names: %+v", old)
+	}
+}
+
+func TestAddColumn(t *testing.T) {
+	s := Schema{Table: Table{Database: "aires", Name: "events"}, Caps: CapabilitiesOf(Version{22, 8, 0})}
+	byName := map[string]ColumnDef{}
+	for _, d := range s.EventColumns() {
+		byName[d.Name] = d
+	}
+	if got, want := s.AddColumn(byName["span_id"]), "ALTER TABLE `aires`.`events` ADD COLUMN `span_id` String CODEC(ZSTD(1)) AFTER `trace_id`"; got != want {
+		t.Errorf("AddColumn(span_id) = %s, want %s", got, want)
+	}
+	if got, want := s.AddColumn(byName["is_error"]), "ALTER TABLE `aires`.`events` ADD COLUMN `is_error` UInt8 ALIAS severity IN ('error', 'fatal')"; got != want {
+		t.Errorf("AddColumn(is_error) = %s, want %s", got, want)
+	}
+}
+
+func TestInterval(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		24 * time.Hour:   "toIntervalDay(1)",
+		720 * time.Hour:  "toIntervalDay(30)",
+		time.Hour:        "toIntervalHour(1)",
+		25 * time.Hour:   "toIntervalHour(25)",
+		90 * time.Minute: "toIntervalHour(2)",
+	} {
+		if got := Interval(d); got != want {
+			t.Errorf("Interval(%v) = %s, want %s", d, got, want)
+		}
 	}
 }
 

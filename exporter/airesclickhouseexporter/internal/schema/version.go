@@ -1,8 +1,9 @@
-// Package schema generates the DDL of the Aires events table for a given
-// ClickHouse server version. Every version gets the same columns, in the same
-// order, so the INSERT never changes; what a version adds (codecs,
-// LowCardinality, data-skipping indexes, alias columns) is layered on top only
-// where the server has it.
+// Package schema generates the DDL of the Aires storage for a given
+// ClickHouse server version: the events table, its materialized views and
+// the migrations record. Every version gets the same columns, in the same
+// order, so the INSERT and the dashboard queries never change; what a version
+// adds (codecs, LowCardinality, data-skipping indexes, alias columns, TTL) is
+// layered on top only where the server has it.
 package schema
 
 import (
@@ -53,7 +54,7 @@ func (v Version) AtLeast(major, minor int) bool {
 type Capabilities struct {
 	Codecs         bool // CODEC(...) on columns (19.11)
 	LowCardinality bool // LowCardinality(String) without an experimental setting (19.11)
-	TTL            bool // table TTL (19.6); used by the retention janitor, later
+	TTL            bool // table TTL and ALTER ... MODIFY TTL (20.1: TTL came in 19.6, MODIFY TTL fixed in 19.17/20.1, ClickHouse#8422)
 	SkipIndexes    bool // INDEX ... TYPE bloom_filter / tokenbf_v1 (20.1)
 	DateTime64     bool // DateTime64 and fromUnixTimestamp64Nano (20.5)
 	Map            bool // Map(K, V) and CAST((keys, values), 'Map(K, V)') (22.1)
@@ -64,7 +65,7 @@ func CapabilitiesOf(v Version) Capabilities {
 	return Capabilities{
 		Codecs:         v.AtLeast(19, 11),
 		LowCardinality: v.AtLeast(19, 11),
-		TTL:            v.AtLeast(19, 6),
+		TTL:            v.AtLeast(20, 1),
 		SkipIndexes:    v.AtLeast(20, 1),
 		DateTime64:     v.AtLeast(20, 5),
 		Map:            v.AtLeast(22, 1),

@@ -1,3 +1,15 @@
+CREATE DATABASE IF NOT EXISTS `aires`;
+
+CREATE TABLE IF NOT EXISTS `aires`.`schema_migrations`
+(
+    `table_name` String,
+    `version` UInt32,
+    `description` String,
+    `applied_at` DateTime
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (table_name, version);
+
 CREATE TABLE IF NOT EXISTS `aires`.`events`
 (
     `id` UUID,
@@ -43,6 +55,7 @@ CREATE TABLE IF NOT EXISTS `aires`.`events`
     `attr_float` Map(String, Float64) ALIAS CAST((attr_float_keys, attr_float_values), 'Map(String, Float64)'),
     `attr_bool` Map(String, UInt8) ALIAS CAST((attr_bool_keys, attr_bool_values), 'Map(String, UInt8)'),
     `resource` Map(String, String) ALIAS CAST((resource_keys, resource_values), 'Map(String, String)'),
+    `is_error` UInt8 ALIAS severity IN ('error', 'fatal'),
     INDEX idx_trace_id trace_id TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_span_id span_id TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_session_id session_id TYPE bloom_filter(0.01) GRANULARITY 1,
@@ -51,3 +64,62 @@ CREATE TABLE IF NOT EXISTS `aires`.`events`
 ENGINE = MergeTree()
 PARTITION BY toDate(timestamp)
 ORDER BY (service, severity, timestamp)
+TTL timestamp + toIntervalDay(30);
+
+CREATE TABLE IF NOT EXISTS `aires`.`events_errors_1m`
+(
+    `minute` DateTime,
+    `service` LowCardinality(String),
+    `environment` LowCardinality(String),
+    `events` UInt64,
+    `errors` UInt64
+)
+ENGINE = SummingMergeTree()
+PARTITION BY toDate(minute)
+ORDER BY (service, environment, minute)
+TTL minute + toIntervalDay(30);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `aires`.`events_errors_1m_mv` TO `aires`.`events_errors_1m`
+AS SELECT
+    toStartOfMinute(timestamp) AS minute,
+    service,
+    environment,
+    count() AS events,
+    countIf(severity IN ('error', 'fatal')) AS errors
+FROM `aires`.`events`
+GROUP BY minute, service, environment;
+
+CREATE TABLE IF NOT EXISTS `aires`.`events_http_1m`
+(
+    `minute` DateTime,
+    `service` LowCardinality(String),
+    `environment` LowCardinality(String),
+    `http_method` LowCardinality(String),
+    `http_route` LowCardinality(String),
+    `requests` UInt64,
+    `errors_4xx` UInt64,
+    `errors_5xx` UInt64,
+    `duration_ms_sum` Float64,
+    `duration_ms_quantiles` AggregateFunction(quantilesTDigest(0.5, 0.9, 0.99), Float64)
+)
+ENGINE = SummingMergeTree()
+PARTITION BY toDate(minute)
+ORDER BY (service, environment, http_route, http_method, minute)
+TTL minute + toIntervalDay(30);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `aires`.`events_http_1m_mv` TO `aires`.`events_http_1m`
+AS SELECT
+    toStartOfMinute(timestamp) AS minute,
+    service,
+    environment,
+    http_method,
+    http_route,
+    count() AS requests,
+    countIf(http_status >= 400 AND http_status < 500) AS errors_4xx,
+    countIf(http_status >= 500) AS errors_5xx,
+    sum(http_duration_ms) AS duration_ms_sum,
+    quantilesTDigestState(0.5, 0.9, 0.99)(http_duration_ms) AS duration_ms_quantiles
+FROM `aires`.`events`
+WHERE http_status > 0
+GROUP BY minute, service, environment, http_method, http_route;
+

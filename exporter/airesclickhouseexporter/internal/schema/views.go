@@ -1,0 +1,189 @@
+package schema
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// View is a materialized view kept up to date on every insert into the
+// events table: a target table that holds the per-minute aggregates (its
+// name is the events table's plus a suffix) and the view that feeds it
+// (the target's name plus "_mv"). An explicit target table (TO) rather than
+// the implicit .inner table lets the retention janitor drop its partitions
+// and a later schema version replace the view without touching the data.
+type View struct {
+	Target Table // the table dashboards read
+	MV     Table // the materialized view writing into Target
+	// TimeColumn is the target's DateTime column (partition and TTL key).
+	TimeColumn string
+	// CreateTarget and CreateMV create them (IF NOT EXISTS).
+	CreateTarget string
+	CreateMV     string
+}
+
+// View suffixes, appended to the events table's name.
+const (
+	ErrorsViewSuffix = "_errors_1m"
+	HTTPViewSuffix   = "_http_1m"
+	mvSuffix         = "_mv"
+)
+
+// Quantile levels stored by the HTTP view. The state is a t-digest: any
+// level can be read back (quantilesTDigestMerge(0.95)(...)); these three are
+// the ones in the column type, so quantilesTDigestMerge(0.5, 0.9, 0.99)
+// matches it literally.
+const httpQuantiles = "quantilesTDigest(0.5, 0.9, 0.99)"
+
+// viewColumn is a column of a view's target table.
+type viewColumn struct {
+	name, typ      string
+	lowCardinality bool
+}
+
+func (s Schema) viewTable(suffix string) Table {
+	return Table{Database: s.Table.Database, Name: s.Table.Name + suffix}
+}
+
+// Views are the materialized views of the events table:
+//
+//   - <table>_errors_1m: per minute, service and environment, the number of
+//     events and of error events (severity error or fatal), so the error rate
+//     is sum(errors) / sum(events). SummingMergeTree.
+//   - <table>_http_1m: per minute, service, environment, method and route,
+//     of the events that describe an HTTP request (http_status > 0): the
+//     request count, 4xx and 5xx counts, the sum of durations and a t-digest
+//     of the durations (p50/p90/p99, mergeable across minutes). A
+//     SummingMergeTree also merges AggregateFunction columns (as an
+//     AggregatingMergeTree would) while summing the counters.
+//
+// The same columns on every server; LowCardinality and TTL where it has them.
+func (s Schema) Views() []View {
+	return []View{
+		s.view(ErrorsViewSuffix, []viewColumn{
+			{"minute", "DateTime", false},
+			{"service", "String", true},
+			{"environment", "String", true},
+			{"events", "UInt64", false},
+			{"errors", "UInt64", false},
+		}, "service, environment, minute", `    toStartOfMinute(timestamp) AS minute,
+    service,
+    environment,
+    count() AS events,
+    countIf(`+IsErrorExpr+`) AS errors
+FROM %s
+GROUP BY minute, service, environment`),
+		s.view(HTTPViewSuffix, []viewColumn{
+			{"minute", "DateTime", false},
+			{"service", "String", true},
+			{"environment", "String", true},
+			{"http_method", "String", true},
+			{"http_route", "String", true},
+			{"requests", "UInt64", false},
+			{"errors_4xx", "UInt64", false},
+			{"errors_5xx", "UInt64", false},
+			{"duration_ms_sum", "Float64", false},
+			{"duration_ms_quantiles", "AggregateFunction(" + httpQuantiles + ", Float64)", false},
+		}, "service, environment, http_route, http_method, minute", `    toStartOfMinute(timestamp) AS minute,
+    service,
+    environment,
+    http_method,
+    http_route,
+    count() AS requests,
+    countIf(http_status >= 400 AND http_status < 500) AS errors_4xx,
+    countIf(http_status >= 500) AS errors_5xx,
+    sum(http_duration_ms) AS duration_ms_sum,
+    `+strings.Replace(httpQuantiles, "(", "State(", 1)+`(http_duration_ms) AS duration_ms_quantiles
+FROM %s
+WHERE http_status > 0
+GROUP BY minute, service, environment, http_method, http_route`),
+	}
+}
+
+func (s Schema) view(suffix string, cols []viewColumn, orderBy, selectBody string) View {
+	v := View{Target: s.viewTable(suffix), MV: s.viewTable(suffix + mvSuffix), TimeColumn: "minute"}
+	lines := make([]string, len(cols))
+	for i, c := range cols {
+		typ := c.typ
+		if c.lowCardinality && s.Caps.LowCardinality {
+			typ = "LowCardinality(" + typ + ")"
+		}
+		lines[i] = "    " + quote(c.name) + " " + typ
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s\n(\n%s\n)\n", v.Target, strings.Join(lines, ",\n"))
+	fmt.Fprintf(&b, "ENGINE = SummingMergeTree()\nPARTITION BY toDate(%s)\nORDER BY (%s)\n", v.TimeColumn, orderBy)
+	if ttl := s.TTL(v.TimeColumn); ttl != "" {
+		b.WriteString("TTL " + ttl + "\n")
+	}
+	v.CreateTarget = b.String()
+	v.CreateMV = fmt.Sprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s TO %s\nAS SELECT\n"+selectBody+"\n", v.MV, v.Target, s.Table)
+	return v
+}
+
+// Tables are the tables holding rows, events first: the ones retention
+// applies to.
+func (s Schema) Tables() []Table {
+	ts := []Table{s.Table}
+	for _, v := range s.Views() {
+		ts = append(ts, v.Target)
+	}
+	return ts
+}
+
+// TTL is the TTL expression for a table whose time column is col, or "" when
+// the server has no TTL or nothing expires.
+func (s Schema) TTL(col string) string {
+	if !s.Caps.TTL || s.Retention <= 0 {
+		return ""
+	}
+	return col + " + " + Interval(s.Retention)
+}
+
+// Interval writes d as a ClickHouse interval: whole days when it is a
+// multiple of 24h, else whole hours (rounded up: never keep less than asked).
+func Interval(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("toIntervalDay(%d)", d/(24*time.Hour))
+	}
+	return fmt.Sprintf("toIntervalHour(%d)", (d+time.Hour-1)/time.Hour)
+}
+
+// ModifyTTL is the statement setting table t's TTL to expr.
+func ModifyTTL(t Table, expr string) string {
+	return "ALTER TABLE " + t.String() + " MODIFY TTL " + expr
+}
+
+// MigrationsTableName is the table, in the events database, recording which
+// schema versions have been applied to which events table.
+const MigrationsTableName = "schema_migrations"
+
+// MigrationsTable names the migrations table of database db.
+func MigrationsTable(db string) Table { return Table{Database: db, Name: MigrationsTableName} }
+
+// CreateMigrationsTable creates the migrations record. Two collectors that
+// migrate at once may both record a version: ReplacingMergeTree folds the
+// duplicates, and readers use DISTINCT.
+func CreateMigrationsTable(db string) string {
+	return "CREATE TABLE IF NOT EXISTS " + MigrationsTable(db).String() + `
+(
+    ` + "`table_name`" + ` String,
+    ` + "`version`" + ` UInt32,
+    ` + "`description`" + ` String,
+    ` + "`applied_at`" + ` DateTime
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (table_name, version)
+`
+}
+
+// Statements are the DDL that creates the whole schema from nothing, in
+// order: database, migrations record, events table, then each view's target
+// table and view.
+func (s Schema) Statements() []string {
+	out := []string{CreateDatabase(s.Table.Database), CreateMigrationsTable(s.Table.Database), s.CreateTable()}
+	for _, v := range s.Views() {
+		out = append(out, v.CreateTarget, v.CreateMV)
+	}
+	return out
+}
