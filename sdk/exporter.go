@@ -1,6 +1,7 @@
 package aires
 
 import (
+	"compress/gzip"
 	"context"
 	"fmt"
 
@@ -8,7 +9,9 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/encoding/gzip"
+	// Registers the "gzip" decompressor: responses come back gzipped, and
+	// in-process test servers read the requests with it.
+	_ "google.golang.org/grpc/encoding/gzip"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 )
@@ -38,6 +41,17 @@ func newGRPCExporter(cfg *Config) (*grpcExporter, error) {
 		creds = credentials.NewTLS(cfg.TLS)
 	}
 	dopts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
+	if !cfg.DisableCompression {
+		// gzip at BestSpeed, set on this connection only (the registered
+		// "gzip" compressor is process-wide, at the default level 6).
+		// Measured on a batch of typical events: 1.6x less CPU for 9% more
+		// bytes; gzip was two thirds of the SDK worker's CPU (DESIGN.md).
+		cp, err := grpc.NewGZIPCompressorWithLevel(gzip.BestSpeed) //nolint:staticcheck // the only per-connection way to pick a level
+		if err != nil {
+			return nil, fmt.Errorf("aires: gzip: %w", err)
+		}
+		dopts = append(dopts, grpc.WithCompressor(cp)) //nolint:staticcheck // supported throughout grpc 1.x
+	}
 	dopts = append(dopts, cfg.DialOptions...)
 	conn, err := grpc.NewClient(cfg.Endpoint, dopts...)
 	if err != nil {
@@ -52,9 +66,6 @@ func newGRPCExporter(cfg *Config) (*grpcExporter, error) {
 		if cfg.APIKey != "" {
 			e.md.Set("authorization", "Bearer "+cfg.APIKey)
 		}
-	}
-	if !cfg.DisableCompression {
-		e.opts = append(e.opts, grpc.UseCompressor(gzip.Name))
 	}
 	e.rawOpts = append([]grpc.CallOption{grpc.ForceCodec(rawCodec{})}, e.opts...)
 	return e, nil

@@ -95,3 +95,142 @@ func (s Severity) Text() string {
 	}
 	return "INFO"
 }
+
+// RecordMatches reports whether lr is already in the canonical shape of r:
+// WriteRecord(r, lr) would leave it equal (same timestamp, severity, body,
+// and the same set of attribute keys, types and values; order aside). It
+// allocates nothing, so a processor can skip the rewrite, which costs a new
+// attribute array and a value per attribute, for the common case of records
+// that arrive canonical (the aires receiver writes them so). It is
+// conservative: when in doubt it says false.
+func RecordMatches(r *Row, lr plog.LogRecord) bool {
+	if uint64(lr.Timestamp()) != r.TimestampNs ||
+		lr.SeverityNumber() != r.Severity.SeverityNumber() ||
+		lr.SeverityText() != r.Severity.Text() {
+		return false
+	}
+	if body := lr.Body(); body.Type() != pcommon.ValueTypeStr || body.Str() != r.Message {
+		return false
+	}
+	attrs := lr.Attributes()
+	want := 1 + r.AttributeCount() // log.record.uid
+	if v, ok := attrs.Get(semconv.LogRecordUID); !ok || v.Type() != pcommon.ValueTypeStr || !isUUIDText(v.Str(), r.ID) {
+		return false
+	}
+	for _, kv := range [...]struct{ k, v string }{
+		{semconv.SessionID, r.SessionID}, {semconv.UserID, r.UserID},
+		{semconv.HTTPRequestMethod, r.HTTPMethod}, {semconv.HTTPRoute, r.HTTPRoute},
+		{semconv.URLPath, r.HTTPPath}, {semconv.URLFull, r.HTTPURL},
+		{semconv.UserAgentOriginal, r.HTTPUserAgent}, {semconv.ClientAddress, r.HTTPClientIP},
+		{semconv.ExceptionType, r.ErrorType}, {semconv.ExceptionMessage, r.ErrorMessage},
+		{semconv.ExceptionStacktrace, r.ErrorStack},
+	} {
+		if kv.v == "" {
+			continue
+		}
+		want++
+		if !hasStr(attrs, kv.k, kv.v) {
+			return false
+		}
+	}
+	for _, kv := range [...]struct {
+		k string
+		v int64
+	}{
+		{semconv.HTTPResponseStatusCode, int64(r.HTTPStatus)},
+		{semconv.HTTPRequestBodySize, r.HTTPRequestSize},
+		{semconv.HTTPResponseBodySize, r.HTTPResponseSize},
+	} {
+		if kv.v == 0 {
+			continue
+		}
+		want++
+		if !hasInt(attrs, kv.k, kv.v) {
+			return false
+		}
+	}
+	if r.HTTPDurationMs != 0 {
+		want++
+		if !hasDouble(attrs, semconv.AiresHTTPDurationMs, r.HTTPDurationMs) {
+			return false
+		}
+	}
+	if len(r.Tags) > 0 {
+		want++
+		v, ok := attrs.Get(semconv.AiresTags)
+		if !ok || v.Type() != pcommon.ValueTypeSlice || v.Slice().Len() != len(r.Tags) {
+			return false
+		}
+		s := v.Slice()
+		for i, t := range r.Tags {
+			if e := s.At(i); e.Type() != pcommon.ValueTypeStr || e.Str() != t {
+				return false
+			}
+		}
+	}
+	// Equal counts plus every expected pair present means equal sets, as
+	// long as the expected keys are distinct; a duplicate makes the map
+	// smaller than want, so the answer is false, which is safe.
+	if attrs.Len() != want {
+		return false
+	}
+	for i, k := range r.StrKeys {
+		if !hasStr(attrs, k, r.StrValues[i]) {
+			return false
+		}
+	}
+	for i, k := range r.IntKeys {
+		if !hasInt(attrs, k, r.IntValues[i]) {
+			return false
+		}
+	}
+	for i, k := range r.FloatKeys {
+		if !hasDouble(attrs, k, r.FloatValues[i]) {
+			return false
+		}
+	}
+	for i, k := range r.BoolKeys {
+		v, ok := attrs.Get(k)
+		if !ok || v.Type() != pcommon.ValueTypeBool || v.Bool() != r.BoolValues[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func hasStr(m pcommon.Map, k, want string) bool {
+	v, ok := m.Get(k)
+	return ok && v.Type() == pcommon.ValueTypeStr && v.Str() == want
+}
+
+func hasInt(m pcommon.Map, k string, want int64) bool {
+	v, ok := m.Get(k)
+	return ok && v.Type() == pcommon.ValueTypeInt && v.Int() == want
+}
+
+func hasDouble(m pcommon.Map, k string, want float64) bool {
+	v, ok := m.Get(k)
+	return ok && v.Type() == pcommon.ValueTypeDouble && v.Double() == want
+}
+
+// isUUIDText reports whether s is FormatUUID(id), without allocating.
+func isUUIDText(s string, id [16]byte) bool {
+	const digits = "0123456789abcdef"
+	if len(s) != 36 {
+		return false
+	}
+	j := 0
+	for i := 0; i < 16; i++ {
+		if j == 8 || j == 13 || j == 18 || j == 23 {
+			if s[j] != '-' {
+				return false
+			}
+			j++
+		}
+		if s[j] != digits[id[i]>>4] || s[j+1] != digits[id[i]&0x0f] {
+			return false
+		}
+		j += 2
+	}
+	return true
+}

@@ -70,7 +70,11 @@ func (t *transform) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, e
 				lr := lrs.At(k)
 				dropped += t.applyRules(lr.Attributes())
 				dropped += t.builder.Build(res, sl.Scope(), lr, r)
-				row.WriteRecord(r, lr)
+				// Records from the aires receiver are usually canonical
+				// already: checking costs no allocation, rewriting ~30.
+				if !row.RecordMatches(r, lr) {
+					row.WriteRecord(r, lr)
+				}
 				built = true
 			}
 		}
