@@ -63,6 +63,7 @@ vet:
 	cd proto && $(GO) vet ./...
 	cd sdk && $(GO) vet ./...
 	cd test/e2e && $(GO) vet ./...
+	cd bench && $(GO) vet ./...
 	cd bench/sdkcompare && $(GO) vet ./...
 	cd examples/quickstart && $(GO) vet ./...
 
@@ -78,6 +79,17 @@ test-sdk:
 
 test-e2e: build
 	cd test/e2e && AIRES_COLLECTOR=$(COLLECTOR) $(GO) test -count=1 -timeout 15m ./...
+
+## bench: measure the whole path on this machine (ClickHouse insert ceiling, SDK -> collector ->
+## ClickHouse rate and latency, collector memory under 3x overload, SDK vs zap/slog/OTel) and
+## write bench/results/latest.json (+ .details.json, .png); about 6 minutes on 2 cores
+.PHONY: bench-quick
+bench: build
+	cd bench && AIRES_COLLECTOR=$(COLLECTOR) BENCH_QUICK=$(BENCH_QUICK) $(GO) run ./cmd/airesbench $(BENCH_FLAGS)
+
+## bench-quick: the same in under 2 minutes, written to bench/results/quick.json
+bench-quick:
+	$(MAKE) bench BENCH_QUICK=1
 
 clean:
 	rm -rf build bin

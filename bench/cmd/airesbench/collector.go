@@ -1,0 +1,299 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/template"
+	"time"
+)
+
+// exporterSettings are the aires_clickhouse batching knobs the bench sweeps.
+type exporterSettings struct {
+	MinBatch, MaxBatch int
+	FlushTimeout       time.Duration
+	Consumers          int
+	QueueSize          int
+}
+
+type collectorSettings struct {
+	exporterSettings
+	AiresPort, HealthPort, MetricsPort, PprofPort int
+	ClickHouse, Database                          string
+	MemoryLimitMiB                                int
+	Env                                           string // extra KEY=VALUE,... for the process
+}
+
+const collectorConfig = `
+extensions:
+  health_check:
+    endpoint: 127.0.0.1:{{.HealthPort}}
+{{- if .PprofPort}}
+  pprof:
+    endpoint: 127.0.0.1:{{.PprofPort}}
+{{- end}}
+receivers:
+  aires:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:{{.AiresPort}}
+processors:
+{{- if .MemoryLimitMiB}}
+  memory_limiter:
+    check_interval: 1s
+    limit_mib: {{.MemoryLimitMiB}}
+    spike_limit_mib: {{div .MemoryLimitMiB 5}}
+{{- end}}
+  aires_transform:
+exporters:
+  aires_clickhouse:
+    endpoint: {{.ClickHouse}}
+    database: {{.Database}}
+    create_schema: true
+    sending_queue:
+      sizer: items
+      queue_size: {{.QueueSize}}
+      num_consumers: {{.Consumers}}
+      batch:
+        sizer: items
+        flush_timeout: {{.FlushTimeout}}
+        min_size: {{.MinBatch}}
+        max_size: {{.MaxBatch}}
+service:
+  extensions: [health_check{{if .PprofPort}}, pprof{{end}}]
+  telemetry:
+    logs:
+      level: warn
+    metrics:
+      level: normal
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: {{.MetricsPort}}
+  pipelines:
+    logs:
+      receivers: [aires]
+      processors: [{{if .MemoryLimitMiB}}memory_limiter, {{end}}aires_transform]
+      exporters: [aires_clickhouse]
+`
+
+// collector is a running aires-collector process.
+type collector struct {
+	collectorSettings
+	cmd  *exec.Cmd
+	done chan error
+	log  string
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func startCollector(bin, dir string, s collectorSettings) (*collector, error) {
+	for _, p := range []*int{&s.AiresPort, &s.HealthPort, &s.MetricsPort} {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		*p = port
+	}
+	tmpl := template.Must(template.New("cfg").Funcs(template.FuncMap{"div": func(a, b int) int { return a / b }}).Parse(collectorConfig))
+	var cfg bytes.Buffer
+	if err := tmpl.Execute(&cfg, s); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "collector.yaml")
+	if err := os.WriteFile(path, cfg.Bytes(), 0o600); err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(dir, "collector.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	c := &collector{collectorSettings: s, done: make(chan error, 1), log: logPath}
+	c.cmd = exec.Command(bin, "--config", path)
+	c.cmd.Stdout, c.cmd.Stderr = logf, logf
+	if s.Env != "" {
+		c.cmd.Env = append(os.Environ(), strings.Split(s.Env, ",")...)
+	}
+	if err := c.cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	go func() { c.done <- c.cmd.Wait(); logf.Close() }()
+	deadline := time.Now().Add(60 * time.Second)
+	url := fmt.Sprintf("http://127.0.0.1:%d/", s.HealthPort)
+	for {
+		select {
+		case err := <-c.done:
+			c.done <- err
+			return nil, fmt.Errorf("collector exited at start: %v\n%s", err, tail(logPath))
+		default:
+		}
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return c, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			c.stop()
+			return nil, fmt.Errorf("collector not healthy at %s after 60s\n%s", url, tail(logPath))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (c *collector) pid() int { return c.cmd.Process.Pid }
+
+func (c *collector) alive() bool {
+	select {
+	case err := <-c.done:
+		c.done <- err
+		return false
+	default:
+		return true
+	}
+}
+
+func (c *collector) stop() {
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-c.done:
+		c.done <- err
+	case <-time.After(20 * time.Second):
+		_ = c.cmd.Process.Kill()
+	}
+}
+
+func tail(path string) string {
+	b, _ := os.ReadFile(path)
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(b)
+}
+
+// metrics scrapes the collector's Prometheus endpoint and sums every series
+// of each metric name (labels dropped).
+func (c *collector) metrics() map[string]float64 {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", c.MetricsPort))
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	return parseProm(resp.Body)
+}
+
+func parseProm(r io.Reader) map[string]float64 {
+	out := map[string]float64{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		name, rest, _ := strings.Cut(line, " ")
+		if i := strings.IndexByte(line, '{'); i >= 0 {
+			name = line[:i]
+			j := strings.LastIndexByte(line, '}')
+			rest = strings.TrimSpace(line[j+1:])
+		}
+		f := strings.Fields(rest)
+		if len(f) == 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[0], 64)
+		if err != nil {
+			continue
+		}
+		out[name] += v
+	}
+	return out
+}
+
+// procMem returns VmRSS and VmHWM of pid in MiB.
+func procMem(pid int) (rss, hwm float64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = kb / 1024
+		case "VmHWM:":
+			hwm = kb / 1024
+		}
+	}
+	return rss, hwm
+}
+
+// procCPU returns the user+system CPU time of pid (0 = this process).
+func procCPU(pid int) time.Duration {
+	path := "/proc/self/stat"
+	if pid > 0 {
+		path = fmt.Sprintf("/proc/%d/stat", pid)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	s = s[strings.LastIndexByte(s, ')')+2:] // fields from 3 on
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ is 100 on Linux
+}
+
+// cpuMeter measures how many cores a set of processes used over an interval.
+type cpuMeter struct {
+	pids  map[string]int
+	start map[string]time.Duration
+	t0    time.Time
+}
+
+func newCPUMeter(pids map[string]int) *cpuMeter {
+	m := &cpuMeter{pids: pids, start: map[string]time.Duration{}, t0: time.Now()}
+	for k, p := range pids {
+		m.start[k] = procCPU(p)
+	}
+	return m
+}
+
+// cores returns, per process, the CPU time used divided by wall time.
+func (m *cpuMeter) cores() map[string]float64 {
+	el := time.Since(m.t0).Seconds()
+	out := map[string]float64{}
+	for k, p := range m.pids {
+		out[k] = round2((procCPU(p) - m.start[k]).Seconds() / el)
+	}
+	return out
+}

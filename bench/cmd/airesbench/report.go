@@ -1,0 +1,334 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
+)
+
+// report is latest.json: exactly these keys.
+type report struct {
+	RawInsertRowsPerSec float64 `json:"raw_insert_rows_per_sec"`
+	E2EEventsPerSec     float64 `json:"e2e_events_per_sec"`
+	E2ERatio            float64 `json:"e2e_ratio"`
+	E2ELatencyP50Ms     float64 `json:"e2e_latency_p50_ms"`
+	E2ELatencyP99Ms     float64 `json:"e2e_latency_p99_ms"`
+	CollectorRSSMBMax   float64 `json:"collector_rss_mb_max"`
+	SDKInfoNsOp         float64 `json:"sdk_info_ns_op"`
+	ZapNsOp             float64 `json:"zap_ns_op"`
+	SlogNsOp            float64 `json:"slog_ns_op"`
+	OtelSDKNsOp         float64 `json:"otel_sdk_ns_op"`
+	SDKGRPCEventsPerSec float64 `json:"sdk_grpc_events_per_sec"`
+	Machine             machine `json:"machine"`
+	When                string  `json:"when"`
+
+	Details details `json:"-"` // written to latest.details.json
+}
+
+type machine struct {
+	Cores             int     `json:"cores"`
+	ClickHouseVersion string  `json:"clickhouse_version"`
+	CPU               string  `json:"cpu"`
+	MemGB             float64 `json:"mem_gb"`
+	OS                string  `json:"os"`
+	Go                string  `json:"go"`
+}
+
+// details is everything else a reader needs to trust the numbers.
+type details struct {
+	Quick            bool                `json:"quick"`
+	DurationSec      float64             `json:"duration_sec"`
+	Clients          int                 `json:"sdk_clients"`
+	Goroutines       int                 `json:"goroutines_per_client"`
+	Gzip             bool                `json:"sdk_gzip"`
+	Exporter         exporterSettings    `json:"exporter"`
+	MemoryLimitMiB   int                 `json:"memory_limiter_mib"`
+	Raw              *rawResult          `json:"raw,omitempty"`
+	Sustained        *sustainedResult    `json:"sustained,omitempty"`
+	Latency          *latencyResult      `json:"latency,omitempty"`
+	Overload         *overloadResult     `json:"overload,omitempty"`
+	SDK              map[string]sdkBench `json:"sdkcompare,omitempty"`
+	CollectorMetrics map[string]float64  `json:"collector_metrics,omitempty"`
+	Series           []sample            `json:"throughput_series,omitempty"`
+	LatencySeries    []latencySample     `json:"latency_series,omitempty"`
+}
+
+func (e exporterSettings) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]any{
+		"min_size": e.MinBatch, "max_size": e.MaxBatch, "flush_timeout": e.FlushTimeout.String(),
+		"num_consumers": e.Consumers, "queue_size": e.QueueSize,
+	})
+}
+
+func writeReport(c *config, r *report) error {
+	if err := os.MkdirAll(filepath.Dir(c.out), 0o755); err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(c.out, ".json")
+	if err := writeJSON(c.out, r); err != nil {
+		return err
+	}
+	if err := writeJSON(base+".details.json", &r.Details); err != nil {
+		return err
+	}
+	pngErr := writeChart(base+".png", r)
+	printTable(os.Stdout, r)
+	fmt.Printf("\nwrote %s, %s.details.json", c.out, base)
+	if pngErr == nil {
+		fmt.Printf(", %s.png", base)
+	}
+	fmt.Printf(" (%.0f s)\n", r.Details.DurationSec)
+	return pngErr
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func printTable(w io.Writer, r *report) {
+	d := &r.Details
+	mode := "full"
+	if d.Quick {
+		mode = "quick"
+	}
+	fmt.Fprintf(w, "\nAires bench (%s), %s: %d cores (%s), %.0f GB, ClickHouse %s, %s\n", mode, r.When, r.Machine.Cores, r.Machine.CPU, r.Machine.MemGB, r.Machine.ClickHouseVersion, r.Machine.Go)
+	fmt.Fprintf(w, "load: %d SDK clients x %d goroutines, gzip %v; exporter batch %d-%d rows / %s, %d consumers, queue %d; memory_limiter %d MiB\n\n",
+		d.Clients, d.Goroutines, d.Gzip, d.Exporter.MinBatch, d.Exporter.MaxBatch, d.Exporter.FlushTimeout, d.Exporter.Consumers, d.Exporter.QueueSize, d.MemoryLimitMiB)
+	row := func(name, val, target, ok string) { fmt.Fprintf(w, "  %-26s %16s   %-30s %s\n", name, val, target, ok) }
+	check := func(b bool) string {
+		if b {
+			return "ok"
+		}
+		return "MISSED"
+	}
+	row("metric", "value", "target", "")
+	row("raw_insert_rows_per_sec", fmtNum(r.RawInsertRowsPerSec), "(ceiling)", "")
+	row("e2e_events_per_sec", fmtNum(r.E2EEventsPerSec), ">= 100K if the ceiling allows", check(r.E2EEventsPerSec >= 100000 || r.E2ERatio >= 0.8))
+	row("e2e_ratio", fmt.Sprintf("%.2f", r.E2ERatio), ">= 0.80", check(r.E2ERatio >= 0.8))
+	row("e2e_latency_p50_ms", fmt.Sprintf("%.0f", r.E2ELatencyP50Ms), "", "")
+	row("e2e_latency_p99_ms", fmt.Sprintf("%.0f", r.E2ELatencyP99Ms), "< 2000", check(r.E2ELatencyP99Ms < 2000 && r.E2ELatencyP99Ms > 0))
+	lost := "-"
+	if o := d.Overload; o != nil {
+		lost = fmt.Sprintf("acked-lost %d", o.AckedLost)
+		row("collector_rss_mb_max", fmt.Sprintf("%.0f", r.CollectorRSSMBMax), "bounded, nothing acked lost", check(o.AckedLost == 0))
+	}
+	row("sdk_info_ns_op", fmt.Sprintf("%.0f", r.SDKInfoNsOp), fmt.Sprintf("<= 1.5 x zap (%.0f), < otel", 1.5*r.ZapNsOp), check(r.SDKInfoNsOp <= 1.5*r.ZapNsOp && r.SDKInfoNsOp < r.OtelSDKNsOp))
+	row("zap_ns_op", fmt.Sprintf("%.0f", r.ZapNsOp), "", "")
+	row("slog_ns_op", fmt.Sprintf("%.0f", r.SlogNsOp), "", "")
+	row("otel_sdk_ns_op", fmt.Sprintf("%.0f", r.OtelSDKNsOp), "", "")
+	row("sdk_grpc_events_per_sec", fmtNum(r.SDKGRPCEventsPerSec), ">= 500K", check(r.SDKGRPCEventsPerSec >= 500000))
+	if s := d.Sustained; s != nil {
+		fmt.Fprintf(w, "\n  sustained: cores used %s; CPU per event: collector %.1f us, ClickHouse %.1f us, SDK+bench %.1f us\n",
+			jsonString(s.Cores), s.CollectorCPUUs, s.ClickHouseCPUUs, s.SDKCPUUs)
+	}
+	if l := d.Latency; l != nil {
+		fmt.Fprintf(w, "  latency: %d probes at %s events/s (target %s), p90 %.0f ms, max %.0f ms, %d missing\n",
+			l.Probes, fmtNum(l.AchievedPerSec), fmtNum(l.TargetPerSec), l.P90Ms, l.MaxMs, l.Missing)
+	}
+	if o := d.Overload; o != nil {
+		fmt.Fprintf(w, "  overload: offered %s/s for %.0f s, stored %s/s; SDK sent %d, dropped %d, failed %d; rows %d; %s; collector refused %.0f\n",
+			fmtNum(o.OfferedPerSec), o.Seconds, fmtNum(o.InClickHouse), o.SDKSent, o.SDKDropped, o.SDKFailed, o.RowsStored, lost, o.Refused)
+	}
+}
+
+func fmtNum(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.2fM", v/1e6)
+	case v >= 1e4:
+		return fmt.Sprintf("%.1fK", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+// writeChart draws rows/s landing in ClickHouse over the run (one color per
+// phase, the raw ceiling dashed) and the latency of each probe (2 s budget
+// dashed).
+func writeChart(path string, r *report) error {
+	const W, H, pad = 1000, 640, 60
+	img := image.NewRGBA(image.Rect(0, 0, W, H))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	d := &r.Details
+	phaseColor := map[string]color.RGBA{
+		"raw": {128, 128, 128, 255}, "sustained": {31, 119, 180, 255}, "latency": {44, 160, 44, 255},
+		"overload": {214, 39, 40, 255}, "drain": {255, 127, 14, 255}, "start": {200, 200, 200, 255},
+	}
+	black := color.RGBA{0, 0, 0, 255}
+	grey := color.RGBA{220, 220, 220, 255}
+	tmax := 1.0
+	ymax := r.RawInsertRowsPerSec
+	for _, s := range d.Series {
+		tmax = math.Max(tmax, s.T)
+		ymax = math.Max(ymax, s.RowsSec)
+	}
+	for _, l := range d.LatencySeries {
+		tmax = math.Max(tmax, l.T)
+	}
+	ymax = niceCeil(ymax * 1.05)
+	top := image.Rect(pad, 40, W-20, H/2-20)
+	bot := image.Rect(pad, H/2+30, W-20, H-40)
+	x := func(t float64, rc image.Rectangle) int { return rc.Min.X + int(t/tmax*float64(rc.Dx())) }
+	y := func(v, vmax float64, rc image.Rectangle) int {
+		return rc.Max.Y - int(math.Min(v/vmax, 1)*float64(rc.Dy()))
+	}
+	frame := func(rc image.Rectangle, vmax float64, unit string) {
+		for i := 0; i <= 4; i++ {
+			yy := rc.Max.Y - i*rc.Dy()/4
+			hline(img, rc.Min.X, rc.Max.X, yy, grey, false)
+			label(img, 4, yy+4, fmtNum(vmax*float64(i)/4)+unit, black)
+		}
+		hline(img, rc.Min.X, rc.Max.X, rc.Max.Y, black, false)
+		vline(img, rc.Min.X, rc.Min.Y, rc.Max.Y, black)
+		for t := 0.0; t <= tmax; t += 30 {
+			label(img, x(t, rc)-8, rc.Max.Y+14, fmt.Sprintf("%.0fs", t), black)
+		}
+	}
+	label(img, pad, 20, fmt.Sprintf("Rows/s into ClickHouse (dashed: raw ceiling %s/s; e2e %s/s): grey raw, blue e2e max, green 70%%, red 3x overload",
+		fmtNum(r.RawInsertRowsPerSec), fmtNum(r.E2EEventsPerSec)), black)
+	frame(top, ymax, "")
+	if r.RawInsertRowsPerSec > 0 {
+		hline(img, top.Min.X, top.Max.X, y(r.RawInsertRowsPerSec, ymax, top), black, true)
+	}
+	var px, py int
+	for i, s := range d.Series {
+		cx, cy := x(s.T, top), y(s.RowsSec, ymax, top)
+		if i > 0 {
+			line(img, px, py, cx, cy, phaseColor[s.Phase])
+		}
+		px, py = cx, cy
+	}
+	lmax := 2500.0
+	for _, l := range d.LatencySeries {
+		lmax = math.Max(lmax, l.Ms)
+	}
+	lmax = niceCeil(lmax)
+	label(img, pad, H/2+16, fmt.Sprintf("Probe latency, event timestamp -> visible in SELECT (ms; 2 s budget dashed): p50 %.0f ms, p99 %.0f ms", r.E2ELatencyP50Ms, r.E2ELatencyP99Ms), black)
+	frame(bot, lmax, "")
+	hline(img, bot.Min.X, bot.Max.X, y(2000, lmax, bot), color.RGBA{214, 39, 40, 255}, true)
+	for _, l := range d.LatencySeries {
+		cx, cy := x(l.T, bot), y(l.Ms, lmax, bot)
+		for dx := -1; dx <= 1; dx++ {
+			for dy := -1; dy <= 1; dy++ {
+				img.Set(cx+dx, cy+dy, phaseColor["latency"])
+			}
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return png.Encode(f, img)
+}
+
+func niceCeil(v float64) float64 {
+	if v <= 0 {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if v <= m*p {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+func label(img *image.RGBA, x, y int, s string, c color.Color) {
+	d := &font.Drawer{Dst: img, Src: image.NewUniform(c), Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
+	d.DrawString(s)
+}
+
+func hline(img *image.RGBA, x0, x1, y int, c color.Color, dashed bool) {
+	for x := x0; x <= x1; x++ {
+		if !dashed || (x/6)%2 == 0 {
+			img.Set(x, y, c)
+		}
+	}
+}
+
+func vline(img *image.RGBA, x, y0, y1 int, c color.Color) {
+	for y := y0; y <= y1; y++ {
+		img.Set(x, y, c)
+	}
+}
+
+func line(img *image.RGBA, x0, y0, x1, y1 int, c color.Color) {
+	n := max(abs(x1-x0), abs(y1-y0), 1)
+	for i := 0; i <= n; i++ {
+		xx := x0 + (x1-x0)*i/n
+		yy := y0 + (y1-y0)*i/n
+		img.Set(xx, yy, c)
+		img.Set(xx, yy+1, c)
+	}
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func fetch(url, path string) error {
+	client := &http.Client{Timeout: 120 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
+}
+
+func pct(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+func median(vs []float64) float64 {
+	s := append([]float64(nil), vs...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func round0(v float64) float64 { return math.Round(v) }
+func round1(v float64) float64 { return math.Round(v*10) / 10 }
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
