@@ -28,13 +28,15 @@ func TestFactory(t *testing.T) {
 	assert.True(t, cfg.TLS.Insecure)
 	q := cfg.QueueConfig.Get()
 	require.True(t, q.Batch.HasValue(), "batching must be on by default")
-	assert.EqualValues(t, 10_000, q.Batch.Get().MinSize)
+	assert.EqualValues(t, defaultMinBatch, q.Batch.Get().MinSize)
+	assert.EqualValues(t, defaultMaxBatch, q.Batch.Get().MaxSize)
+	assert.Equal(t, defaultFlushTimeout, q.Batch.Get().FlushTimeout)
 
 	// Every call returns a fresh config: changing one never leaks into the next.
 	cfg.QueueConfig.Get().Batch.Get().MinSize = 1
 	cfg.Endpoint = "elsewhere:9000"
 	again := f.CreateDefaultConfig().(*Config)
-	assert.EqualValues(t, 10_000, again.QueueConfig.Get().Batch.Get().MinSize)
+	assert.EqualValues(t, defaultMinBatch, again.QueueConfig.Get().Batch.Get().MinSize)
 	assert.Equal(t, "tcp://127.0.0.1:9000", again.Endpoint)
 }
 
