@@ -46,11 +46,11 @@ type Config struct {
 	// start, and migrates an older schema (adds what is missing, keeps the
 	// rows).
 	CreateSchema bool `mapstructure:"create_schema"`
-	// Retention is how long rows (and view rows) are kept, in whole hours
-	// (720h is 30 days); 0 keeps them forever. Enforced by TTL where the
+	// Retention is how long rows (and view rows) are kept: whole days ("30d")
+	// or whole hours ("36h"); 0 keeps them forever. Enforced by TTL where the
 	// server has it (set when create_schema is on) and by dropping expired
 	// day partitions every hour on every server.
-	Retention time.Duration `mapstructure:"retention"`
+	Retention Retention `mapstructure:"retention"`
 	// Cluster is the ON CLUSTER name for cluster mode. Not implemented yet:
 	// any value is rejected.
 	Cluster string `mapstructure:"cluster"`
@@ -80,12 +80,12 @@ func (cfg *Config) Validate() error {
 	if cfg.DialTimeout < 0 {
 		errs = append(errs, fmt.Errorf("dial_timeout %s: must not be negative (0 uses the driver's 30s)", cfg.DialTimeout))
 	}
-	if cfg.Retention < 0 {
+	if retention := cfg.Retention.Duration(); retention < 0 {
 		errs = append(errs, fmt.Errorf("retention %s: must not be negative (0 keeps rows forever)", cfg.Retention))
-	} else if cfg.Retention > 0 && cfg.Retention < time.Hour {
+	} else if retention > 0 && retention < time.Hour {
 		errs = append(errs, fmt.Errorf("retention %s: use at least 1h (rows are dropped by day partitions or TTL), or 0 to keep rows forever", cfg.Retention))
-	} else if cfg.Retention%time.Hour != 0 {
-		errs = append(errs, fmt.Errorf("retention %s: use a whole number of hours, e.g. 720h for 30 days (TTL is set in days or hours)", cfg.Retention))
+	} else if retention%time.Hour != 0 {
+		errs = append(errs, fmt.Errorf("retention %s: use whole days (\"30d\") or whole hours (\"36h\"): TTL is set in days or hours", cfg.Retention))
 	}
 	if cfg.Cluster != "" {
 		errs = append(errs, fmt.Errorf("cluster %q: cluster mode (ON CLUSTER DDL, Distributed table) is not implemented yet; remove the setting", cfg.Cluster))

@@ -33,7 +33,7 @@ func TestLoadConfig(t *testing.T) {
 	full.Compression = "zstd"
 	full.DialTimeout = 3 * time.Second
 	full.CreateSchema = false
-	full.Retention = 720 * time.Hour
+	full.Retention = Retention(30 * 24 * time.Hour)
 	full.TimeoutConfig.Timeout = 10 * time.Second
 	q := full.QueueConfig.Get()
 	q.QueueSize = 100_000
@@ -83,7 +83,7 @@ func TestInvalidConfig(t *testing.T) {
 		"bad_compression":       `compression "gzip": use one of lz4, zstd, none`,
 		"negative_retention":    "retention -1h0m0s: must not be negative",
 		"tiny_retention":        "retention 10m0s: use at least 1h",
-		"fractional_retention":  "retention 1h30m0s: use a whole number of hours",
+		"fractional_retention":  "retention 1h30m0s: use whole days (\"30d\") or whole hours",
 		"cluster":               "cluster mode (ON CLUSTER DDL, Distributed table) is not implemented yet",
 		"negative_dial_timeout": "dial_timeout -1s: must not be negative",
 	}

@@ -142,7 +142,7 @@ func (e *logsExporter) start(ctx context.Context, _ component.Host) error {
 	if err != nil {
 		return err
 	}
-	sch := schema.Schema{Table: e.table, Caps: schema.CapabilitiesOf(v), Retention: e.cfg.Retention}
+	sch := schema.Schema{Table: e.table, Caps: schema.CapabilitiesOf(v), Retention: e.cfg.Retention.Duration()}
 
 	if e.cfg.CreateSchema {
 		m := &migrator{conn: conn, schema: sch, version: v, logger: e.logger}
@@ -153,12 +153,12 @@ func (e *logsExporter) start(ctx context.Context, _ component.Host) error {
 	e.logger.Info("connected to ClickHouse",
 		zap.String("endpoint", e.cfg.Endpoint), zap.String("version", version),
 		zap.String("table", e.table.String()), zap.Bool("create_schema", e.cfg.CreateSchema),
-		zap.Duration("retention", e.cfg.Retention), zap.Bool("ttl", sch.TTL("timestamp") != "" && e.cfg.CreateSchema))
+		zap.Stringer("retention", e.cfg.Retention), zap.Bool("ttl", sch.TTL("timestamp") != "" && e.cfg.CreateSchema))
 
 	var jan *janitor
 	if e.cfg.Retention > 0 {
 		jan = &janitor{
-			conn: conn, tables: sch.Tables(), retention: e.cfg.Retention,
+			conn: conn, tables: sch.Tables(), retention: e.cfg.Retention.Duration(),
 			interval: e.janitorInterval, now: e.now, logger: e.logger,
 		}
 		jan.start()

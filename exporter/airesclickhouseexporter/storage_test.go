@@ -299,7 +299,7 @@ func TestRetention(t *testing.T) {
 	// 2026-03-10) and every interval; a day later it removes 2026-03-08.
 	var now atomic.Int64
 	now.Store(day(0).UnixNano())
-	rawExporter(t, testConfig(srv.Endpoint(), func(c *Config) { c.Retention = 48 * time.Hour }), func(e *logsExporter) {
+	rawExporter(t, testConfig(srv.Endpoint(), func(c *Config) { c.Retention = Retention(48 * time.Hour) }), func(e *logsExporter) {
 		e.now = func() time.Time { return time.Unix(0, now.Load()) }
 		e.janitorInterval = 100 * time.Millisecond
 	})
