@@ -7,7 +7,7 @@ TOOLS := cd internal/tools && $(GO)
 COLLECTOR := $(CURDIR)/build/aires-collector/aires-collector
 RUN_DIR ?= $(CURDIR)/.run
 
-.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk bench vet clean clickhouse-start clickhouse-stop
+.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk bench vet lint clean clickhouse-start clickhouse-stop
 
 all: build
 
@@ -67,8 +67,20 @@ vet:
 	cd bench/sdkcompare && $(GO) vet ./...
 	cd examples/quickstart && $(GO) vet ./...
 
+MODULES := . proto sdk test/e2e bench bench/sdkcompare examples/quickstart
+
+$(BIN)/staticcheck: internal/tools/lint/go.mod
+	@mkdir -p $(BIN)
+	cd internal/tools/lint && GOPROXY=$${GOPROXY:-https://proxy.golang.org} $(GO) build -o $(BIN)/ honnef.co/go/tools/cmd/staticcheck
+
+## lint: gofmt and staticcheck (pinned in internal/tools/lint) on every module
+lint: $(BIN)/staticcheck
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './build/*')); \
+		if [ -n "$$unformatted" ]; then echo "gofmt needed:" $$unformatted >&2; exit 1; fi
+	for m in $(MODULES); do (cd $$m && $(BIN)/staticcheck ./...) || exit 1; done
+
 ## test: the whole suite: unit tests (race), the SDK, and end to end on the ocb-built binary
-test: build vet test-unit test-sdk test-e2e
+test: build vet lint test-unit test-sdk test-e2e
 
 test-unit:
 	$(GO) test -race -count=1 ./...

@@ -167,14 +167,13 @@ type latencySample struct {
 }
 
 type bencher struct {
-	cfg    *config
-	conn   driver.Conn
-	db     string
-	col    *collector
-	fleet  *fleet
-	pids   map[string]int
-	t0     time.Time
-	rawRow uint64 // rows written by the raw phase (subtracted from part counts)
+	cfg   *config
+	conn  driver.Conn
+	db    string
+	col   *collector
+	fleet *fleet
+	pids  map[string]int
+	t0    time.Time
 
 	mu      sync.Mutex
 	series  []sample
