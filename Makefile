@@ -7,7 +7,7 @@ TOOLS := cd internal/tools && $(GO)
 COLLECTOR := $(CURDIR)/build/aires-collector/aires-collector
 RUN_DIR ?= $(CURDIR)/.run
 
-.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk bench vet lint clean clickhouse-start clickhouse-stop
+.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk bench vet lint check-generated clean clickhouse-start clickhouse-stop
 
 all: build
 
@@ -78,6 +78,11 @@ lint: $(BIN)/staticcheck
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './build/*')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed:" $$unformatted >&2; exit 1; fi
 	for m in $(MODULES); do (cd $$m && $(BIN)/staticcheck ./...) || exit 1; done
+
+## check-generated: regenerate the protocol code and component metadata and fail if anything changed
+check-generated: proto generate
+	@git diff --exit-code -- proto receiver processor exporter || \
+		{ echo "generated code is out of date: run make proto generate and commit" >&2; exit 1; }
 
 ## test: the whole suite: unit tests (race), the SDK, and end to end on the ocb-built binary
 test: build vet lint test-unit test-sdk test-e2e
