@@ -66,6 +66,10 @@ const configTemplate = `
 extensions:
   health_check:
     endpoint: 127.0.0.1:{{.HealthPort}}
+{{- if .StorageDir}}
+  file_storage:
+    directory: {{.StorageDir}}
+{{- end}}
 receivers:
   aires:
     protocols:
@@ -84,6 +88,9 @@ exporters:
     create_schema: true
     timeout: 5s
     sending_queue:
+{{- if .StorageDir}}
+      storage: file_storage
+{{- end}}
       queue_size: {{.QueueSize}}
       sizer: items
       batch:
@@ -96,7 +103,7 @@ exporters:
       max_interval: 1s
       max_elapsed_time: 0s
 service:
-  extensions: [health_check]
+  extensions: [health_check{{if .StorageDir}}, file_storage{{end}}]
   telemetry:
     metrics:
       level: none
@@ -110,9 +117,10 @@ service:
 // collector is a running aires-collector process.
 type collector struct {
 	collectorSettings
-	cmd    *exec.Cmd
-	output *lockedBuffer
-	done   chan error
+	cmd     *exec.Cmd
+	output  *lockedBuffer
+	exited  chan struct{} // closed when the process has exited
+	exitErr error         // set before exited is closed
 }
 
 type lockedBuffer struct {
@@ -164,21 +172,18 @@ func startCollector(t *testing.T, bin string, s collectorSettings) *collector {
 	if err := os.WriteFile(path, cfg.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c := &collector{collectorSettings: s, output: &lockedBuffer{}, done: make(chan error, 1)}
+	c := &collector{collectorSettings: s, output: &lockedBuffer{}, exited: make(chan struct{})}
 	c.cmd = exec.Command(bin, "--config", path)
 	c.cmd.Stdout, c.cmd.Stderr = c.output, c.output
 	if err := c.cmd.Start(); err != nil {
 		t.Fatalf("start collector: %v", err)
 	}
-	go func() { c.done <- c.cmd.Wait() }()
+	go func() {
+		c.exitErr = c.cmd.Wait()
+		close(c.exited)
+	}()
 	t.Cleanup(func() {
-		_ = c.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-c.done:
-		case <-time.After(15 * time.Second):
-			_ = c.cmd.Process.Kill()
-			<-c.done
-		}
+		c.stop()
 		if t.Failed() {
 			t.Logf("collector output:\n%s", c.output.String())
 		}
@@ -187,8 +192,8 @@ func startCollector(t *testing.T, bin string, s collectorSettings) *collector {
 	url := fmt.Sprintf("http://127.0.0.1:%d/", s.HealthPort)
 	for {
 		select {
-		case err := <-c.done:
-			t.Fatalf("collector exited at start: %v\n%s", err, c.output.String())
+		case <-c.exited:
+			t.Fatalf("collector exited at start: %v\n%s", c.exitErr, c.output.String())
 		default:
 		}
 		resp, err := http.Get(url)
@@ -209,10 +214,21 @@ func startCollector(t *testing.T, bin string, s collectorSettings) *collector {
 func (c *collector) alive(t *testing.T) {
 	t.Helper()
 	select {
-	case err := <-c.done:
-		c.done <- err
-		t.Fatalf("collector exited: %v\n%s", err, c.output.String())
+	case <-c.exited:
+		t.Fatalf("collector exited: %v\n%s", c.exitErr, c.output.String())
 	default:
+	}
+}
+
+// stop asks the collector to shut down (SIGTERM) and kills it after 30 s.
+// Safe to call more than once.
+func (c *collector) stop() {
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.exited:
+	case <-time.After(30 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-c.exited
 	}
 }
 
