@@ -1,8 +1,13 @@
 package airesclickhouseexporter
 
 import (
+	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"syscall"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -76,4 +81,19 @@ func classify(err error) error {
 		}
 	}
 	return err
+}
+
+// unreachable tells a server that cannot be reached (refused, timed out,
+// connection dropped) from one that answered with an error: the first is
+// waited for, the second is a configuration problem reported at start.
+func unreachable(err error) bool {
+	var ex *clickhouse.Exception
+	if errors.As(err, &ex) {
+		return false
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, driver.ErrBadConn)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -40,8 +41,13 @@ type logsExporter struct {
 	janitorInterval time.Duration
 
 	mu      sync.Mutex
-	conn    driver.Conn
+	conn    driver.Conn // set once connected and the schema is ready
 	janitor *janitor
+	// While ClickHouse is unreachable at start: the connection being
+	// retried and the loop retrying it.
+	pending     driver.Conn
+	stopConnect context.CancelFunc
+	connectDone chan struct{}
 }
 
 var (
@@ -112,7 +118,11 @@ func (e *logsExporter) queueConsumers() int {
 	return 1
 }
 
-func (e *logsExporter) start(ctx context.Context, _ component.Host) error {
+// start connects and sets up the schema. A ClickHouse that cannot be reached
+// (down, restarting, not yet up) does not fail the collector: the exporter
+// starts, its queue takes data, and a background loop keeps trying until it
+// connects. Anything else (bad credentials, a failing migration) fails start.
+func (e *logsExporter) start(ctx context.Context, host component.Host) error {
 	opts, err := e.options(ctx)
 	if err != nil {
 		return err
@@ -124,13 +134,56 @@ func (e *logsExporter) start(ctx context.Context, _ component.Host) error {
 	if err != nil {
 		return fmt.Errorf("cannot open ClickHouse connection to %s: %w; check endpoint and tls", e.cfg.Endpoint, err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			_ = conn.Close()
-		}
-	}()
+	err = e.setup(ctx, conn)
+	if err == nil {
+		return nil
+	}
+	if !unreachable(err) {
+		_ = conn.Close()
+		return err
+	}
+	e.logger.Warn("ClickHouse is not reachable yet; the exporter starts anyway, queues data and keeps trying to connect",
+		zap.String("endpoint", e.cfg.Endpoint), zap.Error(err))
+	componentstatus.ReportStatus(host, componentstatus.NewRecoverableErrorEvent(err))
+	loopCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	e.mu.Lock()
+	e.pending, e.stopConnect, e.connectDone = conn, cancel, done
+	e.mu.Unlock()
+	go e.connectLoop(loopCtx, conn, host, done)
+	return nil
+}
 
+// connectLoop retries setup with backoff (1 s doubling to 30 s) until it
+// succeeds or the exporter shuts down.
+func (e *logsExporter) connectLoop(ctx context.Context, conn driver.Conn, host component.Host, done chan struct{}) {
+	defer close(done)
+	delay := time.Second
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		attempt, cancel := context.WithTimeout(ctx, e.cfg.DialTimeout+time.Minute)
+		err := e.setup(attempt, conn)
+		cancel()
+		if err == nil {
+			componentstatus.ReportStatus(host, componentstatus.NewEvent(componentstatus.StatusOK))
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		e.logger.Warn("ClickHouse still not ready; retrying", zap.String("endpoint", e.cfg.Endpoint),
+			zap.Duration("retry_in", min(2*delay, 30*time.Second)), zap.Error(err))
+		delay = min(2*delay, 30*time.Second)
+	}
+}
+
+// setup checks the server, creates or migrates the schema when asked, starts
+// the retention janitor and makes conn the exporter's connection.
+func (e *logsExporter) setup(ctx context.Context, conn driver.Conn) error {
 	if err := conn.Ping(ctx); err != nil {
 		return fmt.Errorf("cannot reach ClickHouse at %s: %w; check endpoint, username, password and tls", e.cfg.Endpoint, err)
 	}
@@ -165,10 +218,9 @@ func (e *logsExporter) start(ctx context.Context, _ component.Host) error {
 	}
 
 	e.mu.Lock()
-	e.conn = conn
+	e.conn, e.pending = conn, nil
 	e.janitor = jan
 	e.mu.Unlock()
-	ok = true
 	return nil
 }
 
@@ -176,8 +228,20 @@ func (e *logsExporter) start(ctx context.Context, _ component.Host) error {
 // and when called twice.
 func (e *logsExporter) shutdown(context.Context) error {
 	e.mu.Lock()
+	stopConnect, connectDone := e.stopConnect, e.connectDone
+	e.stopConnect, e.connectDone = nil, nil
+	e.mu.Unlock()
+	if stopConnect != nil {
+		stopConnect()
+		<-connectDone
+	}
+
+	e.mu.Lock()
 	conn, jan := e.conn, e.janitor
-	e.conn, e.janitor = nil, nil
+	if conn == nil {
+		conn = e.pending
+	}
+	e.conn, e.pending, e.janitor = nil, nil, nil
 	e.mu.Unlock()
 	if jan != nil {
 		jan.stop()
@@ -194,7 +258,7 @@ func (e *logsExporter) connection() driver.Conn {
 	return e.conn
 }
 
-var errNotStarted = errors.New("aires_clickhouse exporter is not started")
+var errNotStarted = errors.New("aires_clickhouse exporter is not connected to ClickHouse yet (not started, or the server is unreachable); the batch stays queued and is retried")
 
 // pushLogs converts ld into one column block and inserts it. The rows depend
 // only on ld (row.Builder is deterministic), so a retried batch sends the

@@ -374,13 +374,38 @@ func TestServerStoppedIsRetryable(t *testing.T) {
 	}, 20*time.Second, 200*time.Millisecond)
 }
 
+// A ClickHouse that is down at start does not stop the collector: the
+// exporter starts, refuses batches with a retryable error (the queue keeps
+// them), connects and creates the schema once the server is up.
+func TestStartWithClickHouseDown(t *testing.T) {
+	srv := chtest.Start(t)
+	require.NoError(t, srv.Stop())
+	exp := startExporter(t, testConfig(srv.Endpoint(), func(c *Config) { c.DialTimeout = time.Second }))
+
+	err := exp.ConsumeLogs(context.Background(), testLogs())
+	require.Error(t, err)
+	assert.False(t, consumererror.IsPermanent(err), "want retryable, got %v", err)
+	assert.Contains(t, err.Error(), "not connected to ClickHouse yet")
+
+	require.NoError(t, srv.Restart())
+	require.Eventually(t, func() bool {
+		return exp.ConsumeLogs(context.Background(), testLogs()) == nil
+	}, 30*time.Second, 200*time.Millisecond, "the exporter never connected after the server came up")
+	var n uint64
+	require.NoError(t, srv.DB(t).QueryRow("SELECT count() FROM aires.events").Scan(&n))
+	assert.Equal(t, uint64(testLogs().LogRecordCount()), n)
+}
+
+// A server that answers with an error (here: a wrong password) is a
+// configuration problem: start fails and says what to check.
 func TestStartFailsClearly(t *testing.T) {
-	cfg := testConfig("tcp://127.0.0.1:1", func(c *Config) { c.DialTimeout = time.Second })
+	srv := chtest.Start(t)
+	cfg := testConfig(srv.Endpoint(), func(c *Config) { c.Password = "wrong" })
 	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	require.NoError(t, err)
 	err = exp.Start(context.Background(), componenttest.NewNopHost())
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "cannot reach ClickHouse at tcp://127.0.0.1:1")
-	assert.Contains(t, err.Error(), "check endpoint")
+	assert.Contains(t, err.Error(), "cannot reach ClickHouse at "+srv.Endpoint())
+	assert.Contains(t, err.Error(), "check endpoint, username, password")
 	require.NoError(t, exp.Shutdown(context.Background()))
 }

@@ -32,13 +32,13 @@ func TestPersistentQueueSurvivesRestart(t *testing.T) {
 	}
 	require.Equal(t, uint64(2000), accepted)
 
-	// Stop the collector with its queue full of undelivered events, bring
-	// ClickHouse back, and start a new collector process on the same storage:
-	// only the queue on disk can deliver them now. (The exporter connects at
-	// start, so the new process needs ClickHouse up.)
+	// Stop the collector with its queue full of undelivered events and start
+	// a new process on the same storage while ClickHouse is still down (it
+	// must start anyway), then bring ClickHouse back: only the queue on disk
+	// can deliver the events now.
 	e.col.stop()
-	require.NoError(t, e.ch.Restart())
 	restarted := startCollector(t, collectorBinary(t), e.col.collectorSettings)
+	require.NoError(t, e.ch.Restart())
 	waitCount(t, e.db, accepted, 90*time.Second, `SELECT count() FROM aires_e2e.events`)
 	waitCount(t, e.db, accepted, time.Second, `SELECT uniqExact(id) FROM aires_e2e.events`)
 	restarted.alive(t)
