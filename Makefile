@@ -7,7 +7,7 @@ TOOLS := cd internal/tools && $(GO)
 COLLECTOR := $(CURDIR)/build/aires-collector/aires-collector
 RUN_DIR ?= $(CURDIR)/.run
 
-.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk bench vet lint check-generated clean clickhouse-start clickhouse-stop
+.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
 
 all: build
 
@@ -73,8 +73,20 @@ $(BIN)/staticcheck: internal/tools/lint/go.mod
 	@mkdir -p $(BIN)
 	cd internal/tools/lint && GOPROXY=$${GOPROXY:-https://proxy.golang.org} $(GO) build -o $(BIN)/ honnef.co/go/tools/cmd/staticcheck
 
-## lint: gofmt and staticcheck (pinned in internal/tools/lint) on every module
-lint: $(BIN)/staticcheck
+$(BIN)/buf: internal/tools/buf/go.mod
+	@mkdir -p $(BIN)
+	cd internal/tools/buf && GOPROXY=$${GOPROXY:-https://proxy.golang.org} $(GO) build -o $(BIN)/ github.com/bufbuild/buf/cmd/buf
+
+## proto-lint: buf lint, and buf breaking against the released protocol (proto/compat)
+proto-lint: $(BIN)/buf
+	cd proto && $(BIN)/buf lint && $(BIN)/buf breaking --against compat/aires-v1.image.json
+
+## proto-baseline: record the current protocol as the compatibility baseline (do it at a release)
+proto-baseline: $(BIN)/buf
+	cd proto && $(BIN)/buf build --exclude-source-info -o compat/aires-v1.image.json
+
+## lint: gofmt and staticcheck (pinned in internal/tools/lint) on every module, buf on the protocol
+lint: $(BIN)/staticcheck proto-lint
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './build/*')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed:" $$unformatted >&2; exit 1; fi
 	for m in $(MODULES); do (cd $$m && $(BIN)/staticcheck ./...) || exit 1; done
