@@ -459,7 +459,12 @@ func ParseUUID(s string) ([16]byte, bool) {
 
 // FormatUUID writes the canonical lowercase form of a UUID.
 func FormatUUID(id [16]byte) string {
-	var out [36]byte
+	text := uuidText(id)
+	return string(text[:])
+}
+
+// uuidText is the canonical lowercase form of a UUID, in an array.
+func uuidText(id [16]byte) (out [36]byte) {
 	hex.Encode(out[0:8], id[0:4])
 	out[8] = '-'
 	hex.Encode(out[9:13], id[4:6])
@@ -469,5 +474,5 @@ func FormatUUID(id [16]byte) string {
 	hex.Encode(out[19:23], id[8:10])
 	out[23] = '-'
 	hex.Encode(out[24:], id[10:])
-	return string(out[:])
+	return out
 }

@@ -22,6 +22,35 @@ func WriteResource(r *Row, attrs pcommon.Map) {
 	}
 }
 
+// strFields and intFields are the semantic attributes written from (and
+// checked against) a row's fields; a zero value means "absent". One table, so
+// WriteRecord and RecordMatches cannot disagree on a key.
+var strFields = [...]struct {
+	key string
+	get func(*Row) string
+}{
+	{semconv.SessionID, func(r *Row) string { return r.SessionID }},
+	{semconv.UserID, func(r *Row) string { return r.UserID }},
+	{semconv.HTTPRequestMethod, func(r *Row) string { return r.HTTPMethod }},
+	{semconv.HTTPRoute, func(r *Row) string { return r.HTTPRoute }},
+	{semconv.URLPath, func(r *Row) string { return r.HTTPPath }},
+	{semconv.URLFull, func(r *Row) string { return r.HTTPURL }},
+	{semconv.UserAgentOriginal, func(r *Row) string { return r.HTTPUserAgent }},
+	{semconv.ClientAddress, func(r *Row) string { return r.HTTPClientIP }},
+	{semconv.ExceptionType, func(r *Row) string { return r.ErrorType }},
+	{semconv.ExceptionMessage, func(r *Row) string { return r.ErrorMessage }},
+	{semconv.ExceptionStacktrace, func(r *Row) string { return r.ErrorStack }},
+}
+
+var intFields = [...]struct {
+	key string
+	get func(*Row) int64
+}{
+	{semconv.HTTPResponseStatusCode, func(r *Row) int64 { return int64(r.HTTPStatus) }},
+	{semconv.HTTPRequestBodySize, func(r *Row) int64 { return r.HTTPRequestSize }},
+	{semconv.HTTPResponseBodySize, func(r *Row) int64 { return r.HTTPResponseSize }},
+}
+
 // WriteRecord rewrites lr in the canonical shape of r: timestamp, severity,
 // body and ids set, attributes replaced by the semantic keys and the
 // flattened, limited typed attributes. Building a row from the result gives r
@@ -36,29 +65,17 @@ func WriteRecord(r *Row, lr plog.LogRecord) {
 	attrs.Clear()
 	attrs.EnsureCapacity(r.AttributeCount() + 8)
 	attrs.PutStr(semconv.LogRecordUID, FormatUUID(r.ID))
-	putStr(attrs, semconv.SessionID, r.SessionID)
-	putStr(attrs, semconv.UserID, r.UserID)
-	putStr(attrs, semconv.HTTPRequestMethod, r.HTTPMethod)
-	putStr(attrs, semconv.HTTPRoute, r.HTTPRoute)
-	putStr(attrs, semconv.URLPath, r.HTTPPath)
-	putStr(attrs, semconv.URLFull, r.HTTPURL)
-	if r.HTTPStatus != 0 {
-		attrs.PutInt(semconv.HTTPResponseStatusCode, int64(r.HTTPStatus))
+	for _, f := range strFields {
+		putStr(attrs, f.key, f.get(r))
+	}
+	for _, f := range intFields {
+		if v := f.get(r); v != 0 {
+			attrs.PutInt(f.key, v)
+		}
 	}
 	if r.HTTPDurationMs != 0 {
 		attrs.PutDouble(semconv.AiresHTTPDurationMs, r.HTTPDurationMs)
 	}
-	if r.HTTPRequestSize != 0 {
-		attrs.PutInt(semconv.HTTPRequestBodySize, r.HTTPRequestSize)
-	}
-	if r.HTTPResponseSize != 0 {
-		attrs.PutInt(semconv.HTTPResponseBodySize, r.HTTPResponseSize)
-	}
-	putStr(attrs, semconv.UserAgentOriginal, r.HTTPUserAgent)
-	putStr(attrs, semconv.ClientAddress, r.HTTPClientIP)
-	putStr(attrs, semconv.ExceptionType, r.ErrorType)
-	putStr(attrs, semconv.ExceptionMessage, r.ErrorMessage)
-	putStr(attrs, semconv.ExceptionStacktrace, r.ErrorStack)
 	if len(r.Tags) > 0 {
 		s := attrs.PutEmptySlice(semconv.AiresTags)
 		s.EnsureCapacity(len(r.Tags))
@@ -117,36 +134,20 @@ func RecordMatches(r *Row, lr plog.LogRecord) bool {
 	if v, ok := attrs.Get(semconv.LogRecordUID); !ok || v.Type() != pcommon.ValueTypeStr || !isUUIDText(v.Str(), r.ID) {
 		return false
 	}
-	for _, kv := range [...]struct{ k, v string }{
-		{semconv.SessionID, r.SessionID}, {semconv.UserID, r.UserID},
-		{semconv.HTTPRequestMethod, r.HTTPMethod}, {semconv.HTTPRoute, r.HTTPRoute},
-		{semconv.URLPath, r.HTTPPath}, {semconv.URLFull, r.HTTPURL},
-		{semconv.UserAgentOriginal, r.HTTPUserAgent}, {semconv.ClientAddress, r.HTTPClientIP},
-		{semconv.ExceptionType, r.ErrorType}, {semconv.ExceptionMessage, r.ErrorMessage},
-		{semconv.ExceptionStacktrace, r.ErrorStack},
-	} {
-		if kv.v == "" {
-			continue
-		}
-		want++
-		if !hasStr(attrs, kv.k, kv.v) {
-			return false
+	for _, f := range strFields {
+		if v := f.get(r); v != "" {
+			want++
+			if !hasStr(attrs, f.key, v) {
+				return false
+			}
 		}
 	}
-	for _, kv := range [...]struct {
-		k string
-		v int64
-	}{
-		{semconv.HTTPResponseStatusCode, int64(r.HTTPStatus)},
-		{semconv.HTTPRequestBodySize, r.HTTPRequestSize},
-		{semconv.HTTPResponseBodySize, r.HTTPResponseSize},
-	} {
-		if kv.v == 0 {
-			continue
-		}
-		want++
-		if !hasInt(attrs, kv.k, kv.v) {
-			return false
+	for _, f := range intFields {
+		if v := f.get(r); v != 0 {
+			want++
+			if !hasInt(attrs, f.key, v) {
+				return false
+			}
 		}
 	}
 	if r.HTTPDurationMs != 0 {
@@ -215,22 +216,6 @@ func hasDouble(m pcommon.Map, k string, want float64) bool {
 
 // isUUIDText reports whether s is FormatUUID(id), without allocating.
 func isUUIDText(s string, id [16]byte) bool {
-	const digits = "0123456789abcdef"
-	if len(s) != 36 {
-		return false
-	}
-	j := 0
-	for i := 0; i < 16; i++ {
-		if j == 8 || j == 13 || j == 18 || j == 23 {
-			if s[j] != '-' {
-				return false
-			}
-			j++
-		}
-		if s[j] != digits[id[i]>>4] || s[j+1] != digits[id[i]&0x0f] {
-			return false
-		}
-		j += 2
-	}
-	return true
+	text := uuidText(id)
+	return s == string(text[:])
 }
