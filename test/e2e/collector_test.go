@@ -10,20 +10,16 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"text/template"
 	"time"
 
 	"github.com/aires-dev/aires/internal/chtest"
+	"github.com/aires-dev/aires/internal/collectortest"
 )
 
 // collectorBinary finds the ocb-built binary.
@@ -45,12 +41,11 @@ func collectorBinary(tb testing.TB) string {
 
 func freePort(tb testing.TB) int {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := collectortest.FreePort()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // collectorSettings fill the collector's config template.
@@ -117,10 +112,8 @@ service:
 // collector is a running aires-collector process.
 type collector struct {
 	collectorSettings
-	cmd     *exec.Cmd
-	output  *lockedBuffer
-	exited  chan struct{} // closed when the process has exited
-	exitErr error         // set before exited is closed
+	proc   *collectortest.Process
+	output *lockedBuffer
 }
 
 type lockedBuffer struct {
@@ -168,69 +161,32 @@ func startCollector(t *testing.T, bin string, s collectorSettings) *collector {
 	if err := template.Must(template.New("cfg").Parse(configTemplate)).Execute(&cfg, s); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "collector.yaml")
-	if err := os.WriteFile(path, cfg.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
+	c := &collector{collectorSettings: s, output: &lockedBuffer{}}
+	proc, err := collectortest.Start(bin, t.TempDir(), cfg.String(), s.HealthPort, c.output, nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, c.output.String())
 	}
-	c := &collector{collectorSettings: s, output: &lockedBuffer{}, exited: make(chan struct{})}
-	c.cmd = exec.Command(bin, "--config", path)
-	c.cmd.Stdout, c.cmd.Stderr = c.output, c.output
-	if err := c.cmd.Start(); err != nil {
-		t.Fatalf("start collector: %v", err)
-	}
-	go func() {
-		c.exitErr = c.cmd.Wait()
-		close(c.exited)
-	}()
+	c.proc = proc
 	t.Cleanup(func() {
 		c.stop()
 		if t.Failed() {
 			t.Logf("collector output:\n%s", c.output.String())
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	url := fmt.Sprintf("http://127.0.0.1:%d/", s.HealthPort)
-	for {
-		select {
-		case <-c.exited:
-			t.Fatalf("collector exited at start: %v\n%s", c.exitErr, c.output.String())
-		default:
-		}
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return c
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("collector not healthy at %s after 60s:\n%s", url, c.output.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return c
 }
 
 // alive fails the test if the collector process has exited.
 func (c *collector) alive(t *testing.T) {
 	t.Helper()
-	select {
-	case <-c.exited:
-		t.Fatalf("collector exited: %v\n%s", c.exitErr, c.output.String())
-	default:
+	if err := c.proc.Exited(); err != nil {
+		t.Fatalf("collector exited: %v\n%s", err, c.output.String())
 	}
 }
 
 // stop asks the collector to shut down (SIGTERM) and kills it after 30 s.
 // Safe to call more than once.
-func (c *collector) stop() {
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-c.exited:
-	case <-time.After(30 * time.Second):
-		_ = c.cmd.Process.Kill()
-		<-c.exited
-	}
-}
+func (c *collector) stop() { c.proc.Stop(30 * time.Second) }
 
 // waitCount polls until the query returns want (or the timeout).
 func waitCount(t *testing.T, db *sql.DB, want uint64, timeout time.Duration, query string, args ...any) {

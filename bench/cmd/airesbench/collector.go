@@ -5,16 +5,15 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/template"
 	"time"
+
+	"github.com/aires-dev/aires/internal/collectortest"
 )
 
 // exporterSettings are the aires_clickhouse batching knobs the bench sweeps.
@@ -91,23 +90,13 @@ service:
 // collector is a running aires-collector process.
 type collector struct {
 	collectorSettings
-	cmd  *exec.Cmd
-	done chan error
+	proc *collectortest.Process
 	log  string
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func startCollector(bin, dir string, s collectorSettings) (*collector, error) {
 	for _, p := range []*int{&s.AiresPort, &s.HealthPort, &s.MetricsPort} {
-		port, err := freePort()
+		port, err := collectortest.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -118,70 +107,28 @@ func startCollector(bin, dir string, s collectorSettings) (*collector, error) {
 	if err := tmpl.Execute(&cfg, s); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, "collector.yaml")
-	if err := os.WriteFile(path, cfg.Bytes(), 0o600); err != nil {
-		return nil, err
-	}
 	logPath := filepath.Join(dir, "collector.log")
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	c := &collector{collectorSettings: s, done: make(chan error, 1), log: logPath}
-	c.cmd = exec.Command(bin, "--config", path)
-	c.cmd.Stdout, c.cmd.Stderr = logf, logf
+	defer logf.Close() // the child process keeps its own descriptor
+	var env []string
 	if s.Env != "" {
-		c.cmd.Env = append(os.Environ(), strings.Split(s.Env, ",")...)
+		env = strings.Split(s.Env, ",")
 	}
-	if err := c.cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+	proc, err := collectortest.Start(bin, dir, cfg.String(), s.HealthPort, logf, env)
+	if err != nil {
+		return nil, fmt.Errorf("%w\n%s", err, tail(logPath))
 	}
-	go func() { c.done <- c.cmd.Wait(); logf.Close() }()
-	deadline := time.Now().Add(60 * time.Second)
-	url := fmt.Sprintf("http://127.0.0.1:%d/", s.HealthPort)
-	for {
-		select {
-		case err := <-c.done:
-			c.done <- err
-			return nil, fmt.Errorf("collector exited at start: %v\n%s", err, tail(logPath))
-		default:
-		}
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return c, nil
-			}
-		}
-		if time.Now().After(deadline) {
-			c.stop()
-			return nil, fmt.Errorf("collector not healthy at %s after 60s\n%s", url, tail(logPath))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return &collector{collectorSettings: s, proc: proc, log: logPath}, nil
 }
 
-func (c *collector) pid() int { return c.cmd.Process.Pid }
+func (c *collector) pid() int { return c.proc.Pid() }
 
-func (c *collector) alive() bool {
-	select {
-	case err := <-c.done:
-		c.done <- err
-		return false
-	default:
-		return true
-	}
-}
+func (c *collector) alive() bool { return c.proc.Exited() == nil }
 
-func (c *collector) stop() {
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-c.done:
-		c.done <- err
-	case <-time.After(20 * time.Second):
-		_ = c.cmd.Process.Kill()
-	}
-}
+func (c *collector) stop() { c.proc.Stop(20 * time.Second) }
 
 func tail(path string) string {
 	b, _ := os.ReadFile(path)
