@@ -7,32 +7,10 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/aires-dev/aires/internal/row"
 	"github.com/aires-dev/aires/internal/semconv"
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
 	"github.com/aires-dev/aires/receiver/airesreceiver/internal/metadata"
-)
-
-// severityNumbers and severityTexts are indexed by airesv1.Severity; the
-// unspecified severity maps to info.
-var (
-	severityNumbers = [...]plog.SeverityNumber{
-		airesv1.Severity_SEVERITY_UNSPECIFIED: plog.SeverityNumberInfo,
-		airesv1.Severity_SEVERITY_TRACE:       plog.SeverityNumberTrace,
-		airesv1.Severity_SEVERITY_DEBUG:       plog.SeverityNumberDebug,
-		airesv1.Severity_SEVERITY_INFO:        plog.SeverityNumberInfo,
-		airesv1.Severity_SEVERITY_WARN:        plog.SeverityNumberWarn,
-		airesv1.Severity_SEVERITY_ERROR:       plog.SeverityNumberError,
-		airesv1.Severity_SEVERITY_FATAL:       plog.SeverityNumberFatal,
-	}
-	severityTexts = [...]string{
-		airesv1.Severity_SEVERITY_UNSPECIFIED: "INFO",
-		airesv1.Severity_SEVERITY_TRACE:       "TRACE",
-		airesv1.Severity_SEVERITY_DEBUG:       "DEBUG",
-		airesv1.Severity_SEVERITY_INFO:        "INFO",
-		airesv1.Severity_SEVERITY_WARN:        "WARN",
-		airesv1.Severity_SEVERITY_ERROR:       "ERROR",
-		airesv1.Severity_SEVERITY_FATAL:       "FATAL",
-	}
 )
 
 // resourceKey is the effective emitter of an event: the batch's resource with
@@ -155,12 +133,14 @@ func convertEvent(lr plog.LogRecord, ev *airesv1.Event, observed pcommon.Timesta
 	}
 	lr.SetTimestamp(ts)
 	lr.SetObservedTimestamp(observed)
-	sev := ev.Severity
-	if sev < 0 || int(sev) >= len(severityNumbers) {
-		sev = airesv1.Severity_SEVERITY_UNSPECIFIED // unreachable after validation
+	// aires.v1.Severity numbers trace..fatal as row.Severity does; unspecified
+	// (and, unreachable after validation, unknown values) means info.
+	sev := row.SeverityInfo
+	if ev.Severity >= airesv1.Severity_SEVERITY_TRACE && ev.Severity <= airesv1.Severity_SEVERITY_FATAL {
+		sev = row.Severity(ev.Severity)
 	}
-	lr.SetSeverityNumber(severityNumbers[sev])
-	lr.SetSeverityText(severityTexts[sev])
+	lr.SetSeverityNumber(sev.SeverityNumber())
+	lr.SetSeverityText(sev.Text())
 	if ev.Message != "" {
 		lr.Body().SetStr(ev.Message)
 	}
@@ -178,9 +158,9 @@ func convertEvent(lr plog.LogRecord, ev *airesv1.Event, observed pcommon.Timesta
 	putKeyValues(attrs, ev.Attributes)
 
 	if len(ev.Id) == idLen {
-		attrs.PutStr(semconv.LogRecordUID, uuid.UUID(ev.Id).String())
+		attrs.PutStr(semconv.LogRecordUID, row.FormatUUID([idLen]byte(ev.Id)))
 	} else if id, err := uuid.NewV7(); err == nil {
-		attrs.PutStr(semconv.LogRecordUID, id.String())
+		attrs.PutStr(semconv.LogRecordUID, row.FormatUUID(id))
 	}
 	putStrIfSet(attrs, semconv.SessionID, ev.SessionId)
 	putStrIfSet(attrs, semconv.UserID, ev.UserId)

@@ -78,8 +78,8 @@ func validateEvent(ev *airesv1.Event, now time.Time, maxAttributes int) string {
 }
 
 // invalidUTF8Field names the first string field of ev that is not valid UTF-8.
-// The protobuf decoder already rejects such events; this guards events that
-// reach the receiver by other paths.
+// On the receiver's path this never fires: proto.Unmarshal already rejects
+// such events (see decodeBatch). It keeps validateEvent complete on its own.
 func invalidUTF8Field(ev *airesv1.Event) string {
 	switch {
 	case !utf8.ValidString(ev.Message):
