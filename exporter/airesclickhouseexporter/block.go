@@ -16,8 +16,7 @@ import (
 // push); Reset keeps every capacity, so a reused block appends without
 // allocating.
 type block struct {
-	rows int
-	row  row.Row // scratch row the builder fills, reused
+	row row.Row // scratch row the builder fills, reused
 
 	id          []uuid.UUID
 	timestamp   []int64 // Unix seconds, for DateTime
@@ -90,6 +89,7 @@ func (a *array[T]) appendTo(col driver.BatchColumn) error {
 type lcDict struct {
 	index map[string]int
 	uniq  []string
+	idx   []int32 // each value's index in uniq
 	ptrs  []*string
 }
 
@@ -97,30 +97,37 @@ func (d *lcDict) canonical(vals []string) []*string {
 	if d.index == nil {
 		d.index = make(map[string]int)
 	}
-	clear(d.index)
-	clear(d.uniq)
-	d.uniq = d.uniq[:0]
-	idx := make([]int32, len(vals)) // once per column per batch
-	for i, v := range vals {
+	d.reset()
+	// Pointers into uniq are taken once it stops growing.
+	for _, v := range vals {
 		j, ok := d.index[v]
 		if !ok {
 			j = len(d.uniq)
 			d.index[v] = j
 			d.uniq = append(d.uniq, v)
 		}
-		idx[i] = int32(j)
+		d.idx = append(d.idx, int32(j))
 	}
-	clear(d.ptrs)
-	d.ptrs = d.ptrs[:0]
-	for _, j := range idx {
+	for _, j := range d.idx {
 		d.ptrs = append(d.ptrs, &d.uniq[j])
 	}
 	return d.ptrs
 }
 
+// reset empties the dictionary, keeping capacity and dropping references to
+// the batch's strings.
+func (d *lcDict) reset() {
+	clear(d.index)
+	clear(d.uniq)
+	clear(d.ptrs)
+	d.uniq, d.idx, d.ptrs = d.uniq[:0], d.idx[:0], d.ptrs[:0]
+}
+
+// len is the number of rows.
+func (b *block) len() int { return len(b.id) }
+
 // add appends one row.
 func (b *block) add(r *row.Row) {
-	b.rows++
 	b.id = append(b.id, uuid.UUID(r.ID))
 	b.timestamp = append(b.timestamp, int64(r.TimestampNs/1e9))
 	b.timestampNs = append(b.timestampNs, r.TimestampNs)
@@ -181,7 +188,6 @@ func severityOrInfo(s row.Severity) row.Severity {
 // reset empties the block, keeping capacity and dropping references to the
 // previous batch's strings so they can be collected.
 func (b *block) reset() {
-	b.rows = 0
 	b.id, b.timestamp, b.timestampNs, b.severity = b.id[:0], b.timestamp[:0], b.timestampNs[:0], b.severity[:0]
 	b.httpStatus, b.httpDurMs, b.httpReqSize, b.httpResSize = b.httpStatus[:0], b.httpDurMs[:0], b.httpReqSize[:0], b.httpResSize[:0]
 	for i := range b.str {
@@ -194,9 +200,7 @@ func (b *block) reset() {
 	b.intVals.reset()
 	b.fltVals.reset()
 	b.boolVals.reset()
-	clear(b.dict.uniq)
-	clear(b.dict.ptrs)
-	clear(b.dict.index)
+	b.dict.reset()
 }
 
 // appendTo appends the whole block to a batch prepared with schema.Insert:

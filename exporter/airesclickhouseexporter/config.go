@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,7 +75,7 @@ func (cfg *Config) Validate() error {
 	if !schema.ValidIdentifier(cfg.Table) {
 		errs = append(errs, fmt.Errorf("table %q: use letters, digits and underscores, not starting with a digit", cfg.Table))
 	}
-	if !isOneOf(cfg.Compression, compressions) {
+	if !slices.Contains(compressions, cfg.Compression) {
 		errs = append(errs, fmt.Errorf("compression %q: use one of %s", cfg.Compression, strings.Join(compressions, ", ")))
 	}
 	if cfg.DialTimeout < 0 {
@@ -132,13 +133,4 @@ func parseEndpoint(endpoint string) ([]string, error) {
 		addrs = append(addrs, net.JoinHostPort(host, port))
 	}
 	return addrs, nil
-}
-
-func isOneOf(s string, set []string) bool {
-	for _, v := range set {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }

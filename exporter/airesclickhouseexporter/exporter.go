@@ -112,8 +112,7 @@ func (e *logsExporter) options(ctx context.Context) (*clickhouse.Options, error)
 
 func (e *logsExporter) queueConsumers() int {
 	if e.cfg.QueueConfig.HasValue() {
-		q := e.cfg.QueueConfig
-		return q.Get().NumConsumers
+		return e.cfg.QueueConfig.Get().NumConsumers
 	}
 	return 1
 }
@@ -175,9 +174,9 @@ func (e *logsExporter) connectLoop(ctx context.Context, conn driver.Conn, host c
 		if ctx.Err() != nil {
 			return
 		}
-		e.logger.Warn("ClickHouse still not ready; retrying", zap.String("endpoint", e.cfg.Endpoint),
-			zap.Duration("retry_in", min(2*delay, 30*time.Second)), zap.Error(err))
 		delay = min(2*delay, 30*time.Second)
+		e.logger.Warn("ClickHouse still not ready; retrying", zap.String("endpoint", e.cfg.Endpoint),
+			zap.Duration("retry_in", delay), zap.Error(err))
 	}
 }
 
@@ -274,11 +273,11 @@ func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		e.blocks.Put(blk)
 	}()
 	e.fill(blk, ld)
-	if blk.rows == 0 {
+	if blk.len() == 0 {
 		return nil
 	}
 
-	n := int64(blk.rows)
+	n := int64(blk.len())
 	start := time.Now()
 	err := classify(e.insert(ctx, conn, blk))
 	if err != nil {

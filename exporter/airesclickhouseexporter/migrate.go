@@ -147,10 +147,10 @@ func (m *migrator) tableExists(ctx context.Context, t schema.Table) (bool, error
 
 // applied lists the versions recorded for this events table.
 func (m *migrator) applied(ctx context.Context) ([]uint32, error) {
-	rows, err := m.conn.Query(ctx, "SELECT DISTINCT version FROM "+schema.MigrationsTable(m.schema.Table.Database).String()+
-		" WHERE table_name = ?", m.schema.Table.Name)
+	mt := schema.MigrationsTable(m.schema.Table.Database)
+	rows, err := m.conn.Query(ctx, "SELECT DISTINCT version FROM "+mt.String()+" WHERE table_name = ?", m.schema.Table.Name)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", schema.MigrationsTable(m.schema.Table.Database), err)
+		return nil, fmt.Errorf("cannot read %s: %w", mt, err)
 	}
 	defer rows.Close()
 	var out []uint32
@@ -166,18 +166,22 @@ func (m *migrator) applied(ctx context.Context) ([]uint32, error) {
 
 func (m *migrator) record(ctx context.Context, mig migration) error {
 	mt := schema.MigrationsTable(m.schema.Table.Database)
-	batch, err := m.conn.PrepareBatch(ctx, "INSERT INTO "+mt.String()+" (table_name, version, description, applied_at)")
-	if err != nil {
-		return fmt.Errorf("cannot record schema version %d in %s: %w", mig.version, mt, err)
-	}
-	defer func() { _ = batch.Close() }()
-	if err := batch.Append(m.schema.Table.Name, mig.version, mig.description, time.Now()); err != nil {
-		return fmt.Errorf("cannot record schema version %d in %s: %w", mig.version, mt, err)
-	}
-	if err := batch.Send(); err != nil {
+	if err := m.insertRecord(ctx, mt, mig); err != nil {
 		return fmt.Errorf("cannot record schema version %d in %s: %w", mig.version, mt, err)
 	}
 	return nil
+}
+
+func (m *migrator) insertRecord(ctx context.Context, mt schema.Table, mig migration) error {
+	batch, err := m.conn.PrepareBatch(ctx, "INSERT INTO "+mt.String()+" (table_name, version, description, applied_at)")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = batch.Close() }()
+	if err := batch.Append(m.schema.Table.Name, mig.version, mig.description, time.Now()); err != nil {
+		return err
+	}
+	return batch.Send()
 }
 
 // columns returns the names of the events table's columns.

@@ -159,6 +159,15 @@ func ValidIdentifier(s string) bool { return identRE.MatchString(s) }
 
 func quote(s string) string { return "`" + s + "`" }
 
+// columnType is typ, as LowCardinality(typ) when lowCardinality is set and
+// the server has it.
+func (c Capabilities) columnType(typ string, lowCardinality bool) string {
+	if lowCardinality && c.LowCardinality {
+		return "LowCardinality(" + typ + ")"
+	}
+	return typ
+}
+
 // CreateDatabase is the statement creating the database.
 func CreateDatabase(database string) string {
 	return "CREATE DATABASE IF NOT EXISTS " + quote(database)
@@ -184,11 +193,7 @@ type ColumnDef struct {
 func (s Schema) EventColumns() []ColumnDef {
 	defs := make([]ColumnDef, 0, len(Columns)+len(aliases))
 	for _, col := range Columns {
-		typ := col.Type
-		if col.LowCardinality && s.Caps.LowCardinality {
-			typ = "LowCardinality(" + typ + ")"
-		}
-		def := quote(col.Name) + " " + typ
+		def := quote(col.Name) + " " + s.Caps.columnType(col.Type, col.LowCardinality)
 		if col.Codec != "" && s.Caps.Codecs {
 			def += " CODEC(" + col.Codec + ")"
 		}

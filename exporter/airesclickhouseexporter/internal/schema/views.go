@@ -104,11 +104,7 @@ func (s Schema) view(suffix string, cols []viewColumn, orderBy, selectBody strin
 	v := View{Target: s.viewTable(suffix), MV: s.viewTable(suffix + mvSuffix), TimeColumn: "minute"}
 	lines := make([]string, len(cols))
 	for i, c := range cols {
-		typ := c.typ
-		if c.lowCardinality && s.Caps.LowCardinality {
-			typ = "LowCardinality(" + typ + ")"
-		}
-		lines[i] = "    " + quote(c.name) + " " + typ
+		lines[i] = "    " + quote(c.name) + " " + s.Caps.columnType(c.typ, c.lowCardinality)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s\n(\n%s\n)\n", v.Target, strings.Join(lines, ",\n"))
