@@ -3,7 +3,6 @@ package aires
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -29,8 +28,7 @@ type Client struct {
 	sendCtx    context.Context
 	cancelSend context.CancelFunc
 
-	closed   atomic.Bool
-	stopOnce sync.Once
+	closed atomic.Bool // set once, by the Shutdown that closes stop
 
 	enqueued, sent, dropped, failed atomic.Uint64
 }
@@ -191,10 +189,9 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	if c == nil {
 		return nil
 	}
-	c.stopOnce.Do(func() {
-		c.closed.Store(true)
+	if c.closed.CompareAndSwap(false, true) {
 		close(c.stop)
-	})
+	}
 	select {
 	case <-c.done:
 		return nil

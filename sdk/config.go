@@ -109,37 +109,28 @@ func (c Config) withDefaults() Config {
 	if c.Host == "" {
 		c.Host, _ = os.Hostname()
 	}
-	if c.QueueSize <= 0 {
-		c.QueueSize = DefaultQueueSize
-	}
-	if c.BatchSize <= 0 {
-		c.BatchSize = DefaultBatchSize
-	}
-	if c.FlushInterval <= 0 {
-		c.FlushInterval = DefaultFlushInterval
-	}
+	orDefault(&c.QueueSize, DefaultQueueSize)
+	orDefault(&c.BatchSize, DefaultBatchSize)
+	orDefault(&c.FlushInterval, DefaultFlushInterval)
 	if c.MaxRetries == 0 {
 		c.MaxRetries = DefaultMaxRetries
 	} else if c.MaxRetries < 0 {
 		c.MaxRetries = 0
 	}
-	if c.InitialBackoff <= 0 {
-		c.InitialBackoff = DefaultInitialBackoff
-	}
-	if c.MaxBackoff <= 0 {
-		c.MaxBackoff = DefaultMaxBackoff
-	}
-	if c.MaxRetryDelay <= 0 {
-		c.MaxRetryDelay = DefaultMaxRetryDelay
-	}
-	if c.RequestTimeout <= 0 {
-		c.RequestTimeout = DefaultRequestTimeout
-	}
-	if c.FatalFlushTimeout <= 0 {
-		c.FatalFlushTimeout = DefaultFatalFlushTimeout
-	}
+	orDefault(&c.InitialBackoff, DefaultInitialBackoff)
+	orDefault(&c.MaxBackoff, DefaultMaxBackoff)
+	orDefault(&c.MaxRetryDelay, DefaultMaxRetryDelay)
+	orDefault(&c.RequestTimeout, DefaultRequestTimeout)
+	orDefault(&c.FatalFlushTimeout, DefaultFatalFlushTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	return c
+}
+
+// orDefault replaces a zero or negative *p with def.
+func orDefault[T int | time.Duration](p *T, def T) {
+	if *p <= 0 {
+		*p = def
+	}
 }

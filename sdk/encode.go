@@ -1,8 +1,6 @@
 package aires
 
 import (
-	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 	"math"
 	"runtime"
 	"strconv"
@@ -10,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 )
 
 // encoder writes queued events straight into the protobuf wire format of
@@ -18,14 +18,15 @@ import (
 // output is checked against the generated code by the tests and the fuzz
 // test (proto.Unmarshal of the bytes, which also rejects invalid UTF-8).
 type encoder struct {
-	buf []byte
-	sb  strings.Builder
+	buf   []byte
+	stack []byte // scratch of symbolize
 }
 
 // Field numbers of aires.proto.
 const (
 	fBatchResource = 1
 	fBatchEvents   = 2
+	fResAttributes = 5
 
 	fEvID, fEvTS, fEvSeverity, fEvMessage                  = 1, 2, 3, 4
 	fEvService, fEvEnvironment, fEvRelease                 = 5, 6, 7
@@ -83,6 +84,24 @@ func end(b []byte, start int) []byte {
 	return b
 }
 
+// appendVarint and appendFixed64 write a scalar field unless it is zero (the
+// proto3 default).
+func appendVarint(b []byte, field protowire.Number, v uint64) []byte {
+	if v == 0 {
+		return b
+	}
+	b = protowire.AppendTag(b, field, protowire.VarintType)
+	return protowire.AppendVarint(b, v)
+}
+
+func appendFixed64(b []byte, field protowire.Number, v uint64) []byte {
+	if v == 0 {
+		return b
+	}
+	b = protowire.AppendTag(b, field, protowire.Fixed64Type)
+	return protowire.AppendFixed64(b, v)
+}
+
 func appendString(b []byte, field protowire.Number, s string, limit int) []byte {
 	if s == "" {
 		return b
@@ -94,14 +113,8 @@ func appendString(b []byte, field protowire.Number, s string, limit int) []byte 
 func (enc *encoder) event(b []byte, e *event) []byte {
 	b = protowire.AppendTag(b, fEvID, protowire.BytesType)
 	b = protowire.AppendBytes(b, e.id[:])
-	if e.ts != 0 {
-		b = protowire.AppendTag(b, fEvTS, protowire.Fixed64Type)
-		b = protowire.AppendFixed64(b, uint64(e.ts))
-	}
-	if e.sev != 0 {
-		b = protowire.AppendTag(b, fEvSeverity, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(e.sev))
-	}
+	b = appendFixed64(b, fEvTS, uint64(e.ts))
+	b = appendVarint(b, fEvSeverity, uint64(e.sev))
 	b = appendString(b, fEvMessage, e.msg, MaxMessageBytes)
 	b = appendString(b, fEvService, e.service, MaxValueBytes)
 	b = appendString(b, fEvEnvironment, e.env, MaxValueBytes)
@@ -132,21 +145,12 @@ func (enc *encoder) event(b []byte, e *event) []byte {
 		b = appendString(b, fHTTPPath, h.Path, MaxValueBytes)
 		b = appendString(b, fHTTPURL, h.URL, MaxValueBytes)
 		if h.StatusCode > 0 && h.StatusCode <= math.MaxUint32 {
-			b = protowire.AppendTag(b, fHTTPStatus, protowire.VarintType)
-			b = protowire.AppendVarint(b, uint64(h.StatusCode))
+			b = appendVarint(b, fHTTPStatus, uint64(h.StatusCode))
 		}
-		if h.Duration != 0 {
-			b = protowire.AppendTag(b, fHTTPDuration, protowire.Fixed64Type)
-			b = protowire.AppendFixed64(b, math.Float64bits(float64(h.Duration)/1e6))
-		}
-		if h.RequestSize != 0 {
-			b = protowire.AppendTag(b, fHTTPReqSize, protowire.VarintType)
-			b = protowire.AppendVarint(b, uint64(h.RequestSize))
-		}
-		if h.ResponseSize != 0 {
-			b = protowire.AppendTag(b, fHTTPResSize, protowire.VarintType)
-			b = protowire.AppendVarint(b, uint64(h.ResponseSize))
-		}
+		// A non-zero duration never rounds to 0.0 milliseconds.
+		b = appendFixed64(b, fHTTPDuration, math.Float64bits(float64(h.Duration)/1e6))
+		b = appendVarint(b, fHTTPReqSize, uint64(h.RequestSize))
+		b = appendVarint(b, fHTTPResSize, uint64(h.ResponseSize))
 		b = appendString(b, fHTTPUserAgent, h.UserAgent, MaxValueBytes)
 		b = appendString(b, fHTTPClient, h.ClientAddress, MaxValueBytes)
 		b = end(b, st)
@@ -167,23 +171,24 @@ func (enc *encoder) event(b []byte, e *event) []byte {
 }
 
 func (enc *encoder) symbolize(pcs []uintptr) string {
-	enc.sb.Reset()
+	s := enc.stack[:0]
 	frames := runtime.CallersFrames(pcs)
 	for {
 		f, more := frames.Next()
 		if f.Function != "" || f.File != "" {
-			enc.sb.WriteString(f.Function)
-			enc.sb.WriteString("\n\t")
-			enc.sb.WriteString(f.File)
-			enc.sb.WriteByte(':')
-			enc.sb.WriteString(strconv.Itoa(f.Line))
-			enc.sb.WriteByte('\n')
+			s = append(s, f.Function...)
+			s = append(s, "\n\t"...)
+			s = append(s, f.File...)
+			s = append(s, ':')
+			s = strconv.AppendInt(s, int64(f.Line), 10)
+			s = append(s, '\n')
 		}
 		if !more {
 			break
 		}
 	}
-	return enc.sb.String()
+	enc.stack = s
+	return string(s)
 }
 
 // kv writes one KeyValue as field `field`; attributes with an empty key are
@@ -221,7 +226,7 @@ func (enc *encoder) value(b []byte, a *attr, depth int) []byte {
 	case vStrings, vInts, vFloats, vBools:
 		var st int
 		b, st = begin(b, fAnyArray)
-		b = appendList(b, a)
+		b = enc.list(b, a)
 		b = end(b, st)
 	case vGroup:
 		g, _ := a.any.([]attr)
@@ -240,44 +245,33 @@ func (enc *encoder) value(b []byte, a *attr, depth int) []byte {
 	return b
 }
 
-// appendList writes ArrayValue.values: one AnyValue per item.
-func appendList(b []byte, a *attr) []byte {
-	item := func(b []byte) ([]byte, int) { return begin(b, fListValues) }
+// list writes ArrayValue.values: one AnyValue per item.
+func (enc *encoder) list(b []byte, a *attr) []byte {
 	switch l := a.any.(type) {
 	case []string:
 		for _, x := range l[:min(len(l), MaxListItems)] {
-			var st int
-			b, st = item(b)
-			b = protowire.AppendTag(b, fAnyString, protowire.BytesType)
-			b = protowire.AppendString(b, clean(x, MaxValueBytes))
-			b = end(b, st)
+			b = enc.item(b, attr{vk: vString, str: x})
 		}
 	case []int64:
 		for _, x := range l[:min(len(l), MaxListItems)] {
-			var st int
-			b, st = item(b)
-			b = protowire.AppendTag(b, fAnyInt, protowire.VarintType)
-			b = protowire.AppendVarint(b, uint64(x))
-			b = end(b, st)
+			b = enc.item(b, attr{vk: vInt, num: uint64(x)})
 		}
 	case []float64:
 		for _, x := range l[:min(len(l), MaxListItems)] {
-			var st int
-			b, st = item(b)
-			b = protowire.AppendTag(b, fAnyDouble, protowire.Fixed64Type)
-			b = protowire.AppendFixed64(b, math.Float64bits(x))
-			b = end(b, st)
+			b = enc.item(b, attr{vk: vFloat, num: math.Float64bits(x)})
 		}
 	case []bool:
 		for _, x := range l[:min(len(l), MaxListItems)] {
-			var st int
-			b, st = item(b)
-			b = protowire.AppendTag(b, fAnyBool, protowire.VarintType)
-			b = protowire.AppendVarint(b, protowire.EncodeBool(x))
-			b = end(b, st)
+			b = enc.item(b, attr{vk: vBool, num: protowire.EncodeBool(x)})
 		}
 	}
 	return b
+}
+
+func (enc *encoder) item(b []byte, a attr) []byte {
+	b, st := begin(b, fListValues)
+	b = enc.value(b, &a, 0)
+	return end(b, st)
 }
 
 // clean makes s valid UTF-8 (proto3 strings must be) and at most max bytes,
@@ -312,8 +306,8 @@ func encodeResource(cfg *Config) []byte {
 		if o.kind != optAttr {
 			continue
 		}
-		a := o.toAttr(0)
-		kvs = enc.kv(kvs, 5, &a, 0) // Resource.attributes
+		a := o.toAttr()
+		kvs = enc.kv(kvs, fResAttributes, &a, 0)
 	}
 	b, err := proto.Marshal(r)
 	if err != nil { // cannot happen: every string was cleaned

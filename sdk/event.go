@@ -99,27 +99,17 @@ func (e *event) apply(opts []Option) {
 		switch o.kind {
 		case optNone:
 		case optAttr:
-			e.attrs = append(e.attrs, attr{key: o.key, vk: o.vk, str: o.str, num: o.num, any: o.any})
+			e.attrs = append(e.attrs, o.toAttr())
 		case optMap:
 			if m, ok := o.any.([]attr); ok {
 				e.attrs = append(e.attrs, m...)
 			}
 		case optTraceID:
-			if o.num == 1 {
-				if len(o.str) == 16 {
-					copy(e.traceID[:], o.str)
-					e.hasTrace, ctxTrace = true, false
-				}
-			} else if decodeHex(e.traceID[:], o.str) {
+			if o.decodeID(e.traceID[:]) {
 				e.hasTrace, ctxTrace = true, false
 			}
 		case optSpanID:
-			if o.num == 1 {
-				if len(o.str) == 8 {
-					copy(e.spanID[:], o.str)
-					e.hasSpan, ctxSpan = true, false
-				}
-			} else if decodeHex(e.spanID[:], o.str) {
+			if o.decodeID(e.spanID[:]) {
 				e.hasSpan, ctxSpan = true, false
 			}
 		case optContext:
@@ -170,8 +160,22 @@ func (e *event) apply(opts []Option) {
 	}
 }
 
+// decodeID fills dst from a trace or span id option: raw bytes (num 1) of
+// exactly len(dst), or hexadecimal (see decodeHex). False, dst untouched, when
+// the id is unusable.
+func (o *Option) decodeID(dst []byte) bool {
+	if o.num != 1 {
+		return decodeHex(dst, o.str)
+	}
+	if len(o.str) != len(dst) {
+		return false
+	}
+	copy(dst, o.str)
+	return true
+}
+
 // decodeHex decodes an id of exactly len(dst)*2 hex digits; false (dst
-// untouched or all-zero) when malformed or all zero, as W3C requires.
+// untouched) when malformed or all zero, as W3C requires.
 func decodeHex(dst []byte, s string) bool {
 	if len(s) != 2*len(dst) {
 		return false
@@ -180,14 +184,7 @@ func decodeHex(dst []byte, s string) bool {
 	if _, err := hex.Decode(buf[:len(dst)], []byte(s)); err != nil {
 		return false
 	}
-	zero := true
-	for _, b := range buf[:len(dst)] {
-		if b != 0 {
-			zero = false
-			break
-		}
-	}
-	if zero {
+	if buf == [16]byte{} { // bytes past len(dst) stay zero
 		return false
 	}
 	copy(dst, buf[:len(dst)])

@@ -28,11 +28,9 @@ type Exporter interface {
 }
 
 type grpcExporter struct {
-	conn    *grpc.ClientConn
-	client  airesv1.IngestServiceClient
-	md      metadata.MD
-	opts    []grpc.CallOption
-	rawOpts []grpc.CallOption
+	conn   *grpc.ClientConn
+	client airesv1.IngestServiceClient
+	md     metadata.MD
 }
 
 func newGRPCExporter(cfg *Config) (*grpcExporter, error) {
@@ -61,15 +59,11 @@ func newGRPCExporter(cfg *Config) (*grpcExporter, error) {
 	}
 	e := &grpcExporter{conn: conn, client: airesv1.NewIngestServiceClient(conn)}
 	if len(cfg.Headers) > 0 || cfg.APIKey != "" {
-		e.md = metadata.MD{}
-		for k, v := range cfg.Headers {
-			e.md.Append(k, v)
-		}
+		e.md = metadata.New(cfg.Headers)
 		if cfg.APIKey != "" {
 			e.md.Set("authorization", "Bearer "+cfg.APIKey)
 		}
 	}
-	e.rawOpts = append([]grpc.CallOption{grpc.ForceCodec(rawCodec{})}, e.opts...)
 	return e, nil
 }
 
@@ -77,7 +71,7 @@ func (e *grpcExporter) Export(ctx context.Context, b *airesv1.EventBatch) (*aire
 	if e.md != nil {
 		ctx = metadata.NewOutgoingContext(ctx, e.md)
 	}
-	return e.client.Ingest(ctx, b, e.opts...)
+	return e.client.Ingest(ctx, b)
 }
 
 func (e *grpcExporter) Close() error { return e.conn.Close() }
@@ -95,7 +89,7 @@ func (e *grpcExporter) exportRaw(ctx context.Context, b []byte) (*airesv1.Ingest
 		ctx = metadata.NewOutgoingContext(ctx, e.md)
 	}
 	resp := new(airesv1.IngestResponse)
-	if err := e.conn.Invoke(ctx, ingestMethod, rawBatch(b), resp, e.rawOpts...); err != nil {
+	if err := e.conn.Invoke(ctx, ingestMethod, rawBatch(b), resp, rawCodecOpt); err != nil {
 		return nil, err
 	}
 	return resp, nil
@@ -103,6 +97,8 @@ func (e *grpcExporter) exportRaw(ctx context.Context, b []byte) (*airesv1.Ingest
 
 // rawBatch is an already-encoded EventBatch.
 type rawBatch []byte
+
+var rawCodecOpt = grpc.ForceCodec(rawCodec{})
 
 // rawCodec sends rawBatch as is and decodes responses as protobuf. Its name
 // is "proto" so the content type stays application/grpc+proto.

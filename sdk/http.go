@@ -154,10 +154,8 @@ func routeOf(pattern string) string {
 func (m *middleware) clientAddr(r *http.Request) string {
 	if m.cfg.ClientIPHeader != "" {
 		if v := r.Header.Get(m.cfg.ClientIPHeader); v != "" {
-			if i := strings.IndexByte(v, ','); i >= 0 {
-				v = v[:i]
-			}
-			return strings.TrimSpace(v)
+			first, _, _ := strings.Cut(v, ",")
+			return strings.TrimSpace(first)
 		}
 	}
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {

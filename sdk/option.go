@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -164,7 +165,7 @@ func Group(key string, attrs ...Option) Option {
 	g := make([]attr, 0, len(attrs))
 	for i := range attrs {
 		if attrs[i].kind == optAttr {
-			g = append(g, attrs[i].toAttr(0))
+			g = append(g, attrs[i].toAttr())
 		}
 	}
 	return Option{kind: optAttr, vk: vGroup, key: key, any: g}
@@ -259,22 +260,14 @@ func mapAttrs(m map[string]any, depth int) []attr {
 	out := make([]attr, 0, len(m))
 	for k, v := range m {
 		o := anyAttr(k, v, depth)
-		out = append(out, o.toAttr(depth))
+		out = append(out, o.toAttr())
 	}
 	// Map order is random; sort for stable output (tests, deduplication).
-	slices.SortFunc(out, func(a, b attr) int {
-		switch {
-		case a.key < b.key:
-			return -1
-		case a.key > b.key:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b attr) int { return strings.Compare(a.key, b.key) })
 	return out
 }
 
-func (o *Option) toAttr(int) attr {
+func (o *Option) toAttr() attr {
 	return attr{key: o.key, vk: o.vk, str: o.str, num: o.num, any: o.any}
 }
 
@@ -393,8 +386,7 @@ func WithError(err error) Option {
 		}
 	}
 	if info.stack == "" {
-		n := runtime.Callers(2, info.pcs[:])
-		info.npc = n
+		info.npc = runtime.Callers(2, info.pcs[:])
 	}
 	return Option{kind: optError, any: info}
 }

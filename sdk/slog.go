@@ -3,7 +3,6 @@ package aires
 import (
 	"context"
 	"log/slog"
-	"time"
 )
 
 // SlogHandlerOptions configures NewSlogHandler.
@@ -56,9 +55,7 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	var buf [12]Option
 	opts := append(buf[:0], h.attrs...)
-	if ctx != nil {
-		opts = append(opts, WithContext(ctx))
-	}
+	opts = append(opts, WithContext(ctx)) // nothing when ctx is nil
 	hasErr := h.hasErr
 	r.Attrs(func(a slog.Attr) bool {
 		opts = appendSlogAttr(opts, h.prefix, a, &hasErr, 0)
@@ -133,7 +130,7 @@ func appendSlogAttr(opts []Option, prefix string, a slog.Attr, hasErr *bool, dep
 	case slog.KindDuration:
 		return append(opts, Duration(key, v.Duration()))
 	case slog.KindTime:
-		return append(opts, String(key, v.Time().Format(time.RFC3339Nano)))
+		return append(opts, Time(key, v.Time()))
 	case slog.KindGroup:
 		if depth >= maxNesting {
 			return opts

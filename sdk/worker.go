@@ -42,15 +42,10 @@ func (w *worker) run() {
 		select {
 		case ev := <-c.queue:
 			w.add(ev)
-			// Take what else is already there without going back to select.
-			for len(w.batch) > 0 && len(w.batch) < c.cfg.BatchSize {
-				select {
-				case ev := <-c.queue:
-					w.add(ev)
-					continue
-				default:
-				}
-				break
+			// Take what else is already there, up to a full batch, without
+			// going back to select.
+			if len(w.batch) > 0 {
+				w.drain(c.cfg.BatchSize - len(w.batch))
 			}
 		case <-w.timer.C:
 			w.send()
@@ -68,10 +63,9 @@ func (w *worker) run() {
 				case ev := <-c.queue:
 					c.dropped.Add(1)
 					putEvent(ev)
-					continue
 				default:
+					return
 				}
-				return
 			}
 		}
 	}
@@ -121,15 +115,13 @@ func (w *worker) send() {
 			"events", n, "attempts", attempts, "error", err.Error())
 		return
 	}
-	rejected := min(resp.GetRejected(), n)
-	if r := uint64(len(resp.GetRejections())); rejected < r {
-		rejected = min(r, n)
-	}
+	rs := resp.GetRejections()
+	rejected := min(max(resp.GetRejected(), uint64(len(rs))), n)
 	c.sent.Add(n - rejected)
 	if rejected > 0 {
 		c.failed.Add(rejected)
 		reason := ""
-		if rs := resp.GetRejections(); len(rs) > 0 {
+		if len(rs) > 0 {
 			reason = rs[0].GetReason()
 		}
 		c.warn("aires: the collector rejected events of a batch",
