@@ -70,8 +70,18 @@ const (
 	pooledTagCap  = 16
 )
 
+// eventWithAttrs is what the pool allocates: an event and room for its first
+// attributes in one allocation, so even an empty pool (at start, after a GC)
+// costs a call one allocation, not two.
+type eventWithAttrs struct {
+	event
+	buf [8]attr
+}
+
 var eventPool = sync.Pool{New: func() any {
-	return &event{attrs: make([]attr, 0, 8)}
+	p := new(eventWithAttrs)
+	p.attrs = p.buf[:0]
+	return &p.event
 }}
 
 func getEvent() *event { return eventPool.Get().(*event) }
