@@ -1,9 +1,10 @@
 package airesclickhouseexporter
 
 import (
+	"fmt"
 	"strings"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
 	"github.com/google/uuid"
 
 	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/schema"
@@ -66,7 +67,7 @@ func (a *array[T]) reset() {
 // each row (one allocation per row and column) and each string element. A
 // pointer to a []*T is the one shape it takes without allocating: the row
 // slice header is reached through the pointer and each element is a pointer.
-func (a *array[T]) appendTo(col driver.BatchColumn) error {
+func (a *array[T]) appendTo(col column.Interface) error {
 	for i := range a.vals {
 		a.ptrs = append(a.ptrs, &a.vals[i])
 	}
@@ -203,31 +204,32 @@ func (b *block) reset() {
 	b.dict.reset()
 }
 
-// appendTo appends the whole block to a batch prepared with schema.Insert:
-// one call per column, except Array columns (one call per row, without
-// allocating; see array.appendTo).
-func (b *block) appendTo(batch driver.Batch) error {
-	cols := batch.Columns()
-	for i := 0; i < schema.NumColumns; i++ {
-		col := batch.Column(i)
+// appendTo appends the whole block to the columns of a batch prepared with
+// schema.Insert: one call per column, except Array columns (one call per row,
+// without allocating; see array.appendTo).
+func (b *block) appendTo(cols []column.Interface) error {
+	if len(cols) != schema.NumColumns {
+		return &appendError{column: "(all)", err: fmt.Errorf("the batch has %d columns, the INSERT names %d", len(cols), schema.NumColumns)}
+	}
+	for i, col := range cols {
 		var err error
 		switch i {
 		case schema.ColID:
-			err = col.Append(b.id)
+			_, err = col.Append(b.id)
 		case schema.ColTimestamp:
-			err = col.Append(b.timestamp)
+			_, err = col.Append(b.timestamp)
 		case schema.ColTimestampNs:
-			err = col.Append(b.timestampNs)
+			_, err = col.Append(b.timestampNs)
 		case schema.ColSeverity:
-			err = col.Append(b.severity)
+			_, err = col.Append(b.severity)
 		case schema.ColHTTPStatus:
-			err = col.Append(b.httpStatus)
+			_, err = col.Append(b.httpStatus)
 		case schema.ColHTTPDurationMs:
-			err = col.Append(b.httpDurMs)
+			_, err = col.Append(b.httpDurMs)
 		case schema.ColHTTPRequestSize:
-			err = col.Append(b.httpReqSize)
+			_, err = col.Append(b.httpReqSize)
 		case schema.ColHTTPResponseSize:
-			err = col.Append(b.httpResSize)
+			_, err = col.Append(b.httpResSize)
 		case schema.ColAttrIntValues:
 			err = b.intVals.appendTo(col)
 		case schema.ColAttrFloatValues:
@@ -238,10 +240,10 @@ func (b *block) appendTo(batch driver.Batch) error {
 			schema.ColAttrFloatKeys, schema.ColAttrBoolKeys, schema.ColResourceKeys, schema.ColResourceValues:
 			err = b.strArr[i].appendTo(col)
 		default: // String or LowCardinality(String)
-			if i < len(cols) && strings.HasPrefix(string(cols[i].Type()), "LowCardinality(") {
-				err = col.Append(b.dict.canonical(b.str[i]))
+			if strings.HasPrefix(string(col.Type()), "LowCardinality(") {
+				_, err = col.Append(b.dict.canonical(b.str[i]))
 			} else {
-				err = col.Append(b.str[i])
+				_, err = col.Append(b.str[i])
 			}
 		}
 		if err != nil {

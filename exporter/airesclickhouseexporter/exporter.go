@@ -31,9 +31,9 @@ type logsExporter struct {
 	table     schema.Table
 	insertSQL string
 
-	// blocks recycles column blocks between pushes (the queue runs several
-	// consumers at once, each needs its own).
-	blocks sync.Pool
+	// inserters keeps each queue consumer's column block and reusable
+	// batch between pushes (see inserter).
+	inserters *inserterPool
 
 	// now and janitorInterval drive the retention janitor; tests replace
 	// them before start.
@@ -72,7 +72,7 @@ func newLogsExporter(set exporter.Settings, cfg *Config) (*logsExporter, error) 
 		now:             time.Now,
 		janitorInterval: defaultJanitorInterval,
 	}
-	e.blocks.New = func() any { return new(block) }
+	e.inserters = newInserterPool(e.queueConsumers())
 	return e, nil
 }
 
@@ -245,6 +245,7 @@ func (e *logsExporter) shutdown(context.Context) error {
 	if jan != nil {
 		jan.stop()
 	}
+	e.inserters.close()
 	if conn == nil {
 		return nil
 	}
@@ -267,19 +268,16 @@ func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	if conn == nil {
 		return errNotStarted
 	}
-	blk := e.blocks.Get().(*block)
-	defer func() {
-		blk.reset()
-		e.blocks.Put(blk)
-	}()
-	e.fill(blk, ld)
-	if blk.len() == 0 {
+	ins := e.inserters.get()
+	defer e.inserters.put(ins)
+	e.fill(&ins.blk, ld)
+	if ins.blk.len() == 0 {
 		return nil
 	}
 
-	n := int64(blk.len())
+	n := int64(ins.blk.len())
 	start := time.Now()
-	err := classify(e.insert(ctx, conn, blk))
+	err := classify(ins.insert(ctx, conn, e.insertSQL))
 	if err != nil {
 		if consumererror.IsPermanent(err) {
 			e.telemetry.ExporterAiresClickhouseRowsFailed.Add(ctx, n, permanentAttrs)
@@ -313,16 +311,4 @@ func (e *logsExporter) fill(blk *block, ld plog.Logs) {
 			}
 		}
 	}
-}
-
-func (e *logsExporter) insert(ctx context.Context, conn driver.Conn, blk *block) error {
-	batch, err := conn.PrepareBatch(ctx, e.insertSQL)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = batch.Close() }()
-	if err := blk.appendTo(batch); err != nil {
-		return err
-	}
-	return batch.Send()
 }
