@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"reflect"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/encoding/gzip"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -376,6 +378,11 @@ func TestConsumeContract(t *testing.T) {
 }
 
 func TestIngestGzip(t *testing.T) {
+	// The receiver brings the faster gzip (internal/grpcgzip) into the
+	// collector in place of grpc's.
+	assert.Equal(t, "github.com/aires-dev/aires/internal/grpcgzip",
+		reflect.TypeOf(encoding.GetCompressor(gzip.Name)).Elem().PkgPath())
+
 	sink := new(consumertest.LogsSink)
 	_, conn := startReceiver(t, sink, nil)
 	client := airesv1.NewIngestServiceClient(conn)
