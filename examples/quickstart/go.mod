@@ -12,6 +12,7 @@ require github.com/aires-dev/aires/sdk v0.0.0-00010101000000-000000000000
 require (
 	github.com/aires-dev/aires/proto v0.0.0-00010101000000-000000000000 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/klauspost/compress v1.20.3 // indirect
 	go.opentelemetry.io/otel v1.47.0 // indirect
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
 	golang.org/x/net v0.60.0 // indirect
