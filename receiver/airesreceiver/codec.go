@@ -14,27 +14,22 @@ import (
 
 // rawBatch is the request type of the receiver's own service handlers: the
 // encoded EventBatch as it arrived, so that decoding can be lenient (see
-// decodeBatch). The generated handlers would reject a whole batch for one
+// decodeConvert). The generated handlers would reject a whole batch for one
 // event with an invalid UTF-8 string.
+//
+// data is the receiver's own copy of the request (gRPC recycles its
+// buffers): the log records made from it alias its bytes instead of copying
+// every string, so it is never modified and never returned to a pool.
 type rawBatch struct {
-	buf mem.Buffer
+	data []byte
 }
 
-// bytes returns the encoded batch; valid until release.
-func (r *rawBatch) bytes() []byte {
-	if r.buf == nil {
-		return nil
-	}
-	return r.buf.ReadOnlyData()
-}
+// bytes returns the encoded batch.
+func (r *rawBatch) bytes() []byte { return r.data }
 
-// release gives the buffer back to gRPC's pool.
-func (r *rawBatch) release() {
-	if r.buf != nil {
-		r.buf.Free()
-		r.buf = nil
-	}
-}
+// release drops the handler's reference to the request; log records still
+// referring to it keep it alive.
+func (r *rawBatch) release() { r.data = nil }
 
 // rawCodec is forced on the receiver's own gRPC server only: it hands
 // *rawBatch requests their bytes untouched and delegates every other message
@@ -54,9 +49,9 @@ func (c rawCodec) Marshal(v any) (mem.BufferSlice, error) {
 
 func (c rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	if rb, ok := v.(*rawBatch); ok {
-		// gRPC frees data when Unmarshal returns; MaterializeToBuffer takes its
-		// own reference (no copy when the message is one buffer).
-		rb.buf = data.MaterializeToBuffer(mem.DefaultBufferPool())
+		// gRPC frees data when Unmarshal returns: copy it, once per request,
+		// into memory the receiver owns (see rawBatch).
+		rb.data = data.Materialize()
 		return nil
 	}
 	return c.proto.Unmarshal(data, v)

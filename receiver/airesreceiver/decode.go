@@ -16,17 +16,6 @@ const (
 	batchFieldEvents   protowire.Number = 2
 )
 
-// decodedBatch is a batch decoded as far as it could be.
-type decodedBatch struct {
-	resource *airesv1.Resource
-	// events has one entry per event of the batch, in order. An entry is nil
-	// when the event could not be decoded; its reason is in decodeErrs.
-	events []*airesv1.Event
-	// decodeErrs maps the index of an undecodable event to the reason. It is
-	// nil when every event decoded.
-	decodeErrs map[int]string
-}
-
 // batchError is a problem with a batch as a whole; it becomes
 // INVALID_ARGUMENT. events is the number of events the batch holds when known.
 type batchError struct {
@@ -44,61 +33,44 @@ func tooManyEvents(n, limit int) *batchError {
 	}
 }
 
-// decodeBatch decodes an encoded aires.v1.EventBatch. The whole message is
-// unmarshalled at once when it can be. When that fails, the batch is walked
-// field by field so that one bad event (invalid UTF-8, malformed bytes) is
-// rejected on its own while the others go on. The resource must decode, and
-// the framing of the batch must be sound; otherwise the error is a
-// *batchError. decodeBatch never panics.
-func decodeBatch(raw []byte, maxEvents int) (decodedBatch, error) {
-	var batch airesv1.EventBatch
-	if err := proto.Unmarshal(raw, &batch); err == nil {
-		if len(batch.Events) > maxEvents {
-			return decodedBatch{}, tooManyEvents(len(batch.Events), maxEvents)
-		}
-		return decodedBatch{resource: batch.Resource, events: batch.Events}, nil
-	}
-	return decodeBatchLenient(raw, maxEvents)
-}
-
-func decodeBatchLenient(raw []byte, maxEvents int) (decodedBatch, error) {
+// splitBatch decodes the top level of an encoded aires.v1.EventBatch: the
+// resource, and the encoded events in order (sub-slices of raw). The framing
+// of the batch must be sound, the resource must decode and the batch must hold
+// at most maxEvents events; otherwise the error is a *batchError. Events are
+// decoded one by one later (see decodeConvert), so that one bad event
+// (invalid UTF-8, malformed bytes) is rejected on its own while the others go
+// on. splitBatch never panics.
+func splitBatch(raw []byte, maxEvents int) (*airesv1.Resource, [][]byte, error) {
 	// First pass: check the framing and count the events, so that an
 	// oversize batch costs no event decoding.
 	n, err := walkBatch(raw, nil)
 	if err != nil {
-		return decodedBatch{}, err
+		return nil, nil, err
 	}
 	if n > maxEvents {
-		return decodedBatch{}, tooManyEvents(n, maxEvents)
+		return nil, nil, tooManyEvents(n, maxEvents)
 	}
-	out := decodedBatch{events: make([]*airesv1.Event, 0, n)}
+	var resource *airesv1.Resource
+	events := make([][]byte, 0, n)
 	_, err = walkBatch(raw, func(num protowire.Number, value []byte) error {
 		switch num {
 		case batchFieldResource:
-			if out.resource == nil {
-				out.resource = new(airesv1.Resource)
+			if resource == nil {
+				resource = new(airesv1.Resource)
 			}
 			// Several occurrences of a message field merge, as in proto.Unmarshal.
-			if err := (proto.UnmarshalOptions{Merge: true}).Unmarshal(value, out.resource); err != nil {
+			if err := (proto.UnmarshalOptions{Merge: true}).Unmarshal(value, resource); err != nil {
 				return &batchError{msg: fmt.Sprintf("the batch's resource cannot be decoded (%v): fix the resource, no event of this batch can be stored", err)}
 			}
 		case batchFieldEvents:
-			ev := new(airesv1.Event)
-			if err := proto.Unmarshal(value, ev); err != nil {
-				if out.decodeErrs == nil {
-					out.decodeErrs = make(map[int]string)
-				}
-				out.decodeErrs[len(out.events)] = "event cannot be decoded: " + err.Error()
-				ev = nil
-			}
-			out.events = append(out.events, ev)
+			events = append(events, value)
 		}
 		return nil
 	})
 	if err != nil {
-		return decodedBatch{}, err
+		return nil, nil, err
 	}
-	return out, nil
+	return resource, events, nil
 }
 
 // walkBatch checks the top-level framing of an encoded EventBatch and calls

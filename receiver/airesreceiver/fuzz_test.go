@@ -2,7 +2,6 @@ package airesreceiver
 
 import (
 	"testing"
-	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -10,8 +9,10 @@ import (
 )
 
 // FuzzDecodeBatch feeds arbitrary bytes through what the receiver does with a
-// request body: decode, validate, convert. It must never panic, and a batch
-// that decodes must keep one slot per event.
+// request body: decode, validate, convert. It must never panic, a batch that
+// decodes must keep one slot per event, and decodeConvert must agree with the
+// reference path (proto.Unmarshal into the generated structs, validateEvent,
+// convertEvent) on everything: batch error, rejections and log records.
 func FuzzDecodeBatch(f *testing.F) {
 	res := mustMarshal(testResource())
 	f.Add(mustMarshal(&airesv1.EventBatch{Resource: testResource(), Events: []*airesv1.Event{fullEvent(), minimalEvent("m")}}))
@@ -21,34 +22,31 @@ func FuzzDecodeBatch(f *testing.F) {
 	f.Add(encodeBatch(protowire.AppendString(protowire.AppendTag(nil, 1, protowire.BytesType), "\xff")))
 	f.Add([]byte{})
 	f.Add([]byte{0xff, 0xff, 0xff})
+	g := newBatchGen(7)
+	for range 32 {
+		f.Add(g.batch())
+	}
 
-	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		db, err := decodeBatch(raw, 64)
+		br, err := decodeConvert(append([]byte(nil), raw...), diffNow, 64, 256, "")
 		if err != nil {
 			if _, ok := asBatchError(err); !ok {
 				t.Fatalf("decode error is not a batch error: %T %v", err, err)
 			}
-			return
-		}
-		if len(db.events) > 64 {
-			t.Fatalf("%d events passed a limit of 64", len(db.events))
-		}
-		var accepted []*airesv1.Event
-		for i, ev := range db.events {
-			if ev == nil {
-				if db.decodeErrs[i] == "" {
-					t.Fatalf("event %d is missing without a reason", i)
+		} else {
+			if br.accepted+len(br.rejections) > 64 {
+				t.Fatalf("%d events passed a limit of 64", br.accepted+len(br.rejections))
+			}
+			if br.logs.LogRecordCount() != br.accepted {
+				t.Fatalf("converted %d of %d events", br.logs.LogRecordCount(), br.accepted)
+			}
+			for _, r := range br.rejections {
+				if r.Reason == "" {
+					t.Fatalf("event %d is rejected without a reason", r.Index)
 				}
-				continue
-			}
-			if validateEvent(ev, now, 256) == "" {
-				accepted = append(accepted, ev)
 			}
 		}
-		logs := convertBatch(db.resource, accepted, now, "")
-		if logs.LogRecordCount() != len(accepted) {
-			t.Fatalf("converted %d of %d events", logs.LogRecordCount(), len(accepted))
-		}
+		compareWithReference(t, raw, 64, 256)
+		compareWithReference(t, raw, 4, 6)
 	})
 }

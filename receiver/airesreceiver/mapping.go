@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/aires-dev/aires/internal/row"
 	"github.com/aires-dev/aires/internal/semconv"
@@ -20,51 +21,114 @@ type resourceKey struct {
 	service, environment, release string
 }
 
-func effectiveKey(res *airesv1.Resource, ev *airesv1.Event) resourceKey {
+// effectiveKey applies an event's own service, environment and release
+// (own, empty when not set) over the batch's resource.
+func effectiveKey(res *airesv1.Resource, own resourceKey) resourceKey {
 	k := resourceKey{
 		service:     res.GetService(),
 		environment: res.GetEnvironment(),
 		release:     res.GetRelease(),
 	}
-	if ev.Service != "" {
-		k.service = ev.Service
+	if own.service != "" {
+		k.service = own.service
 	}
-	if ev.Environment != "" {
-		k.environment = ev.Environment
+	if own.environment != "" {
+		k.environment = own.environment
 	}
-	if ev.Release != "" {
-		k.release = ev.Release
+	if own.release != "" {
+		k.release = own.release
 	}
 	return k
 }
 
-func hasOverride(ev *airesv1.Event) bool {
-	return ev.Service != "" || ev.Environment != "" || ev.Release != ""
+// acceptedEvent is an event that passed validation, waiting for conversion:
+// either decoded (ev, the reference path) or still encoded (raw, scanned by
+// scanEvent).
+type acceptedEvent struct {
+	ev  *airesv1.Event
+	raw []byte
+	// own is the event's own service, environment and release.
+	own resourceKey
 }
 
-// convertBatch converts validated events (see validateEvent) to plog.Logs:
-// one ResourceLogs per effective (service, environment, release, host), each
-// with one ScopeLogs named after this receiver. received is the receive time,
-// used as ObservedTimestamp and as the timestamp of events that carry none.
-func convertBatch(res *airesv1.Resource, events []*airesv1.Event, received time.Time, scopeVersion string) plog.Logs {
+func (a *acceptedEvent) hasOverride() bool { return a.own != resourceKey{} }
+
+// batchResult is a batch decoded, validated and converted.
+type batchResult struct {
+	logs       plog.Logs
+	accepted   int
+	rejections []*airesv1.Rejection
+}
+
+// decodeConvert decodes an encoded aires.v1.EventBatch, validates every event
+// and converts the accepted ones to plog.Logs (see convertAccepted). received
+// is the receive time. Log records alias raw (strings are not copied): raw
+// must never be modified afterwards. A problem with the batch as a whole is a
+// *batchError. decodeConvert never panics.
+func decodeConvert(raw []byte, received time.Time, maxEvents, maxAttributes int, scopeVersion string) (batchResult, error) {
+	res, events, err := splitBatch(raw, maxEvents)
+	if err != nil {
+		return batchResult{}, err
+	}
+	var out batchResult
+	accepted := make([]acceptedEvent, 0, len(events))
+	var we wireEvent
+	for i, b := range events {
+		var reason string
+		if scanEvent(b, &we, true) {
+			if reason = validateWire(b, &we, received, maxAttributes); reason == "" {
+				accepted = append(accepted, acceptedEvent{raw: b, own: resourceKey{we.service, we.environment, we.release}})
+			}
+		} else {
+			// The reference path: exact proto.Unmarshal errors and semantics.
+			ev := new(airesv1.Event)
+			if err := proto.Unmarshal(b, ev); err != nil {
+				reason = "event cannot be decoded: " + err.Error()
+			} else if reason = validateEvent(ev, received, maxAttributes); reason == "" {
+				accepted = append(accepted, acceptedEvent{ev: ev, own: resourceKey{ev.Service, ev.Environment, ev.Release}})
+			}
+		}
+		if reason != "" {
+			out.rejections = append(out.rejections, &airesv1.Rejection{Index: uint32(i), Reason: reason})
+		}
+	}
+	out.logs = convertAccepted(res, accepted, received, scopeVersion)
+	out.accepted = len(accepted)
+	return out, nil
+}
+
+// convertAccepted converts validated events to plog.Logs: one ResourceLogs
+// per effective (service, environment, release, host), each with one
+// ScopeLogs named after this receiver. received is the receive time, used as
+// ObservedTimestamp and as the timestamp of events that carry none.
+func convertAccepted(res *airesv1.Resource, events []acceptedEvent, received time.Time, scopeVersion string) plog.Logs {
 	logs := plog.NewLogs()
 	if len(events) == 0 {
 		return logs
 	}
 	observed := pcommon.NewTimestampFromTime(received)
+	var we wireEvent
+	convert := func(lr plog.LogRecord, a *acceptedEvent) {
+		if a.ev != nil {
+			convertEvent(lr, a.ev, observed)
+			return
+		}
+		scanEvent(a.raw, &we, false) // a checked scan of a.raw succeeded
+		convertWire(lr, a.raw, &we, observed)
+	}
 
 	overrides := false
-	for _, ev := range events {
-		if hasOverride(ev) {
+	for i := range events {
+		if events[i].hasOverride() {
 			overrides = true
 			break
 		}
 	}
 	if !overrides {
 		// The common case: every event belongs to the batch's resource.
-		records := newResourceLogs(logs, res, effectiveKey(res, events[0]), len(events), scopeVersion)
-		for _, ev := range events {
-			convertEvent(records.AppendEmpty(), ev, observed)
+		records := newResourceLogs(logs, res, effectiveKey(res, events[0].own), len(events), scopeVersion)
+		for i := range events {
+			convert(records.AppendEmpty(), &events[i])
 		}
 		return logs
 	}
@@ -77,8 +141,8 @@ func convertBatch(res *airesv1.Resource, events []*airesv1.Event, received time.
 	}
 	var groups []group
 	groupOf := make([]int32, len(events))
-	for i, ev := range events {
-		k := effectiveKey(res, ev)
+	for i := range events {
+		k := effectiveKey(res, events[i].own)
 		g := -1
 		for j := range groups {
 			if groups[j].key == k {
@@ -97,8 +161,8 @@ func convertBatch(res *airesv1.Resource, events []*airesv1.Event, received time.
 	for j := range groups {
 		groups[j].records = newResourceLogs(logs, res, groups[j].key, groups[j].count, scopeVersion)
 	}
-	for i, ev := range events {
-		convertEvent(groups[groupOf[i]].records.AppendEmpty(), ev, observed)
+	for i := range events {
+		convert(groups[groupOf[i]].records.AppendEmpty(), &events[i])
 	}
 	return logs
 }
@@ -133,12 +197,7 @@ func convertEvent(lr plog.LogRecord, ev *airesv1.Event, observed pcommon.Timesta
 	}
 	lr.SetTimestamp(ts)
 	lr.SetObservedTimestamp(observed)
-	// aires.v1.Severity numbers trace..fatal as row.Severity does; unspecified
-	// (and, unreachable after validation, unknown values) means info.
-	sev := row.SeverityInfo
-	if ev.Severity >= airesv1.Severity_SEVERITY_TRACE && ev.Severity <= airesv1.Severity_SEVERITY_FATAL {
-		sev = row.Severity(ev.Severity)
-	}
+	sev := severityOf(int32(ev.Severity))
 	lr.SetSeverityNumber(sev.SeverityNumber())
 	lr.SetSeverityText(sev.Text())
 	if ev.Message != "" {
@@ -196,6 +255,16 @@ func convertEvent(lr plog.LogRecord, ev *airesv1.Event, observed pcommon.Timesta
 		putStrIfSet(attrs, semconv.ExceptionMessage, e.Message)
 		putStrIfSet(attrs, semconv.ExceptionStacktrace, e.Stack)
 	}
+}
+
+// severityOf is the stored level of an aires.v1.Severity value: the protocol
+// numbers trace..fatal as row.Severity does; unspecified (and, unreachable
+// after validation, unknown values) means info.
+func severityOf(v int32) row.Severity {
+	if v >= int32(airesv1.Severity_SEVERITY_TRACE) && v <= int32(airesv1.Severity_SEVERITY_FATAL) {
+		return row.Severity(v)
+	}
+	return row.SeverityInfo
 }
 
 // attributeCapacity is an upper bound of the number of attributes

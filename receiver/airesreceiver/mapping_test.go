@@ -363,30 +363,56 @@ func benchBatch(n int) *airesv1.EventBatch {
 }
 
 // BenchmarkDecodeConvert measures decode + validate + convert of a 256-event
-// batch, what the receiver does per request apart from I/O.
+// batch, what the receiver does per request apart from I/O; the Reference
+// variants run the reference path (generated structs) on the same input.
 func BenchmarkDecodeConvert(b *testing.B) {
-	const n = 256
-	raw, err := proto.Marshal(benchBatch(n))
+	benchDecodeConvert(b, benchBatch(256), decodeConvert)
+}
+
+func BenchmarkDecodeConvertReference(b *testing.B) {
+	benchDecodeConvert(b, benchBatch(256), referenceDecodeConvert)
+}
+
+// BenchmarkDecodeConvertFull is the same with events setting every field.
+func BenchmarkDecodeConvertFull(b *testing.B) {
+	benchDecodeConvert(b, fullBatch(256), decodeConvert)
+}
+
+func BenchmarkDecodeConvertFullReference(b *testing.B) {
+	benchDecodeConvert(b, fullBatch(256), referenceDecodeConvert)
+}
+
+func fullBatch(n int) *airesv1.EventBatch {
+	batch := &airesv1.EventBatch{Resource: testResource()}
+	for range n {
+		batch.Events = append(batch.Events, fullEvent())
+	}
+	return batch
+}
+
+func benchDecodeConvert(b *testing.B, batch *airesv1.EventBatch,
+	decode func([]byte, time.Time, int, int, string) (batchResult, error),
+) {
+	n := len(batch.Events)
+	raw, err := proto.Marshal(batch)
 	require.NoError(b, err)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(raw)))
 	now := time.Now()
 	for b.Loop() {
-		db, err := decodeBatch(raw, 10000)
+		br, err := decode(raw, now, 10000, 256, "")
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, ev := range db.events {
-			if reason := validateEvent(ev, now, 256); reason != "" {
-				b.Fatal(reason)
-			}
+		if len(br.rejections) > 0 {
+			b.Fatal(br.rejections[0].Reason)
 		}
-		logs := convertBatch(db.resource, db.events, now, "")
-		if logs.LogRecordCount() != n {
+		if br.logs.LogRecordCount() != n {
 			b.Fatal("lost events")
 		}
 	}
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(testing.AllocsPerRun(1, func() { _, _ = decode(raw, now, 10000, 256, "") }))/float64(n), "allocs/event")
 }
 
 // BenchmarkConvert isolates the conversion to plog.

@@ -218,7 +218,7 @@ func (r *airesReceiver) ingestStream(stream grpc.ServerStream) error {
 func (r *airesReceiver) process(ctx context.Context, raw []byte) (*airesv1.IngestResponse, error) {
 	now := time.Now()
 
-	db, err := decodeBatch(raw, r.cfg.MaxEventsPerBatch)
+	br, err := decodeConvert(raw, now, r.cfg.MaxEventsPerBatch, r.cfg.MaxAttributesPerEvent, r.scopeVersion)
 	if err != nil {
 		n := 0
 		if be, ok := asBatchError(err); ok {
@@ -229,29 +229,14 @@ func (r *airesReceiver) process(ctx context.Context, raw []byte) (*airesv1.Inges
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 
-	resp := &airesv1.IngestResponse{}
-	// Compact the accepted events in place; rejected ones get a reason.
-	accepted := db.events[:0]
-	for i, ev := range db.events {
-		var reason string
-		if ev == nil {
-			reason = db.decodeErrs[i]
-		} else {
-			reason = validateEvent(ev, now, r.cfg.MaxAttributesPerEvent)
-		}
-		if reason != "" {
-			resp.Rejections = append(resp.Rejections, &airesv1.Rejection{Index: uint32(i), Reason: reason})
-			continue
-		}
-		accepted = append(accepted, ev)
-	}
+	resp := &airesv1.IngestResponse{Rejections: br.rejections}
 	resp.Rejected = uint64(len(resp.Rejections))
 
 	if resp.Rejected > 0 {
 		opCtx := r.obsrep.StartLogsOp(ctx)
 		r.obsrep.EndLogsOp(opCtx, dataFormat, len(resp.Rejections), errRejectedEvents)
 	}
-	if len(accepted) == 0 {
+	if br.accepted == 0 {
 		if resp.Rejected == 0 {
 			// An empty batch: a request, no events.
 			opCtx := r.obsrep.StartLogsOp(ctx)
@@ -260,13 +245,12 @@ func (r *airesReceiver) process(ctx context.Context, raw []byte) (*airesv1.Inges
 		return resp, nil
 	}
 
-	logs := convertBatch(db.resource, accepted, now, r.scopeVersion)
 	opCtx := r.obsrep.StartLogsOp(ctx)
-	err = r.next.ConsumeLogs(opCtx, logs)
-	r.obsrep.EndLogsOp(opCtx, dataFormat, len(accepted), err)
+	err = r.next.ConsumeLogs(opCtx, br.logs)
+	r.obsrep.EndLogsOp(opCtx, dataFormat, br.accepted, err)
 	if err != nil {
 		return nil, consumerErrorStatus(err, r.cfg.RetryAfter)
 	}
-	resp.Accepted = uint64(len(accepted))
+	resp.Accepted = uint64(br.accepted)
 	return resp, nil
 }

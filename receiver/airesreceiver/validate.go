@@ -36,38 +36,15 @@ func validateEvent(ev *airesv1.Event, now time.Time, maxAttributes int) string {
 	if ev == nil {
 		return "event is empty"
 	}
-	if n := len(ev.Id); n != 0 && n != idLen {
-		return fmt.Sprintf("id has %d bytes, want 16 (a UUID) or none (the collector assigns one)", n)
-	}
-	if ts := ev.TimestampUnixNano; ts != 0 {
-		if ts < minTimestamp || ts > math.MaxInt64 || int64(ts) > now.Add(maxFutureSkew).UnixNano() {
-			return fmt.Sprintf("absurd timestamp %d ns since the Unix epoch: want a time after 2000-01-01 and at most 24h ahead of the collector's clock, in nanoseconds, or 0 for the receive time", ts)
-		}
-	}
-	if ev.Severity < airesv1.Severity_SEVERITY_UNSPECIFIED || ev.Severity > airesv1.Severity_SEVERITY_FATAL {
-		return fmt.Sprintf("unknown severity %d: want one of trace, debug, info, warn, error, fatal (1-6) or 0 for info", int32(ev.Severity))
-	}
-	if n := len(ev.TraceId); n != 0 && n != traceLen {
-		return fmt.Sprintf("trace_id has %d bytes, want 16 or none", n)
-	}
-	if n := len(ev.SpanId); n != 0 && n != spanLen {
-		return fmt.Sprintf("span_id has %d bytes, want 8 or none", n)
+	if reason := validateScalars(len(ev.Id), ev.TimestampUnixNano, int32(ev.Severity), len(ev.TraceId), len(ev.SpanId), now); reason != "" {
+		return reason
 	}
 	if f := invalidUTF8Field(ev); f != "" {
 		return f + " is not valid UTF-8"
 	}
 	if h := ev.Http; h != nil {
-		if h.StatusCode > maxHTTPStatusCode {
-			return fmt.Sprintf("http.status_code %d is not an HTTP status code (100-999, or 0 when unknown)", h.StatusCode)
-		}
-		if d := h.DurationMs; d < 0 || math.IsNaN(d) || math.IsInf(d, 0) {
-			return fmt.Sprintf("http.duration_ms %v is not a duration: want a finite number of milliseconds >= 0", d)
-		}
-		if h.RequestSize < 0 {
-			return fmt.Sprintf("http.request_size %d is negative", h.RequestSize)
-		}
-		if h.ResponseSize < 0 {
-			return fmt.Sprintf("http.response_size %d is negative", h.ResponseSize)
+		if reason := validateHTTP(h.StatusCode, h.DurationMs, h.RequestSize, h.ResponseSize); reason != "" {
+			return reason
 		}
 	}
 	count := 0
@@ -77,9 +54,50 @@ func validateEvent(ev *airesv1.Event, now time.Time, maxAttributes int) string {
 	return ""
 }
 
+// validateScalars checks the fields of an event that are plain numbers or
+// bytes (lengths given), in the order validateEvent checks them.
+func validateScalars(idBytes int, ts uint64, severity int32, traceBytes, spanBytes int, now time.Time) string {
+	if n := idBytes; n != 0 && n != idLen {
+		return fmt.Sprintf("id has %d bytes, want 16 (a UUID) or none (the collector assigns one)", n)
+	}
+	if ts != 0 {
+		if ts < minTimestamp || ts > math.MaxInt64 || int64(ts) > now.Add(maxFutureSkew).UnixNano() {
+			return fmt.Sprintf("absurd timestamp %d ns since the Unix epoch: want a time after 2000-01-01 and at most 24h ahead of the collector's clock, in nanoseconds, or 0 for the receive time", ts)
+		}
+	}
+	if severity < int32(airesv1.Severity_SEVERITY_UNSPECIFIED) || severity > int32(airesv1.Severity_SEVERITY_FATAL) {
+		return fmt.Sprintf("unknown severity %d: want one of trace, debug, info, warn, error, fatal (1-6) or 0 for info", severity)
+	}
+	if n := traceBytes; n != 0 && n != traceLen {
+		return fmt.Sprintf("trace_id has %d bytes, want 16 or none", n)
+	}
+	if n := spanBytes; n != 0 && n != spanLen {
+		return fmt.Sprintf("span_id has %d bytes, want 8 or none", n)
+	}
+	return ""
+}
+
+// validateHTTP checks the numbers of an event's http info.
+func validateHTTP(statusCode uint32, durationMs float64, requestSize, responseSize int64) string {
+	if statusCode > maxHTTPStatusCode {
+		return fmt.Sprintf("http.status_code %d is not an HTTP status code (100-999, or 0 when unknown)", statusCode)
+	}
+	if d := durationMs; d < 0 || math.IsNaN(d) || math.IsInf(d, 0) {
+		return fmt.Sprintf("http.duration_ms %v is not a duration: want a finite number of milliseconds >= 0", d)
+	}
+	if requestSize < 0 {
+		return fmt.Sprintf("http.request_size %d is negative", requestSize)
+	}
+	if responseSize < 0 {
+		return fmt.Sprintf("http.response_size %d is negative", responseSize)
+	}
+	return ""
+}
+
 // invalidUTF8Field names the first string field of ev that is not valid UTF-8.
-// On the receiver's path this never fires: proto.Unmarshal already rejects
-// such events (see decodeBatch). It keeps validateEvent complete on its own.
+// On the receiver's path this never fires: the scan of the direct decoder and
+// proto.Unmarshal already reject such events (see decodeConvert). It keeps
+// validateEvent complete on its own.
 func invalidUTF8Field(ev *airesv1.Event) string {
 	switch {
 	case !utf8.ValidString(ev.Message):
@@ -150,15 +168,15 @@ func (p *attrProblem) String() string {
 // keys, string values and nesting.
 func checkAttributes(kvs []*airesv1.KeyValue, depth int, count *int, maxAttributes int) *attrProblem {
 	if depth > maxAttributeDepth {
-		return &attrProblem{msg: fmt.Sprintf("attributes nest deeper than %d levels", maxAttributeDepth)}
+		return depthProblem()
 	}
 	*count += len(kvs)
 	if *count > maxAttributes {
-		return &attrProblem{msg: fmt.Sprintf("more than max_attributes_per_event (%d) attributes, nested ones included", maxAttributes)}
+		return countProblem(maxAttributes)
 	}
 	for _, kv := range kvs {
 		if kv == nil || kv.Key == "" {
-			return &attrProblem{msg: "attribute with an empty key"}
+			return emptyKeyProblem()
 		}
 		if !utf8.ValidString(kv.Key) {
 			return &attrProblem{msg: "attribute key is not valid UTF-8"}
@@ -181,7 +199,7 @@ func checkValue(v *airesv1.AnyValue, depth int, count *int, maxAttributes int) *
 		}
 	case *airesv1.AnyValue_ArrayValue:
 		if depth+1 > maxAttributeDepth {
-			return &attrProblem{msg: fmt.Sprintf("attributes nest deeper than %d levels", maxAttributeDepth)}
+			return depthProblem()
 		}
 		for _, e := range x.ArrayValue.GetValues() {
 			if p := checkValue(e, depth+1, count, maxAttributes); p != nil {
@@ -193,3 +211,13 @@ func checkValue(v *airesv1.AnyValue, depth int, count *int, maxAttributes int) *
 	}
 	return nil
 }
+
+func depthProblem() *attrProblem {
+	return &attrProblem{msg: fmt.Sprintf("attributes nest deeper than %d levels", maxAttributeDepth)}
+}
+
+func countProblem(maxAttributes int) *attrProblem {
+	return &attrProblem{msg: fmt.Sprintf("more than max_attributes_per_event (%d) attributes, nested ones included", maxAttributes)}
+}
+
+func emptyKeyProblem() *attrProblem { return &attrProblem{msg: "attribute with an empty key"} }
