@@ -463,6 +463,13 @@ func FormatUUID(id [16]byte) string {
 	return string(text[:])
 }
 
+// AppendUUID appends the canonical lowercase form of a UUID to dst, as
+// FormatUUID writes it, for callers that keep many ids in one buffer.
+func AppendUUID(dst []byte, id [16]byte) []byte {
+	text := uuidText(id)
+	return append(dst, text[:]...)
+}
+
 // uuidText is the canonical lowercase form of a UUID, in an array.
 func uuidText(id [16]byte) (out [36]byte) {
 	hex.Encode(out[0:8], id[0:4])

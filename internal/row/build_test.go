@@ -298,6 +298,7 @@ func TestUUID(t *testing.T) {
 	id, ok := ParseUUID(strings.ToUpper(testUID))
 	require.True(t, ok)
 	assert.Equal(t, testUID, FormatUUID(id))
+	assert.Equal(t, "x"+testUID, string(AppendUUID([]byte("x"), id)))
 	id2, ok := ParseUUID(strings.ReplaceAll(testUID, "-", ""))
 	require.True(t, ok)
 	assert.Equal(t, id, id2)

@@ -108,13 +108,17 @@ func convertAccepted(res *airesv1.Resource, events []acceptedEvent, received tim
 	}
 	observed := pcommon.NewTimestampFromTime(received)
 	var we wireEvent
+	var uids []byte // log.record.uid strings of the batch
 	convert := func(lr plog.LogRecord, a *acceptedEvent) {
 		if a.ev != nil {
 			convertEvent(lr, a.ev, observed)
 			return
 		}
 		scanEvent(a.raw, &we, false) // a checked scan of a.raw succeeded
-		convertWire(lr, a.raw, &we, observed)
+		if uids == nil && len(we.id) == idLen {
+			uids = make([]byte, 0, uuidLen*len(events))
+		}
+		convertWire(lr, a.raw, &we, observed, &uids)
 	}
 
 	overrides := false

@@ -119,11 +119,14 @@ type wireEvent struct {
 	traceID, spanID               []byte
 	sessionID, userID             string
 	attributes                    int // top-level attributes
-	tags                          int
-	hasHTTP                       bool
-	http                          wireHTTP
-	hasError                      bool
-	err                           wireError
+	// attributesNested is set when an attribute (or nested entry) has an
+	// empty key or a list or map value: validation must then walk them.
+	attributesNested bool
+	tags             int
+	hasHTTP          bool
+	http             wireHTTP
+	hasError         bool
+	err              wireError
 }
 
 // consumeBytesField reads the length-delimited value after a tag of type
@@ -204,7 +207,7 @@ func scanEvent(b []byte, e *wireEvent, check bool) bool {
 			var v []byte
 			v, n, ok = consumeBytesField(b, typ)
 			if ok && check {
-				ok = scanKeyValue(v, 1)
+				ok = scanKeyValue(v, 1, &e.attributesNested)
 			}
 			e.attributes++
 		case eventFieldTags:
@@ -306,9 +309,10 @@ func scanError(b []byte, e *wireError, check bool) bool {
 	return true
 }
 
-// scanKeyValue checks an encoded KeyValue at nesting level.
-func scanKeyValue(b []byte, level int) bool {
-	hasValue := false
+// scanKeyValue checks an encoded KeyValue at nesting level. It sets
+// *nested when the key is empty or the value a list or map.
+func scanKeyValue(b []byte, level int, nested *bool) bool {
+	hasKey, hasValue := false, false
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -318,11 +322,13 @@ func scanKeyValue(b []byte, level int) bool {
 		var ok bool
 		switch num {
 		case kvFieldKey:
-			_, n, ok = consumeString(b, typ, true)
+			var key string
+			key, n, ok = consumeString(b, typ, true)
+			hasKey = key != ""
 		case kvFieldValue:
 			var v []byte
 			v, n, ok = consumeBytesField(b, typ)
-			ok = ok && !hasValue && scanAnyValue(v, level)
+			ok = ok && !hasValue && scanAnyValue(v, level, nested)
 			hasValue = true
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
@@ -333,12 +339,15 @@ func scanKeyValue(b []byte, level int) bool {
 		}
 		b = b[n:]
 	}
+	if !hasKey {
+		*nested = true
+	}
 	return true
 }
 
 // scanAnyValue checks an encoded AnyValue; more than one member (a oneof set
 // several times) takes the reference path.
-func scanAnyValue(b []byte, level int) bool {
+func scanAnyValue(b []byte, level int, nested *bool) bool {
 	members := 0
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
@@ -357,10 +366,12 @@ func scanAnyValue(b []byte, level int) bool {
 			_, n, ok = consumeFixed64Field(b, typ)
 		case anyFieldArray:
 			v, n, ok = consumeBytesField(b, typ)
-			ok = ok && scanList(v, level+1, scanAnyValue)
+			ok = ok && scanList(v, level+1, nested, scanAnyValue)
+			*nested = true
 		case anyFieldKvlist:
 			v, n, ok = consumeBytesField(b, typ)
-			ok = ok && scanList(v, level+1, scanKeyValue)
+			ok = ok && scanList(v, level+1, nested, scanKeyValue)
+			*nested = true
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 			ok = n >= 0
@@ -377,7 +388,7 @@ func scanAnyValue(b []byte, level int) bool {
 
 // scanList checks an encoded ArrayValue or KeyValueList whose elements are
 // checked by elem.
-func scanList(b []byte, level int, elem func([]byte, int) bool) bool {
+func scanList(b []byte, level int, nested *bool, elem func([]byte, int, *bool) bool) bool {
 	if level > maxScanLevel {
 		return false
 	}
@@ -389,7 +400,7 @@ func scanList(b []byte, level int, elem func([]byte, int) bool) bool {
 		b = b[n:]
 		if num == listFieldValues {
 			v, m, ok := consumeBytesField(b, typ)
-			if !ok || !elem(v, level) {
+			if !ok || !elem(v, level, nested) {
 				return false
 			}
 			n = m
@@ -510,6 +521,10 @@ func validateWire(raw []byte, e *wireEvent, now time.Time, maxAttributes int) st
 			return reason
 		}
 	}
+	if !e.attributesNested && e.attributes <= maxAttributes {
+		// Flat attributes with keys, within the limit: nothing to find.
+		return ""
+	}
 	count := 0
 	if p := checkAttributesWire(raw, eventFieldAttributes, e.attributes, 1, &count, maxAttributes); p != nil {
 		return p.String()
@@ -592,7 +607,8 @@ func wireAttributeCapacity(e *wireEvent) int {
 // convertWire is convertEvent for a scanned, validated event: it fills lr
 // exactly as convertEvent fills it from the decoded event. raw is the
 // encoded event.
-func convertWire(lr plog.LogRecord, raw []byte, e *wireEvent, observed pcommon.Timestamp) {
+// uids is the batch's buffer for log.record.uid strings (see appendUUID).
+func convertWire(lr plog.LogRecord, raw []byte, e *wireEvent, observed pcommon.Timestamp, uids *[]byte) {
 	ts := pcommon.Timestamp(e.timestamp)
 	if ts == 0 {
 		ts = observed
@@ -619,7 +635,7 @@ func convertWire(lr plog.LogRecord, raw []byte, e *wireEvent, observed pcommon.T
 	putKeyValuesWire(attrs, raw, eventFieldAttributes)
 
 	if len(e.id) == idLen {
-		attrs.PutStr(semconv.LogRecordUID, row.FormatUUID([idLen]byte(e.id)))
+		attrs.PutStr(semconv.LogRecordUID, uuidString(uids, [idLen]byte(e.id)))
 	} else if id, err := uuid.NewV7(); err == nil {
 		attrs.PutStr(semconv.LogRecordUID, row.FormatUUID(id))
 	}
@@ -710,4 +726,22 @@ func setValueWire(dst pcommon.Value, b []byte) {
 		m.EnsureCapacity(countField(payload, listFieldValues))
 		putKeyValuesWire(m, payload, listFieldValues)
 	}
+}
+
+// uuidLen is the length of a UUID in its canonical text form.
+const uuidLen = 36
+
+// uuidString returns row.FormatUUID(id), written into the free capacity of
+// *buf so that a batch's ids take one allocation: the bytes behind a returned
+// string are never written again. When *buf is full, the string is allocated
+// on its own.
+func uuidString(buf *[]byte, id [idLen]byte) string {
+	b := *buf
+	if cap(b)-len(b) < uuidLen {
+		return row.FormatUUID(id)
+	}
+	start := len(b)
+	b = row.AppendUUID(b, id)
+	*buf = b
+	return wireString(b[start:])
 }
