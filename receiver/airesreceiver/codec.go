@@ -50,7 +50,9 @@ func (c rawCodec) Marshal(v any) (mem.BufferSlice, error) {
 func (c rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	if rb, ok := v.(*rawBatch); ok {
 		// gRPC frees data when Unmarshal returns: copy it, once per request,
-		// into memory the receiver owns (see rawBatch).
+		// into memory the receiver owns (see rawBatch). Never keep data or
+		// one of its buffers (MaterializeToBuffer, ReadOnlyData): the log
+		// records alias rb.data (TestRawCodecOwnsTheRequest).
 		rb.data = data.Materialize()
 		return nil
 	}

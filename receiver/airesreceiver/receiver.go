@@ -87,7 +87,7 @@ func (r *airesReceiver) Start(ctx context.Context, host component.Host) error {
 	grpcCfg := r.cfg.Protocols.GRPC.Get()
 	srv, err := grpcCfg.ToServer(ctx, host.GetExtensions(), r.settings.TelemetrySettings,
 		// The raw codec is forced on this server only: it lets the handlers
-		// decode batches leniently (see decodeBatch).
+		// decode batches leniently and alias their bytes (see decodeConvert).
 		configgrpc.WithGrpcServerOption(grpc.ForceServerCodecV2(newRawCodec())))
 	if err != nil {
 		return fmt.Errorf("aires receiver: cannot create the gRPC server: %w", err)
