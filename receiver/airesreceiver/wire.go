@@ -583,23 +583,29 @@ func checkValueWire(b []byte, depth int, count *int, maxAttributes int) *attrPro
 	return nil
 }
 
-// wireAttributeCapacity is attributeCapacity for a scanned event.
+// wireAttributeCapacity is the number of attributes convertWire writes for
+// a scanned event (fewer when a user attribute has the key of a field), so
+// the map is allocated once and no larger than needed: unlike
+// attributeCapacity it counts the http and error fields actually set.
 func wireAttributeCapacity(e *wireEvent) int {
 	n := e.attributes + 1 // log.record.uid
-	if e.sessionID != "" {
-		n++
-	}
-	if e.userID != "" {
-		n++
-	}
 	if e.tags > 0 {
 		n++
 	}
-	if e.hasHTTP {
-		n += 10
+	h := &e.http
+	for _, s := range [...]string{
+		e.sessionID, e.userID,
+		h.method, h.route, h.path, h.url, h.userAgent, h.clientAddress,
+		e.err.typ, e.err.message, e.err.stack,
+	} {
+		if s != "" {
+			n++
+		}
 	}
-	if e.hasError {
-		n += 3
+	for _, set := range [...]bool{h.statusCode != 0, h.durationMs != 0, h.requestSize != 0, h.responseSize != 0} {
+		if set {
+			n++
+		}
 	}
 	return n
 }

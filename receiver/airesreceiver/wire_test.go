@@ -4,8 +4,11 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/aires-dev/aires/internal/row"
+	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
 )
 
 func TestUUIDString(t *testing.T) {
@@ -21,4 +24,42 @@ func TestUUIDString(t *testing.T) {
 	assert.Equal(t, row.FormatUUID([idLen]byte(testEventID)), got[0])
 	assert.Equal(t, "00000000-0000-0000-0000-000000000000", got[1])
 	assert.Equal(t, "fffefdfc-fbfa-f9f8-f7f6-f5f4f3f2f1f0", got[2])
+}
+
+// TestWireAttributeCapacity checks that wireAttributeCapacity is what
+// convertWire writes: never fewer (the map would grow again), and exactly as
+// many when no user attribute shares a key with a field.
+func TestWireAttributeCapacity(t *testing.T) {
+	convert := func(b []byte) (plog.LogRecord, *wireEvent, bool) {
+		var we wireEvent
+		if !scanEvent(b, &we, true) || validateWire(b, &we, diffNow, 256) != "" {
+			return plog.LogRecord{}, nil, false
+		}
+		lr := plog.NewLogRecord()
+		var uids []byte
+		convertWire(lr, b, &we, 1, &uids)
+		return lr, &we, true
+	}
+
+	for _, ev := range []*airesv1.Event{fullEvent(), minimalEvent("m"), {}} {
+		lr, we, ok := convert(mustMarshal(ev))
+		require.True(t, ok)
+		assert.Equal(t, lr.Attributes().Len(), wireAttributeCapacity(we))
+	}
+
+	g := newBatchGen(3)
+	checked := 0
+	for range 2000 {
+		_, events, err := splitBatch(g.batch(), 64)
+		if err != nil {
+			continue
+		}
+		for _, b := range events {
+			if lr, we, ok := convert(b); ok {
+				require.LessOrEqual(t, lr.Attributes().Len(), wireAttributeCapacity(we))
+				checked++
+			}
+		}
+	}
+	require.Greater(t, checked, 1000)
 }
