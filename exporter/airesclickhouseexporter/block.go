@@ -202,6 +202,7 @@ func (b *block) reset() {
 	b.fltVals.reset()
 	b.boolVals.reset()
 	b.dict.reset()
+	b.row.Clear()
 }
 
 // appendTo appends the whole block to the columns of a batch prepared with

@@ -332,3 +332,40 @@ func BenchmarkBuildNoUID(b *testing.B) {
 		bl.Build(res, scope, lr, &r)
 	}
 }
+
+// Clear drops every string a row held, past its lengths too, so a row kept
+// for reuse does not keep a request's strings alive; it does not allocate.
+func TestRowClearDropsStrings(t *testing.T) {
+	r := Row{
+		Tags:           []string{"a", "b"},
+		StrKeys:        []string{"k1", "k2", "k3"},
+		StrValues:      []string{"v1", "v2", "v3"},
+		IntKeys:        []string{"n"},
+		FloatKeys:      []string{"f"},
+		BoolKeys:       []string{"b"},
+		ResourceKeys:   []string{"service.name"},
+		ResourceValues: []string{"checkout"},
+		Message:        "hello",
+	}
+	r.StrKeys = r.StrKeys[:1] // strings beyond the length must go too
+	r.Clear()
+	for name, ss := range map[string][]string{
+		"Tags": r.Tags, "StrKeys": r.StrKeys, "StrValues": r.StrValues, "IntKeys": r.IntKeys,
+		"FloatKeys": r.FloatKeys, "BoolKeys": r.BoolKeys, "ResourceKeys": r.ResourceKeys, "ResourceValues": r.ResourceValues,
+	} {
+		if len(ss) != 0 {
+			t.Errorf("%s: length %d after Clear", name, len(ss))
+		}
+		for i, s := range ss[:cap(ss)] {
+			if s != "" {
+				t.Errorf("%s[%d] = %q after Clear", name, i, s)
+			}
+		}
+	}
+	if r.Message != "" {
+		t.Errorf("Message = %q after Clear", r.Message)
+	}
+	if n := testing.AllocsPerRun(100, r.Clear); n != 0 {
+		t.Errorf("Clear allocates %.0f times", n)
+	}
+}

@@ -91,6 +91,17 @@ func (r *Row) Reset() {
 	}
 }
 
+// Clear empties r like Reset and also drops every string it held, beyond the
+// current lengths too, so that a row kept for reuse does not keep alive the
+// data its strings point into (the receiver's strings share one buffer per
+// request). Call it when a batch is done; Reset is enough between records.
+func (r *Row) Clear() {
+	for _, ss := range [...][]string{r.Tags, r.StrKeys, r.StrValues, r.IntKeys, r.FloatKeys, r.BoolKeys, r.ResourceKeys, r.ResourceValues} {
+		clear(ss[:cap(ss)])
+	}
+	r.Reset()
+}
+
 // AttributeCount is the number of typed attributes.
 func (r *Row) AttributeCount() int {
 	return len(r.StrKeys) + len(r.IntKeys) + len(r.FloatKeys) + len(r.BoolKeys)

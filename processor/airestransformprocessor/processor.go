@@ -55,7 +55,10 @@ func toSet(keys []string) map[string]struct{} {
 // the row written back. The exporter builds the very same row from the result.
 func (t *transform) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
 	r := t.rows.Get().(*row.Row)
-	defer t.rows.Put(r)
+	defer func() {
+		r.Clear() // the pool must not keep this batch's strings alive
+		t.rows.Put(r)
+	}()
 	dropped := 0
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
