@@ -16,19 +16,23 @@ import (
 )
 
 // Batching defaults, chosen with make bench on a 2-core machine (bench/README.md):
-// ClickHouse pays a fixed cost per insert, so bigger batches cost it less
-// per row (51 us/row with 2-5K-row batches, 7-19 with 10-20K, 6-9 with
-// 20-50K), and 20-50K rows flushed every 500 ms gave the best end-to-end rate
-// (54-72K events/s against 31-72K for 10-20K/200 ms) with a p99 latency of
-// 0.8-1.1 s, inside the 2 s budget. 50-100K / 1 s came too close to it.
+// ClickHouse pays a fixed cost per insert (a part in the table and in each
+// view), so bigger batches cost it less per row. The exporterhelper sends a
+// batch as soon as it reaches min_size, so min_size is what the server sees
+// under load: 20K-row inserts cost ClickHouse 9-10 us per row, 40K ones 5-6.
+// 40-50K rows or 500 ms with 2 consumers: 103-105K events/s end to end, p99
+// latency 0.9 s at 70% of that, collector RSS 0.7-0.9 GiB under 3x overload.
+// 4 consumers added ~5% throughput for ~250 MiB more under overload (each
+// consumer keeps columns as large as its largest batch); 50-100K rows added
+// ~10% for a p99 of 1.0-1.3 s and ~1 GiB.
 const (
 	defaultFlushTimeout = 500 * time.Millisecond
-	defaultMinBatch     = 20_000
+	defaultMinBatch     = 40_000
 	defaultMaxBatch     = 50_000
 	// defaultQueueItems bounds the memory of the sending queue in log records
 	// (four full batches), whatever the size of incoming requests.
 	defaultQueueItems = 200_000
-	defaultConsumers  = 4
+	defaultConsumers  = 2
 )
 
 // NewFactory returns the factory of the aires_clickhouse exporter.

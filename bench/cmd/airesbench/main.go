@@ -92,10 +92,10 @@ func run() error {
 	flag.IntVar(&c.clients, "clients", 4, "SDK clients (application instances)")
 	flag.IntVar(&c.goroutines, "goroutines", 2, "producer goroutines per client")
 	flag.BoolVar(&c.gzip, "gzip", true, "SDK gzip compression (the SDK default)")
-	flag.IntVar(&c.exp.MinBatch, "min-batch", 20000, "exporter sending_queue.batch.min_size")
+	flag.IntVar(&c.exp.MinBatch, "min-batch", 40000, "exporter sending_queue.batch.min_size")
 	flag.IntVar(&c.exp.MaxBatch, "max-batch", 50000, "exporter sending_queue.batch.max_size")
 	flag.DurationVar(&c.exp.FlushTimeout, "flush-timeout", 500*time.Millisecond, "exporter sending_queue.batch.flush_timeout")
-	flag.IntVar(&c.exp.Consumers, "consumers", 4, "exporter sending_queue.num_consumers")
+	flag.IntVar(&c.exp.Consumers, "consumers", 2, "exporter sending_queue.num_consumers")
 	flag.IntVar(&c.exp.QueueSize, "queue-size", 200000, "exporter sending_queue.queue_size (items)")
 	flag.IntVar(&c.memLimitMiB, "memory-limit-mib", 1024, "memory_limiter limit_mib in front of aires_transform, spike 20% (0: no memory_limiter)")
 	flag.IntVar(&c.rawBatch, "raw-batch", 0, "rows per raw insert (default: max-batch)")
@@ -268,6 +268,9 @@ func bench(ctx context.Context, c *config) (*report, error) {
 		d.Raw = &r
 		rep.RawInsertRowsPerSec = round0(r.RowsPerSec)
 		logf("  raw: %.0f rows/s (cores used %v)", r.RowsPerSec, r.Cores)
+		if err := b.settle(ctx, true); err != nil {
+			return nil, err
+		}
 	}
 
 	f, err := newFleet(fmt.Sprintf("127.0.0.1:%d", col.AiresPort), c.clients, c.goroutines, tmpls, c.gzip)
@@ -293,6 +296,9 @@ func bench(ctx context.Context, c *config) (*report, error) {
 		rate = 50000
 	}
 	if c.has("latency") {
+		if err := b.settle(ctx, false); err != nil {
+			return nil, err
+		}
 		l, err := b.latency(ctx, c.latLoad*rate)
 		if err != nil {
 			return nil, err
@@ -320,6 +326,40 @@ func bench(ctx context.Context, c *config) (*report, error) {
 }
 
 // partRows is the number of rows in active parts: visible rows, cheap to read.
+// settle waits (at most 30 s, 10 s quick) until ClickHouse has no merge
+// running, so the merges a phase leaves behind are not charged to the next
+// one. After the raw phase (truncate) its rows are dropped first: left in the
+// table, they would be merged again with the pipeline's parts.
+func (b *bencher) settle(ctx context.Context, truncate bool) error {
+	start := time.Now()
+	if truncate {
+		if err := b.conn.Exec(ctx, fmt.Sprintf("TRUNCATE TABLE %s.events", b.db)); err != nil {
+			return fmt.Errorf("drop the raw phase's rows: %w", err)
+		}
+	}
+	limit := 30 * time.Second
+	if b.cfg.quick {
+		limit = 10 * time.Second
+	}
+	idle := 0
+	for time.Since(start) < limit && idle < 2 {
+		var n uint64
+		if err := b.conn.QueryRow(ctx, "SELECT count() FROM system.merges").Scan(&n); err != nil {
+			return fmt.Errorf("read system.merges: %w", err)
+		}
+		if n == 0 {
+			idle++
+		} else {
+			idle = 0
+		}
+		if !sleepCtx(ctx, 250*time.Millisecond) {
+			return ctx.Err()
+		}
+	}
+	logf("  settled in %.1fs (no merge running: %v)", time.Since(start).Seconds(), idle >= 2)
+	return nil
+}
+
 func (b *bencher) partRows(ctx context.Context) (uint64, error) {
 	var n uint64
 	err := b.conn.QueryRow(ctx, "SELECT toUInt64(sum(rows)) FROM system.parts WHERE database = ? AND table = 'events' AND active", b.db).Scan(&n)
