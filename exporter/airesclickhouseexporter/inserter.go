@@ -32,7 +32,7 @@ type inserter struct {
 // insert sends blk as one INSERT of sql over conn, within ctx.
 func (ins *inserter) insert(ctx context.Context, conn driver.Conn, sql string) error {
 	ins.ctx.set(ctx)
-	defer ins.ctx.set(nil)
+	defer ins.ctx.set(context.Background())
 	if ins.batch == nil {
 		// The batch keeps the context it is prepared with for every later
 		// Send: give it the one that follows the current push.
