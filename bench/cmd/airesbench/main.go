@@ -433,6 +433,11 @@ func (b *bencher) sustained(ctx context.Context) (*sustainedResult, error) {
 	meter := newCPUMeter(b.pids)
 	var profErr error
 	var profWG sync.WaitGroup
+	if c.profileDir != "" {
+		if err := os.MkdirAll(c.profileDir, 0o755); err != nil {
+			return nil, fmt.Errorf("profile directory: %w", err)
+		}
+	}
 	if c.pprofPort != 0 && c.profileDir != "" {
 		profWG.Go(func() { profErr = b.saveProfiles(c.win - 2*time.Second) })
 	}
