@@ -42,16 +42,23 @@ func effectiveKey(res *airesv1.Resource, own resourceKey) resourceKey {
 }
 
 // acceptedEvent is an event that passed validation, waiting for conversion:
-// either decoded (ev, the reference path) or still encoded (raw, scanned by
-// scanEvent).
+// either decoded (ev, the reference path) or still encoded (raw, with the
+// fields scanEvent read from it in wire).
 type acceptedEvent struct {
-	ev  *airesv1.Event
-	raw []byte
-	// own is the event's own service, environment and release.
-	own resourceKey
+	ev   *airesv1.Event
+	raw  []byte
+	wire wireEvent
 }
 
-func (a *acceptedEvent) hasOverride() bool { return a.own != resourceKey{} }
+// own is the event's own service, environment and release.
+func (a *acceptedEvent) own() resourceKey {
+	if a.ev != nil {
+		return resourceKey{a.ev.Service, a.ev.Environment, a.ev.Release}
+	}
+	return resourceKey{a.wire.service, a.wire.environment, a.wire.release}
+}
+
+func (a *acceptedEvent) hasOverride() bool { return a.own() != resourceKey{} }
 
 // batchResult is a batch decoded, validated and converted.
 type batchResult struct {
@@ -71,24 +78,27 @@ func decodeConvert(raw []byte, received time.Time, maxEvents, maxAttributes int,
 		return batchResult{}, err
 	}
 	var out batchResult
+	// Each event is scanned straight into its slot; a rejected one leaves
+	// the slot to the next.
 	accepted := make([]acceptedEvent, 0, len(events))
-	var we wireEvent
 	for i, b := range events {
+		accepted = accepted[:len(accepted)+1]
+		a := &accepted[len(accepted)-1]
 		var reason string
-		if scanEvent(b, &we, true) {
-			if reason = validateWire(b, &we, received, maxAttributes); reason == "" {
-				accepted = append(accepted, acceptedEvent{raw: b, own: resourceKey{we.service, we.environment, we.release}})
-			}
+		if scanEvent(b, &a.wire) {
+			a.ev, a.raw = nil, b // the slot may hold a rejected event
+			reason = validateWire(b, &a.wire, received, maxAttributes)
 		} else {
 			// The reference path: exact proto.Unmarshal errors and semantics.
-			ev := new(airesv1.Event)
-			if err := proto.Unmarshal(b, ev); err != nil {
+			*a = acceptedEvent{ev: new(airesv1.Event)}
+			if err := proto.Unmarshal(b, a.ev); err != nil {
 				reason = "event cannot be decoded: " + err.Error()
-			} else if reason = validateEvent(ev, received, maxAttributes); reason == "" {
-				accepted = append(accepted, acceptedEvent{ev: ev, own: resourceKey{ev.Service, ev.Environment, ev.Release}})
+			} else {
+				reason = validateEvent(a.ev, received, maxAttributes)
 			}
 		}
 		if reason != "" {
+			accepted = accepted[:len(accepted)-1]
 			out.rejections = append(out.rejections, &airesv1.Rejection{Index: uint32(i), Reason: reason})
 		}
 	}
@@ -107,18 +117,16 @@ func convertAccepted(res *airesv1.Resource, events []acceptedEvent, received tim
 		return logs
 	}
 	observed := pcommon.NewTimestampFromTime(received)
-	var we wireEvent
 	var uids []byte // log.record.uid strings of the batch
 	convert := func(lr plog.LogRecord, a *acceptedEvent) {
 		if a.ev != nil {
 			convertEvent(lr, a.ev, observed)
 			return
 		}
-		scanEvent(a.raw, &we, false) // a checked scan of a.raw succeeded
-		if uids == nil && len(we.id) == idLen {
+		if uids == nil && len(a.wire.id) == idLen {
 			uids = make([]byte, 0, uuidLen*len(events))
 		}
-		convertWire(lr, a.raw, &we, observed, &uids)
+		convertWire(lr, a.raw, &a.wire, observed, &uids)
 	}
 
 	overrides := false
@@ -130,7 +138,7 @@ func convertAccepted(res *airesv1.Resource, events []acceptedEvent, received tim
 	}
 	if !overrides {
 		// The common case: every event belongs to the batch's resource.
-		records := newResourceLogs(logs, res, effectiveKey(res, events[0].own), len(events), scopeVersion)
+		records := newResourceLogs(logs, res, effectiveKey(res, events[0].own()), len(events), scopeVersion)
 		for i := range events {
 			convert(records.AppendEmpty(), &events[i])
 		}
@@ -146,7 +154,7 @@ func convertAccepted(res *airesv1.Resource, events []acceptedEvent, received tim
 	var groups []group
 	groupOf := make([]int32, len(events))
 	for i := range events {
-		k := effectiveKey(res, events[i].own)
+		k := effectiveKey(res, events[i].own())
 		g := -1
 		for j := range groups {
 			if groups[j].key == k {

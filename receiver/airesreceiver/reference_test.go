@@ -89,7 +89,7 @@ func decodeBatchLenient(raw []byte, maxEvents int) (decodedBatch, error) {
 func convertBatch(res *airesv1.Resource, events []*airesv1.Event, received time.Time, scopeVersion string) plog.Logs {
 	accepted := make([]acceptedEvent, len(events))
 	for i, ev := range events {
-		accepted[i] = acceptedEvent{ev: ev, own: resourceKey{ev.Service, ev.Environment, ev.Release}}
+		accepted[i] = acceptedEvent{ev: ev}
 	}
 	return convertAccepted(res, accepted, received, scopeVersion)
 }

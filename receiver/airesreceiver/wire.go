@@ -155,21 +155,19 @@ func consumeFixed64Field(b []byte, typ protowire.Type) (v uint64, n int, ok bool
 	return v, n, n >= 0
 }
 
-// consumeString reads a string field, checking its UTF-8 when check is set.
-func consumeString(b []byte, typ protowire.Type, check bool) (s string, n int, ok bool) {
+// consumeString reads a string field and checks its UTF-8.
+func consumeString(b []byte, typ protowire.Type) (s string, n int, ok bool) {
 	v, n, ok := consumeBytesField(b, typ)
-	if !ok || (check && !utf8.Valid(v)) {
+	if !ok || !utf8.Valid(v) {
 		return "", 0, false
 	}
 	return wireString(v), n, true
 }
 
-// scanEvent reads the encoded event b into e. With check set it verifies all
-// of b, nested attribute values included; without, b must have passed a
-// checked scan and only the top level is read (attributes and tags are
-// counted, not read). It reports false when the event must take the
-// reference path.
-func scanEvent(b []byte, e *wireEvent, check bool) bool {
+// scanEvent reads the encoded event b into e and verifies all of b, nested
+// attribute values included (attributes and tags are counted and checked,
+// not kept). It reports false when the event must take the reference path.
+func scanEvent(b []byte, e *wireEvent) bool {
 	*e = wireEvent{}
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
@@ -188,41 +186,39 @@ func scanEvent(b []byte, e *wireEvent, check bool) bool {
 			v, n, ok = consumeVarintField(b, typ)
 			e.severity = int32(v)
 		case eventFieldMessage:
-			e.message, n, ok = consumeString(b, typ, check)
+			e.message, n, ok = consumeString(b, typ)
 		case eventFieldService:
-			e.service, n, ok = consumeString(b, typ, check)
+			e.service, n, ok = consumeString(b, typ)
 		case eventFieldEnvironment:
-			e.environment, n, ok = consumeString(b, typ, check)
+			e.environment, n, ok = consumeString(b, typ)
 		case eventFieldRelease:
-			e.release, n, ok = consumeString(b, typ, check)
+			e.release, n, ok = consumeString(b, typ)
 		case eventFieldTraceID:
 			e.traceID, n, ok = consumeBytesField(b, typ)
 		case eventFieldSpanID:
 			e.spanID, n, ok = consumeBytesField(b, typ)
 		case eventFieldSessionID:
-			e.sessionID, n, ok = consumeString(b, typ, check)
+			e.sessionID, n, ok = consumeString(b, typ)
 		case eventFieldUserID:
-			e.userID, n, ok = consumeString(b, typ, check)
+			e.userID, n, ok = consumeString(b, typ)
 		case eventFieldAttributes:
 			var v []byte
 			v, n, ok = consumeBytesField(b, typ)
-			if ok && check {
-				ok = scanKeyValue(v, 1, &e.attributesNested)
-			}
+			ok = ok && scanKeyValue(v, 1, &e.attributesNested)
 			e.attributes++
 		case eventFieldTags:
-			_, n, ok = consumeString(b, typ, check)
+			_, n, ok = consumeString(b, typ)
 			e.tags++
 		case eventFieldHTTP:
 			var v []byte
 			v, n, ok = consumeBytesField(b, typ)
 			// A repeated message field merges in proto.Unmarshal.
-			ok = ok && !e.hasHTTP && scanHTTP(v, &e.http, check)
+			ok = ok && !e.hasHTTP && scanHTTP(v, &e.http)
 			e.hasHTTP = true
 		case eventFieldError:
 			var v []byte
 			v, n, ok = consumeBytesField(b, typ)
-			ok = ok && !e.hasError && scanError(v, &e.err, check)
+			ok = ok && !e.hasError && scanError(v, &e.err)
 			e.hasError = true
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
@@ -236,7 +232,7 @@ func scanEvent(b []byte, e *wireEvent, check bool) bool {
 	return true
 }
 
-func scanHTTP(b []byte, h *wireHTTP, check bool) bool {
+func scanHTTP(b []byte, h *wireHTTP) bool {
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -247,13 +243,13 @@ func scanHTTP(b []byte, h *wireHTTP, check bool) bool {
 		var v uint64
 		switch num {
 		case httpFieldMethod:
-			h.method, n, ok = consumeString(b, typ, check)
+			h.method, n, ok = consumeString(b, typ)
 		case httpFieldRoute:
-			h.route, n, ok = consumeString(b, typ, check)
+			h.route, n, ok = consumeString(b, typ)
 		case httpFieldPath:
-			h.path, n, ok = consumeString(b, typ, check)
+			h.path, n, ok = consumeString(b, typ)
 		case httpFieldURL:
-			h.url, n, ok = consumeString(b, typ, check)
+			h.url, n, ok = consumeString(b, typ)
 		case httpFieldStatusCode:
 			v, n, ok = consumeVarintField(b, typ)
 			h.statusCode = uint32(v)
@@ -267,9 +263,9 @@ func scanHTTP(b []byte, h *wireHTTP, check bool) bool {
 			v, n, ok = consumeVarintField(b, typ)
 			h.responseSize = int64(v)
 		case httpFieldUserAgent:
-			h.userAgent, n, ok = consumeString(b, typ, check)
+			h.userAgent, n, ok = consumeString(b, typ)
 		case httpFieldClientAddress:
-			h.clientAddress, n, ok = consumeString(b, typ, check)
+			h.clientAddress, n, ok = consumeString(b, typ)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 			ok = n >= 0
@@ -282,7 +278,7 @@ func scanHTTP(b []byte, h *wireHTTP, check bool) bool {
 	return true
 }
 
-func scanError(b []byte, e *wireError, check bool) bool {
+func scanError(b []byte, e *wireError) bool {
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -292,11 +288,11 @@ func scanError(b []byte, e *wireError, check bool) bool {
 		var ok bool
 		switch num {
 		case errorFieldType:
-			e.typ, n, ok = consumeString(b, typ, check)
+			e.typ, n, ok = consumeString(b, typ)
 		case errorFieldMessage:
-			e.message, n, ok = consumeString(b, typ, check)
+			e.message, n, ok = consumeString(b, typ)
 		case errorFieldStack:
-			e.stack, n, ok = consumeString(b, typ, check)
+			e.stack, n, ok = consumeString(b, typ)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 			ok = n >= 0
@@ -323,7 +319,7 @@ func scanKeyValue(b []byte, level int, nested *bool) bool {
 		switch num {
 		case kvFieldKey:
 			var key string
-			key, n, ok = consumeString(b, typ, true)
+			key, n, ok = consumeString(b, typ)
 			hasKey = key != ""
 		case kvFieldValue:
 			var v []byte
@@ -359,7 +355,7 @@ func scanAnyValue(b []byte, level int, nested *bool) bool {
 		var v []byte
 		switch num {
 		case anyFieldString:
-			_, n, ok = consumeString(b, typ, true)
+			_, n, ok = consumeString(b, typ)
 		case anyFieldInt, anyFieldBool:
 			_, n, ok = consumeVarintField(b, typ)
 		case anyFieldDouble:

@@ -32,7 +32,7 @@ func TestUUIDString(t *testing.T) {
 func TestWireAttributeCapacity(t *testing.T) {
 	convert := func(b []byte) (plog.LogRecord, *wireEvent, bool) {
 		var we wireEvent
-		if !scanEvent(b, &we, true) || validateWire(b, &we, diffNow, 256) != "" {
+		if !scanEvent(b, &we) || validateWire(b, &we, diffNow, 256) != "" {
 			return plog.LogRecord{}, nil, false
 		}
 		lr := plog.NewLogRecord()
