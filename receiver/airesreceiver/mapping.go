@@ -3,7 +3,6 @@ package airesreceiver // import "github.com/aires-dev/aires/receiver/airesreceiv
 import (
 	"time"
 
-	"github.com/google/uuid"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"google.golang.org/protobuf/proto"
@@ -201,40 +200,13 @@ func newResourceLogs(logs plog.Logs, res *airesv1.Resource, key resourceKey, n i
 	return records
 }
 
-// convertEvent fills lr from a validated event.
+// convertEvent fills lr from a validated, decoded event (the reference
+// path), as convertWire does from a scanned one.
 func convertEvent(lr plog.LogRecord, ev *airesv1.Event, observed pcommon.Timestamp) {
-	ts := pcommon.Timestamp(ev.TimestampUnixNano)
-	if ts == 0 {
-		ts = observed
-	}
-	lr.SetTimestamp(ts)
-	lr.SetObservedTimestamp(observed)
-	sev := severityOf(int32(ev.Severity))
-	lr.SetSeverityNumber(sev.SeverityNumber())
-	lr.SetSeverityText(sev.Text())
-	if ev.Message != "" {
-		lr.Body().SetStr(ev.Message)
-	}
-	if len(ev.TraceId) == traceLen {
-		lr.SetTraceID(pcommon.TraceID(ev.TraceId))
-	}
-	if len(ev.SpanId) == spanLen {
-		lr.SetSpanID(pcommon.SpanID(ev.SpanId))
-	}
-
-	attrs := lr.Attributes()
-	attrs.EnsureCapacity(attributeCapacity(ev))
-	// User attributes first: the explicit fields below overwrite a user
-	// attribute of the same key.
+	e := wireEventOf(ev)
+	attrs := convertHead(lr, &e, observed)
 	putKeyValues(attrs, ev.Attributes)
-
-	if len(ev.Id) == idLen {
-		attrs.PutStr(semconv.LogRecordUID, row.FormatUUID([idLen]byte(ev.Id)))
-	} else if id, err := uuid.NewV7(); err == nil {
-		attrs.PutStr(semconv.LogRecordUID, row.FormatUUID(id))
-	}
-	putStrIfSet(attrs, semconv.SessionID, ev.SessionId)
-	putStrIfSet(attrs, semconv.UserID, ev.UserId)
+	putIdentity(attrs, &e, nil)
 	if len(ev.Tags) > 0 {
 		tags := attrs.PutEmptySlice(semconv.AiresTags)
 		tags.EnsureCapacity(len(ev.Tags))
@@ -242,31 +214,31 @@ func convertEvent(lr plog.LogRecord, ev *airesv1.Event, observed pcommon.Timesta
 			tags.AppendEmpty().SetStr(t)
 		}
 	}
+	putHTTPAndError(attrs, &e)
+}
+
+// wireEventOf holds the fields of a decoded event as scanEvent would have
+// read them (attributes and tags counted).
+func wireEventOf(ev *airesv1.Event) wireEvent {
+	e := wireEvent{
+		id: ev.Id, timestamp: ev.TimestampUnixNano, severity: int32(ev.Severity), message: ev.Message,
+		service: ev.Service, environment: ev.Environment, release: ev.Release,
+		traceID: ev.TraceId, spanID: ev.SpanId, sessionID: ev.SessionId, userID: ev.UserId,
+		attributes: len(ev.Attributes), tags: len(ev.Tags),
+	}
 	if h := ev.Http; h != nil {
-		putStrIfSet(attrs, semconv.HTTPRequestMethod, h.Method)
-		putStrIfSet(attrs, semconv.HTTPRoute, h.Route)
-		putStrIfSet(attrs, semconv.URLPath, h.Path)
-		putStrIfSet(attrs, semconv.URLFull, h.Url)
-		if h.StatusCode != 0 {
-			attrs.PutInt(semconv.HTTPResponseStatusCode, int64(h.StatusCode))
+		e.hasHTTP = true
+		e.http = wireHTTP{
+			method: h.Method, route: h.Route, path: h.Path, url: h.Url,
+			statusCode: h.StatusCode, durationMs: h.DurationMs, requestSize: h.RequestSize, responseSize: h.ResponseSize,
+			userAgent: h.UserAgent, clientAddress: h.ClientAddress,
 		}
-		if h.DurationMs != 0 {
-			attrs.PutDouble(semconv.AiresHTTPDurationMs, h.DurationMs)
-		}
-		if h.RequestSize != 0 {
-			attrs.PutInt(semconv.HTTPRequestBodySize, h.RequestSize)
-		}
-		if h.ResponseSize != 0 {
-			attrs.PutInt(semconv.HTTPResponseBodySize, h.ResponseSize)
-		}
-		putStrIfSet(attrs, semconv.UserAgentOriginal, h.UserAgent)
-		putStrIfSet(attrs, semconv.ClientAddress, h.ClientAddress)
 	}
-	if e := ev.Error; e != nil {
-		putStrIfSet(attrs, semconv.ExceptionType, e.Type)
-		putStrIfSet(attrs, semconv.ExceptionMessage, e.Message)
-		putStrIfSet(attrs, semconv.ExceptionStacktrace, e.Stack)
+	if x := ev.Error; x != nil {
+		e.hasError = true
+		e.err = wireError{typ: x.Type, message: x.Message, stack: x.Stack}
 	}
+	return e
 }
 
 // severityOf is the stored level of an aires.v1.Severity value: the protocol
@@ -277,28 +249,6 @@ func severityOf(v int32) row.Severity {
 		return row.Severity(v)
 	}
 	return row.SeverityInfo
-}
-
-// attributeCapacity is an upper bound of the number of attributes
-// convertEvent writes, so the map is allocated once.
-func attributeCapacity(ev *airesv1.Event) int {
-	n := len(ev.Attributes) + 1 // log.record.uid
-	if ev.SessionId != "" {
-		n++
-	}
-	if ev.UserId != "" {
-		n++
-	}
-	if len(ev.Tags) > 0 {
-		n++
-	}
-	if ev.Http != nil {
-		n += 10
-	}
-	if ev.Error != nil {
-		n += 3
-	}
-	return n
 }
 
 func putStrIfSet(m pcommon.Map, key, value string) {

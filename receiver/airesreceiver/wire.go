@@ -579,10 +579,9 @@ func checkValueWire(b []byte, depth int, count *int, maxAttributes int) *attrPro
 	return nil
 }
 
-// wireAttributeCapacity is the number of attributes convertWire writes for
-// a scanned event (fewer when a user attribute has the key of a field), so
-// the map is allocated once and no larger than needed: unlike
-// attributeCapacity it counts the http and error fields actually set.
+// wireAttributeCapacity is the number of attributes a record gets (fewer
+// when a user attribute has the key of a field), so the map is allocated
+// once and no larger than needed.
 func wireAttributeCapacity(e *wireEvent) int {
 	n := e.attributes + 1 // log.record.uid
 	if e.tags > 0 {
@@ -606,11 +605,37 @@ func wireAttributeCapacity(e *wireEvent) int {
 	return n
 }
 
-// convertWire is convertEvent for a scanned, validated event: it fills lr
-// exactly as convertEvent fills it from the decoded event. raw is the
-// encoded event.
-// uids is the batch's buffer for log.record.uid strings (see appendUUID).
+// convertWire fills lr from a scanned, validated event. raw is the encoded
+// event; uids is the batch's buffer for log.record.uid strings (see
+// uuidString).
 func convertWire(lr plog.LogRecord, raw []byte, e *wireEvent, observed pcommon.Timestamp, uids *[]byte) {
+	attrs := convertHead(lr, e, observed)
+	// User attributes first: the explicit fields after them overwrite a user
+	// attribute of the same key.
+	putKeyValuesWire(attrs, raw, eventFieldAttributes)
+	putIdentity(attrs, e, uids)
+	if e.tags > 0 {
+		tags := attrs.PutEmptySlice(semconv.AiresTags)
+		tags.EnsureCapacity(e.tags)
+		for b := raw; ; {
+			v, rest, ok := nextField(b, eventFieldTags)
+			if !ok {
+				break
+			}
+			b = rest
+			tags.AppendEmpty().SetStr(wireString(v))
+		}
+	}
+	putHTTPAndError(attrs, e)
+}
+
+// The pieces of a log record both paths write the same way (convertWire,
+// convertEvent), in this order: head, user attributes, identity, tags, HTTP
+// and error.
+
+// convertHead sets the record's timestamps, severity, body and trace context,
+// and returns its attributes sized for everything that follows.
+func convertHead(lr plog.LogRecord, e *wireEvent, observed pcommon.Timestamp) pcommon.Map {
 	ts := pcommon.Timestamp(e.timestamp)
 	if ts == 0 {
 		ts = observed
@@ -629,13 +654,14 @@ func convertWire(lr plog.LogRecord, raw []byte, e *wireEvent, observed pcommon.T
 	if len(e.spanID) == spanLen {
 		lr.SetSpanID(pcommon.SpanID(e.spanID))
 	}
-
 	attrs := lr.Attributes()
 	attrs.EnsureCapacity(wireAttributeCapacity(e))
-	// User attributes first: the explicit fields below overwrite a user
-	// attribute of the same key.
-	putKeyValuesWire(attrs, raw, eventFieldAttributes)
+	return attrs
+}
 
+// putIdentity writes log.record.uid (the event's id, or a new UUID v7), the
+// session id and the user id.
+func putIdentity(attrs pcommon.Map, e *wireEvent, uids *[]byte) {
 	if len(e.id) == idLen {
 		attrs.PutStr(semconv.LogRecordUID, uuidString(uids, [idLen]byte(e.id)))
 	} else if id, err := uuid.NewV7(); err == nil {
@@ -643,18 +669,9 @@ func convertWire(lr plog.LogRecord, raw []byte, e *wireEvent, observed pcommon.T
 	}
 	putStrIfSet(attrs, semconv.SessionID, e.sessionID)
 	putStrIfSet(attrs, semconv.UserID, e.userID)
-	if e.tags > 0 {
-		tags := attrs.PutEmptySlice(semconv.AiresTags)
-		tags.EnsureCapacity(e.tags)
-		for b := raw; ; {
-			v, rest, ok := nextField(b, eventFieldTags)
-			if !ok {
-				break
-			}
-			b = rest
-			tags.AppendEmpty().SetStr(wireString(v))
-		}
-	}
+}
+
+func putHTTPAndError(attrs pcommon.Map, e *wireEvent) {
 	if e.hasHTTP {
 		h := &e.http
 		putStrIfSet(attrs, semconv.HTTPRequestMethod, h.method)
@@ -735,13 +752,13 @@ const uuidLen = 36
 
 // uuidString returns row.FormatUUID(id), written into the free capacity of
 // *buf so that a batch's ids take one allocation: the bytes behind a returned
-// string are never written again. When *buf is full, the string is allocated
-// on its own.
+// string are never written again. When buf is nil or *buf is full, the string
+// is allocated on its own.
 func uuidString(buf *[]byte, id [idLen]byte) string {
-	b := *buf
-	if cap(b)-len(b) < uuidLen {
+	if buf == nil || cap(*buf)-len(*buf) < uuidLen {
 		return row.FormatUUID(id)
 	}
+	b := *buf
 	start := len(b)
 	b = row.AppendUUID(b, id)
 	*buf = b
