@@ -129,6 +129,18 @@ type wireEvent struct {
 	err              wireError
 }
 
+// consumeTag is protowire.ConsumeTag with proto.Unmarshal's range of field
+// numbers: protowire accepts numbers up to MaxInt32 (MessageSet allows
+// them), proto.Unmarshal rejects those above MaxValidNumber, so the scan must
+// too (the event then takes the reference path and is rejected as there).
+func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n >= 0 && num > protowire.MaxValidNumber {
+		return 0, 0, -1
+	}
+	return num, typ, n
+}
+
 // consumeBytesField reads the length-delimited value after a tag of type
 // typ; ok is false when typ is another wire type or the value is malformed.
 func consumeBytesField(b []byte, typ protowire.Type) (v []byte, n int, ok bool) {
@@ -170,7 +182,7 @@ func consumeString(b []byte, typ protowire.Type) (s string, n int, ok bool) {
 func scanEvent(b []byte, e *wireEvent) bool {
 	*e = wireEvent{}
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return false
 		}
@@ -234,7 +246,7 @@ func scanEvent(b []byte, e *wireEvent) bool {
 
 func scanHTTP(b []byte, h *wireHTTP) bool {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return false
 		}
@@ -280,7 +292,7 @@ func scanHTTP(b []byte, h *wireHTTP) bool {
 
 func scanError(b []byte, e *wireError) bool {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return false
 		}
@@ -310,7 +322,7 @@ func scanError(b []byte, e *wireError) bool {
 func scanKeyValue(b []byte, level int, nested *bool) bool {
 	hasKey, hasValue := false, false
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return false
 		}
@@ -346,7 +358,7 @@ func scanKeyValue(b []byte, level int, nested *bool) bool {
 func scanAnyValue(b []byte, level int, nested *bool) bool {
 	members := 0
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return false
 		}
@@ -389,7 +401,7 @@ func scanList(b []byte, level int, nested *bool, elem func([]byte, int, *bool) b
 		return false
 	}
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return false
 		}

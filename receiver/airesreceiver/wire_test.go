@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/aires-dev/aires/internal/row"
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
@@ -62,4 +63,30 @@ func TestWireAttributeCapacity(t *testing.T) {
 		}
 	}
 	require.Greater(t, checked, 1000)
+}
+
+// An unknown field numbered above protowire.MaxValidNumber, at the top of an
+// event or inside an attribute's map, is accepted by protowire but rejected
+// by proto.Unmarshal: the direct path must reject it the same way (found by
+// FuzzDecodeBatch).
+func TestFieldNumberAboveMaxIsRejected(t *testing.T) {
+	tooBig := protowire.MaxValidNumber + 1
+	unknown := protowire.AppendVarint(protowire.AppendTag(nil, tooBig, protowire.VarintType), 1)
+	top := append(mustMarshal(minimalEvent("top")), unknown...)
+
+	kvlist := protowire.AppendBytes(protowire.AppendTag(nil, anyFieldKvlist, protowire.BytesType), unknown)
+	kv := protowire.AppendBytes(protowire.AppendTag(nil, kvFieldValue, protowire.BytesType), kvlist)
+	kv = append(protowire.AppendString(protowire.AppendTag(nil, kvFieldKey, protowire.BytesType), "k"), kv...)
+	nested := protowire.AppendBytes(protowire.AppendTag(mustMarshal(minimalEvent("nested")), eventFieldAttributes, protowire.BytesType), kv)
+
+	raw := encodeBatch(nil, top, nested, mustMarshal(minimalEvent("ok")))
+	br, err := decodeConvert(raw, diffNow, 64, 256, "")
+	require.NoError(t, err)
+	assert.Equal(t, 1, br.accepted)
+	require.Len(t, br.rejections, 2)
+	for i, r := range br.rejections {
+		assert.Equal(t, uint32(i), r.Index)
+		assert.Contains(t, r.Reason, "event cannot be decoded")
+	}
+	compareWithReference(t, raw, 64, 256)
 }
