@@ -55,8 +55,27 @@ start() {
 		cat "$dir/ports"
 		return 0
 	fi
-	[ -n "$tcp" ] || tcp=$(free_port)
-	[ -n "$http" ] || http=$(free_port)
+	if [ -n "$tcp" ] || [ -n "$http" ]; then
+		launch "$dir" "${tcp:-$(free_port)}" "${http:-$(free_port)}" || die "server exited during start-up (data dir $dir)"
+		return 0
+	fi
+	# Free ports are only free until someone takes them: when the server
+	# dies at start-up (typically "Address already in use"), try new ones.
+	for attempt in 1 2 3; do
+		tcp=$(free_port)
+		http=$(free_port)
+		[ "$http" != "$tcp" ] || continue
+		launch "$dir" "$tcp" "$http" && return 0
+		echo "clickhouse.sh: start-up attempt $attempt on ports $tcp/$http failed" >&2
+	done
+	die "server exited during start-up (data dir $dir)"
+}
+
+# launch starts the server on tcp/http and waits until it answers: prints
+# "TCP HTTP" and returns 0, returns 1 when the server exits during start-up
+# (after printing its log), dies when it does not answer within 30 s.
+launch() {
+	local dir=$1 tcp=$2 http=$3
 	mkdir -p "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas" "$dir/log"
 	cat >"$dir/config.xml" <<XML
 <?xml version="1.0"?>
@@ -102,7 +121,8 @@ XML
 		fi
 		if ! kill -0 "$(cat "$dir/server.pid")" 2>/dev/null; then
 			tail -20 "$dir/log/server.err.log" "$dir/log/stdout.log" >&2 2>/dev/null || true
-			die "server exited during start-up (data dir $dir)"
+			rm -f "$dir/server.pid"
+			return 1
 		fi
 		sleep 0.2
 	done
