@@ -37,7 +37,7 @@ generate: $(BIN)/mdatagen
 ## build: assemble the aires-collector binary with ocb (builder-config.yaml)
 build: $(COLLECTOR)
 
-COMPONENT_SOURCES := $(shell find receiver processor exporter internal/row internal/semconv internal/grpcgzip proto -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum builder-config.yaml
+COMPONENT_SOURCES := $(shell find receiver processor exporter internal/row internal/schema internal/semconv internal/grpcgzip proto -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum builder-config.yaml
 
 $(COLLECTOR): $(BIN)/builder $(COMPONENT_SOURCES)
 	@mkdir -p build

@@ -7,7 +7,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
 	"github.com/google/uuid"
 
-	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/schema"
+	"github.com/aires-dev/aires/internal/schema"
 	"github.com/aires-dev/aires/internal/row"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"go.uber.org/zap"
 
-	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/schema"
+	"github.com/aires-dev/aires/internal/schema"
 )
 
 // migration is one schema version. up must be idempotent: a collector can

@@ -10,7 +10,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"go.uber.org/zap"
 
-	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/schema"
+	"github.com/aires-dev/aires/internal/schema"
 )
 
 // defaultJanitorInterval is how often the janitor looks for expired days

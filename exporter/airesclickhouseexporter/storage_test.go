@@ -23,7 +23,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/metadata"
-	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/schema"
+	"github.com/aires-dev/aires/internal/schema"
 	"github.com/aires-dev/aires/internal/chtest"
 )
 
