@@ -6,6 +6,11 @@ BIN := $(CURDIR)/bin
 TOOLS := cd internal/tools && $(GO)
 COLLECTOR := $(CURDIR)/build/aires-collector/aires-collector
 RUN_DIR ?= $(CURDIR)/.run
+# The module proxy this machine is configured with (go env GOPROXY), without a
+# trailing ",direct": mdatagen and ocb need module versions that the proxy
+# serves but does not list, and with the fallback go asks their origin, which
+# these machines cannot reach, and fails. Only those two tools use it.
+PROXY_ONLY := $(shell $(GO) env GOPROXY | sed -e 's/[,|]direct$$//')
 
 .PHONY: all build proto generate tools run test test-unit test-e2e test-sdk bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
 
@@ -27,7 +32,7 @@ proto: $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc
 
 $(BIN)/mdatagen: internal/tools/mdatagen/go.mod
 	@mkdir -p $(BIN)
-	cd internal/tools/mdatagen && GOPROXY=$${GOPROXY:-https://proxy.golang.org} $(GO) build -o $(BIN)/ go.opentelemetry.io/collector/cmd/mdatagen
+	cd internal/tools/mdatagen && GOPROXY=$(PROXY_ONLY) $(GO) build -o $(BIN)/ go.opentelemetry.io/collector/cmd/mdatagen
 
 ## generate: regenerate the components' internal/metadata from metadata.yaml (mdatagen v0.159.0)
 generate: $(BIN)/mdatagen
@@ -41,7 +46,7 @@ COMPONENT_SOURCES := $(shell find receiver processor exporter internal/row inter
 
 $(COLLECTOR): $(BIN)/builder $(COMPONENT_SOURCES)
 	@mkdir -p build
-	GOPROXY=$${GOPROXY:-https://proxy.golang.org} $(BIN)/builder --config builder-config.yaml
+	GOPROXY=$(PROXY_ONLY) $(BIN)/builder --config builder-config.yaml
 	@echo "built $(COLLECTOR)"
 
 ## run: start a local ClickHouse (installed from Debian if missing) and the collector
@@ -71,11 +76,11 @@ MODULES := . proto sdk test/e2e bench bench/sdkcompare examples/quickstart
 
 $(BIN)/staticcheck: internal/tools/lint/go.mod
 	@mkdir -p $(BIN)
-	cd internal/tools/lint && GOPROXY=$${GOPROXY:-https://proxy.golang.org} $(GO) build -o $(BIN)/ honnef.co/go/tools/cmd/staticcheck
+	cd internal/tools/lint && $(GO) build -o $(BIN)/ honnef.co/go/tools/cmd/staticcheck
 
 $(BIN)/buf: internal/tools/buf/go.mod
 	@mkdir -p $(BIN)
-	cd internal/tools/buf && GOPROXY=$${GOPROXY:-https://proxy.golang.org} $(GO) build -o $(BIN)/ github.com/bufbuild/buf/cmd/buf
+	cd internal/tools/buf && $(GO) build -o $(BIN)/ github.com/bufbuild/buf/cmd/buf
 
 ## proto-lint: buf lint, and buf breaking against the released protocol (proto/compat)
 proto-lint: $(BIN)/buf
@@ -85,8 +90,11 @@ proto-lint: $(BIN)/buf
 proto-baseline: $(BIN)/buf
 	cd proto && $(BIN)/buf build --exclude-source-info -o compat/aires-v1.image.json
 
-## lint: gofmt and staticcheck (pinned in internal/tools/lint) on every module, buf on the protocol
+## lint: gofmt and staticcheck (pinned in internal/tools/lint) on every module, buf on the protocol,
+## and no tracked file over 1 MB outside bench/results (built binaries stay out of git)
 lint: $(BIN)/staticcheck proto-lint
+	@large=$$(git ls-files -z 2>/dev/null | grep -zv '^bench/results/' | xargs -0 -r stat -c '%s %n' 2>/dev/null | awk '$$1 > 1048576 {print $$2}'); \
+		if [ -n "$$large" ]; then echo "tracked files over 1 MB (remove them from git and ignore them):" $$large >&2; exit 1; fi
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './build/*')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed:" $$unformatted >&2; exit 1; fi
 	for m in $(MODULES); do (cd $$m && $(BIN)/staticcheck ./...) || exit 1; done
