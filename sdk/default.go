@@ -65,4 +65,9 @@ func Flush(ctx context.Context) error { return defaultClient.Load().Flush(ctx) }
 func Shutdown(ctx context.Context) error { return defaultClient.Load().Shutdown(ctx) }
 
 // GetStats returns the default client's counters.
-func GetStats() Stats { return defaultClient.Load().Stats() }
+//
+// Deprecated: use Default().Stats(). Like log/slog, the package mirrors a
+// client method under the method's own name (Info, Flush, Shutdown); Stats
+// cannot be mirrored so, since it names the counters' type, and the default
+// client's other methods are reached through Default (nil-safe before Init).
+func GetStats() Stats { return Default().Stats() }

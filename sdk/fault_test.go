@@ -335,3 +335,26 @@ func TestNilClientAndNoInit(t *testing.T) {
 	Info("nothing happens")
 	Error("nothing happens", WithError(errors.New("e")))
 }
+
+// The package-level functions act on the default client, as log/slog's do;
+// GetStats stays as a deprecated alias of Default().Stats().
+func TestPackageFunctionsUseDefaultClient(t *testing.T) {
+	srv := startServer(t, nil)
+	c := newTestClient(t, Config{Endpoint: srv.addr, FlushInterval: time.Hour})
+	old := SetDefault(c)
+	defer SetDefault(old)
+	Info("one")
+	Warn("two")
+	if err := Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := Default().Stats(); got.Enqueued != 2 || got.Sent != 2 {
+		t.Fatalf("Default().Stats() = %+v, want 2 enqueued and sent", got)
+	}
+	if got, want := GetStats(), Default().Stats(); got != want { //lint:ignore SA1019 the deprecated alias is what is tested
+		t.Fatalf("GetStats() = %+v, Default().Stats() = %+v", got, want)
+	}
+	if n := len(srv.events()); n != 2 {
+		t.Fatalf("server stored %d events, want 2", n)
+	}
+}

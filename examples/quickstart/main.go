@@ -63,7 +63,7 @@ func main() {
 	if err := aires.Shutdown(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "shutdown:", err)
 	}
-	st := aires.GetStats()
+	st := aires.Default().Stats()
 	fmt.Printf("sent %d events (dropped %d, failed %d)\n", st.Sent, st.Dropped, st.Failed)
 	if st.Failed > 0 {
 		fmt.Fprintf(os.Stderr, "is the collector running on %s?\n", *endpoint)
