@@ -15,16 +15,14 @@ import (
 	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/metadata"
 )
 
-// Batching defaults, chosen with make bench on a 2-core machine (bench/README.md):
+// Batching defaults, chosen with make bench (the figures, and when and where
+// they were measured, are in the README's batching section and bench/README.md).
 // ClickHouse pays a fixed cost per insert (a part in the table and in each
 // view), so bigger batches cost it less per row. The exporterhelper sends a
 // batch as soon as it reaches min_size, so min_size is what the server sees
-// under load: 20K-row inserts cost ClickHouse 9-10 us per row, 40K ones 5-6.
-// 40-50K rows or 500 ms with 2 consumers: 103-105K events/s end to end, p99
-// latency 0.9 s at 70% of that, collector RSS 0.7-0.9 GiB under 3x overload.
-// 4 consumers added ~5% throughput for ~250 MiB more under overload (each
-// consumer keeps columns as large as its largest batch); 50-100K rows added
-// ~10% for a p99 of 1.0-1.3 s and ~1 GiB.
+// under load; max_size and the flush timeout bound the latency. More
+// consumers add a little throughput for much more memory under overload,
+// since each keeps columns as large as its largest batch.
 const (
 	defaultFlushTimeout = 500 * time.Millisecond
 	defaultMinBatch     = 40_000

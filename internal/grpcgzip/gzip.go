@@ -7,13 +7,10 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
-	"google.golang.org/grpc/encoding"
-	// Registers grpc's gzip compressor before ours (init order): see doc.go.
-	_ "google.golang.org/grpc/encoding/gzip"
 )
 
-// Name is the content-coding this compressor is registered under, the same as
-// grpc's encoding/gzip.
+// Name is the content-coding this package decodes, the same as grpc's
+// encoding/gzip.
 const Name = "gzip"
 
 // readBufferSize is the block in which compressed bytes are copied out of
@@ -22,58 +19,9 @@ const readBufferSize = 32 << 10
 
 var errClosed = errors.New("grpcgzip: use of a closed gzip stream")
 
-func init() {
-	encoding.RegisterCompressor(newCompressor(gzip.DefaultCompression))
-}
-
-type compressor struct {
-	level   int
-	writers sync.Pool // *gzip.Writer
+// inflaterPool decompresses gzip with pooled inflaters.
+type inflaterPool struct {
 	readers sync.Pool // *inflater
-}
-
-func newCompressor(level int) *compressor { return &compressor{level: level} }
-
-func (c *compressor) Name() string { return Name }
-
-// Compress returns a writer that gzips into w. Close must be called; it
-// returns the pooled gzip.Writer, and the returned writer cannot be used
-// after it.
-func (c *compressor) Compress(w io.Writer) (io.WriteCloser, error) {
-	zw, ok := c.writers.Get().(*gzip.Writer)
-	if ok {
-		zw.Reset(w)
-	} else {
-		var err error
-		if zw, err = gzip.NewWriterLevel(w, c.level); err != nil {
-			return nil, err
-		}
-	}
-	// A small handle per message (not the pooled writer itself), so a stale
-	// reference can never write into another message's stream.
-	return &writer{zw: zw, pool: &c.writers}, nil
-}
-
-type writer struct {
-	zw   *gzip.Writer
-	pool *sync.Pool
-}
-
-func (w *writer) Write(p []byte) (int, error) {
-	if w.zw == nil {
-		return 0, errClosed
-	}
-	return w.zw.Write(p)
-}
-
-func (w *writer) Close() error {
-	if w.zw == nil {
-		return nil
-	}
-	err := w.zw.Close()
-	w.pool.Put(w.zw)
-	w.zw = nil
-	return err
 }
 
 // inflater is the pooled state of one decompression.
@@ -87,7 +35,7 @@ type inflater struct {
 // (grpc does, one byte past the largest message it accepts) never inflates
 // more than it asked for. The reader returns its pooled state after its first
 // error (io.EOF included) or on Close, whichever comes first.
-func (c *compressor) Decompress(r io.Reader) (io.Reader, error) {
+func (c *inflaterPool) Decompress(r io.Reader) (io.Reader, error) {
 	in, ok := c.readers.Get().(*inflater)
 	if ok {
 		in.br.Reset(r)
@@ -122,7 +70,7 @@ func (in *inflater) nextMember() error {
 	return nil
 }
 
-func (c *compressor) putInflater(in *inflater) {
+func (c *inflaterPool) putInflater(in *inflater) {
 	in.br.Reset(nil) // drop the reference to grpc's buffers
 	c.readers.Put(in)
 }
@@ -131,7 +79,7 @@ func (c *compressor) putInflater(in *inflater) {
 // safe for concurrent use.
 type reader struct {
 	in  *inflater
-	c   *compressor
+	c   *inflaterPool
 	err error // returned by every Read once in is released
 }
 

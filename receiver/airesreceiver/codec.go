@@ -49,10 +49,20 @@ func (c rawCodec) Marshal(v any) (mem.BufferSlice, error) {
 
 func (c rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	if rb, ok := v.(*rawBatch); ok {
-		// gRPC frees data when Unmarshal returns: copy it, once per request,
-		// into memory the receiver owns (see rawBatch). Never keep data or
-		// one of its buffers (MaterializeToBuffer, ReadOnlyData): the log
-		// records alias rb.data (TestRawCodecOwnsTheRequest).
+		// A request inflated by grpcgzip's server decompressor arrives as
+		// one mem.SliceBuffer: memory gRPC never recycles (its Free does
+		// nothing), so it is kept as it is.
+		if len(data) == 1 {
+			if sb, ok := data[0].(mem.SliceBuffer); ok {
+				rb.data = sb
+				return nil
+			}
+		}
+		// Otherwise gRPC frees data when Unmarshal returns: copy it, once
+		// per request, into memory the receiver owns (see rawBatch). Never
+		// keep data or one of its pooled buffers (MaterializeToBuffer,
+		// ReadOnlyData): the log records alias rb.data
+		// (TestRawCodecOwnsTheRequest).
 		rb.data = data.Materialize()
 		return nil
 	}

@@ -109,6 +109,17 @@ func referenceLogs(t *testing.T, raw []byte, scopeVersion string) plog.Logs {
 // (buffers from a pool, freed right after Unmarshal) and the handler
 // (decodeConvert, then release): the log records must not change when every
 // pooled buffer is overwritten.
+// A request that grpcgzip's server decompressor inflated is one
+// mem.SliceBuffer, which gRPC never recycles: the codec keeps it as it is
+// instead of copying it.
+func TestRawCodecKeepsAnInflatedRequest(t *testing.T) {
+	raw := mustMarshal(aliasTestBatch(4, 0))
+	rb := new(rawBatch)
+	require.NoError(t, newRawCodec().Unmarshal(mem.BufferSlice{mem.SliceBuffer(raw)}, rb))
+	require.Equal(t, raw, rb.bytes())
+	assert.Same(t, &raw[0], &rb.bytes()[0], "the inflated request was copied")
+}
+
 func TestRawCodecOwnsTheRequest(t *testing.T) {
 	raw := mustMarshal(aliasTestBatch(48, 0))
 	require.Greater(t, len(raw), 3*4096, "the request must span several pooled buffers")

@@ -22,7 +22,7 @@ import (
 
 	// The SDKs send gzip: register a faster "gzip" compressor (same format)
 	// in place of grpc's, for the whole collector.
-	_ "github.com/aires-dev/aires/internal/grpcgzip"
+	"github.com/aires-dev/aires/internal/grpcgzip"
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
 )
 
@@ -88,7 +88,10 @@ func (r *airesReceiver) Start(ctx context.Context, host component.Host) error {
 	srv, err := grpcCfg.ToServer(ctx, host.GetExtensions(), r.settings.TelemetrySettings,
 		// The raw codec is forced on this server only: it lets the handlers
 		// decode batches leniently and alias their bytes (see decodeConvert).
-		configgrpc.WithGrpcServerOption(grpc.ForceServerCodecV2(newRawCodec())))
+		configgrpc.WithGrpcServerOption(grpc.ForceServerCodecV2(newRawCodec())),
+		// So is the faster gzip inflater: the process-wide "gzip" stays
+		// grpc's for every other component (internal/grpcgzip).
+		configgrpc.WithGrpcServerOption(grpcgzip.ServerOption(grpcCfg.MaxRecvMsgSizeMiB<<20)))
 	if err != nil {
 		return fmt.Errorf("aires receiver: cannot create the gRPC server: %w", err)
 	}

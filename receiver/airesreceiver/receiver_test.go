@@ -378,9 +378,9 @@ func TestConsumeContract(t *testing.T) {
 }
 
 func TestIngestGzip(t *testing.T) {
-	// The receiver brings the faster gzip (internal/grpcgzip) into the
-	// collector in place of grpc's.
-	assert.Equal(t, "github.com/aires-dev/aires/internal/grpcgzip",
+	// The receiver decompresses with internal/grpcgzip on its own server
+	// only: the process-wide "gzip" of every other component stays grpc's.
+	assert.Equal(t, "google.golang.org/grpc/encoding/gzip",
 		reflect.TypeOf(encoding.GetCompressor(gzip.Name)).Elem().PkgPath())
 
 	sink := new(consumertest.LogsSink)
