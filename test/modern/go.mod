@@ -1,0 +1,10 @@
+module github.com/aires-dev/aires/test/modern
+
+go 1.26.0
+
+replace (
+	github.com/aires-dev/aires => ../..
+	github.com/aires-dev/aires/proto => ../../proto
+)
+
+require github.com/ebitengine/purego v0.8.2
