@@ -7,4 +7,7 @@ replace (
 	github.com/aires-dev/aires/proto => ../../proto
 )
 
-require github.com/ebitengine/purego v0.8.2
+require (
+	github.com/aires-dev/aires v0.0.0-00010101000000-000000000000
+	github.com/ebitengine/purego v0.8.2
+)
