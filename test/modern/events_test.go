@@ -70,9 +70,18 @@ func (ev event) values(n int) string {
 // through the views), numbering their ids from first.
 func insertEvents(tb testing.TB, e sqlEngine, table schema.Table, first int, evs []event) {
 	tb.Helper()
+	mustExec(tb, e, insertSQL(table, "", first, evs))
+}
+
+// insertSQL is the INSERT of evs, with settings (a SETTINGS clause's body)
+// when not empty.
+func insertSQL(table schema.Table, settings string, first int, evs []event) string {
 	vals := make([]string, len(evs))
 	for i, ev := range evs {
 		vals[i] = ev.values(first + i)
 	}
-	mustExec(tb, e, "INSERT INTO "+table.String()+" ("+eventColumns+") VALUES "+strings.Join(vals, ", "))
+	if settings != "" {
+		settings = " SETTINGS " + settings
+	}
+	return "INSERT INTO " + table.String() + " (" + eventColumns + ")" + settings + " VALUES " + strings.Join(vals, ", ")
 }
