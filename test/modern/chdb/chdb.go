@@ -161,3 +161,24 @@ func (s *Session) Close() {
 		s.conn = nil
 	}
 }
+
+// InsertNative loads data, blocks in ClickHouse's Native format, into table
+// (with its column list, for example "db.t (a, b)") by INSERT ... FORMAT
+// Native. chDB takes the query as a C string, which cannot carry the NUL
+// bytes of binary data, so the bytes go through a file in the session's
+// folder (FROM INFILE).
+func (s *Session) InsertNative(table string, data []byte) error {
+	f, err := os.CreateTemp(s.Dir, "native-*.bin")
+	if err != nil {
+		return fmt.Errorf("chdb: stage Native data: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("chdb: stage Native data: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("chdb: stage Native data: %w", err)
+	}
+	return s.Exec("INSERT INTO " + table + " FROM INFILE '" + f.Name() + "' FORMAT Native")
+}
