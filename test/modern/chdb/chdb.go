@@ -38,9 +38,9 @@ var api struct {
 }
 
 // connection and result mirror chdb.h's chdb_connection and chdb_result:
-// opaque handles around one pointer.
+// opaque handles around one pointer (a result is only passed back to chDB).
 type connection struct{ internal unsafe.Pointer }
-type result struct{ internal unsafe.Pointer }
+type result struct{ _ unsafe.Pointer }
 
 // LibPath finds libchdb.so: $CHDB_LIB_PATH, else the folders of
 // $LD_LIBRARY_PATH, else scripts/chdb.sh's default install folder.
