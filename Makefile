@@ -12,7 +12,7 @@ RUN_DIR ?= $(CURDIR)/.run
 # these machines cannot reach, and fails. Only those two tools use it.
 PROXY_ONLY := $(shell $(GO) env GOPROXY | sed -e 's/[,|]direct$$//')
 
-.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
+.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk test-modern bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
 
 all: build
 
@@ -68,11 +68,12 @@ vet:
 	cd proto && $(GO) vet ./...
 	cd sdk && $(GO) vet ./...
 	cd test/e2e && $(GO) vet ./...
+	cd test/modern && $(GO) vet ./...
 	cd bench && $(GO) vet ./...
 	cd bench/sdkcompare && $(GO) vet ./...
 	cd examples/quickstart && $(GO) vet ./...
 
-MODULES := . proto sdk test/e2e bench bench/sdkcompare examples/quickstart
+MODULES := . proto sdk test/e2e test/modern bench bench/sdkcompare examples/quickstart
 
 $(BIN)/staticcheck: internal/tools/lint/go.mod
 	@mkdir -p $(BIN)
@@ -104,8 +105,9 @@ check-generated: proto generate
 	@git diff --exit-code -- proto receiver processor exporter || \
 		{ echo "generated code is out of date: run make proto generate and commit" >&2; exit 1; }
 
-## test: the whole suite: unit tests (race), the SDK, and end to end on the ocb-built binary
-test: build vet lint test-unit test-sdk test-e2e
+## test: the whole suite: unit tests (race), the SDK, end to end on the ocb-built binary, and
+## ClickHouse 26.7 in process (chDB)
+test: build vet lint test-unit test-sdk test-e2e test-modern
 
 test-unit:
 	$(GO) test -race -count=1 ./...
@@ -116,6 +118,12 @@ test-sdk:
 
 test-e2e: build
 	cd test/e2e && AIRES_COLLECTOR=$(COLLECTOR) $(GO) test -count=1 -timeout 15m ./...
+
+## test-modern: the schema, views, README examples and deduplication on ClickHouse 26.7 in process
+## (chDB, installed by scripts/chdb.sh through npm into $$AIRES_CACHE, by default ~/.cache/aires)
+test-modern:
+	lib=$$(bash scripts/chdb.sh install) && \
+		cd test/modern && LD_LIBRARY_PATH=$$lib$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH} $(GO) test -count=1 -timeout 10m ./...
 
 ## bench: measure the whole path on this machine (ClickHouse insert ceiling, SDK -> collector ->
 ## ClickHouse rate and latency, collector memory under 3x overload, SDK vs zap/slog/OTel) and

@@ -124,12 +124,24 @@ var aliases = []struct {
 // make a crashing service look healthy).
 const IsErrorExpr = "severity IN ('error', 'fatal')"
 
-// indexes are data-skipping indexes for point lookups and text search.
+// indexes are data-skipping indexes for point lookups; messageIndex adds
+// text search.
 var indexes = []string{
 	"INDEX idx_trace_id trace_id TYPE bloom_filter(0.01) GRANULARITY 1",
 	"INDEX idx_span_id span_id TYPE bloom_filter(0.01) GRANULARITY 1",
 	"INDEX idx_session_id session_id TYPE bloom_filter(0.01) GRANULARITY 1",
-	"INDEX idx_message message TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 1",
+}
+
+// messageIndex is the search index on message, for hasToken, LIKE and
+// hasAnyTokens/hasAllTokens. Where the server has the text (inverted) index,
+// it replaces the token bloom filter: it answers exactly which granules hold
+// a token instead of a probabilistic per-granule filter, and needs no size
+// tuning. Same name either way, so queries and EXPLAIN read the same.
+func (c Capabilities) messageIndex() string {
+	if c.TextIndex {
+		return "INDEX idx_message message TYPE text(tokenizer = 'splitByNonAlpha')"
+	}
+	return "INDEX idx_message message TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 1"
 }
 
 // Table names a table.
@@ -220,6 +232,7 @@ func (s Schema) CreateTable() string {
 		for _, idx := range indexes {
 			lines = append(lines, "    "+idx)
 		}
+		lines = append(lines, "    "+s.Caps.messageIndex())
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s\n(\n", s.Table)

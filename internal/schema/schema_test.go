@@ -53,12 +53,19 @@ func TestCapabilities(t *testing.T) {
 	if c := CapabilitiesOf(Version{20, 3, 0}); !c.SkipIndexes || c.Map || c.DateTime64 {
 		t.Errorf("20.3 capabilities = %+v", c)
 	}
+	if c := CapabilitiesOf(Version{26, 1, 0}); c.TextIndex {
+		t.Errorf("26.1 capabilities = %+v, want no text index (GA in 26.2)", c)
+	}
+	if c := CapabilitiesOf(Version{26, 2, 0}); !c.TextIndex || !c.Map {
+		t.Errorf("26.2 capabilities = %+v, want the text index", c)
+	}
 }
 
 // goldenVersions are the server versions whose DDL is kept in
 // testdata/schema_<version>.sql: 18.16 (Debian, the tested server), then one
-// per step of the capability matrix up to 25.x.
-var goldenVersions = []string{"18.16.1", "19.11.3", "20.3.1", "21.8.1", "22.8.1", "23.8.2", "24.3.1", "25.1.1"}
+// per step of the capability matrix up to 26.x; 26.7 is also run on chDB
+// (test/modern).
+var goldenVersions = []string{"18.16.1", "19.11.3", "20.3.1", "21.8.1", "22.8.1", "23.8.2", "24.3.1", "25.1.1", "26.7.1"}
 
 // TestSchemaGolden compares the whole DDL per server version (30 days of
 // retention) with testdata/schema_<version>.sql; run with -update to

@@ -48,9 +48,9 @@ func (v Version) AtLeast(major, minor int) bool {
 // Capabilities are the schema features a server has.
 //
 // The thresholds come from the ClickHouse changelog and are deliberately
-// conservative (the release where a feature stopped being experimental). Only
-// 18.16 is verified here against a real server: it is the only one installable
-// on the project's machines.
+// conservative (the release where a feature stopped being experimental). Two
+// are verified here on a real engine: 18.16 (Debian's server) and 26.7 (chDB,
+// in process, test/modern); the others by golden files only.
 type Capabilities struct {
 	Codecs         bool // CODEC(...) on columns (19.11)
 	LowCardinality bool // LowCardinality(String) without an experimental setting (19.11)
@@ -58,6 +58,7 @@ type Capabilities struct {
 	SkipIndexes    bool // INDEX ... TYPE bloom_filter / tokenbf_v1 (20.1)
 	DateTime64     bool // DateTime64 and fromUnixTimestamp64Nano (20.5)
 	Map            bool // Map(K, V) and CAST((keys, values), 'Map(K, V)') (22.1)
+	TextIndex      bool // INDEX ... TYPE text(tokenizer = ...), the inverted index, GA without a setting (26.2)
 }
 
 // CapabilitiesOf returns what server version v supports.
@@ -69,5 +70,6 @@ func CapabilitiesOf(v Version) Capabilities {
 		SkipIndexes:    v.AtLeast(20, 1),
 		DateTime64:     v.AtLeast(20, 5),
 		Map:            v.AtLeast(22, 1),
+		TextIndex:      v.AtLeast(26, 2),
 	}
 }
