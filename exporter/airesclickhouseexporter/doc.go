@@ -7,14 +7,15 @@
 // with an explicit column list. exporterhelper provides the sending queue,
 // batching, retries and timeout.
 //
-// At start, with create_schema, migrate.go brings the storage to the current
-// schema version (internal/schema generates the DDL for the server's
-// version: the events table, the per-minute error and HTTP materialized
-// views, TTL where the server has it) and records it in schema_migrations;
-// every step is idempotent and tolerates a concurrent collector. With a
-// retention, retention.go runs a janitor goroutine (at start, then hourly,
-// stopped by Shutdown) that drops expired day partitions of the events table
-// and the views. See README.md for the settings, the columns, the views and
+// At start, with create_schema, internal/schema/migrate brings the storage to
+// the current schema version (internal/schema generates the SQL for the
+// server's version: the events table, the per-minute error and HTTP
+// materialized views, TTL where the server has it) and records it in
+// schema_migrations; every step is idempotent and tolerates a concurrent
+// collector. migrate.go adapts the clickhouse-go connection to the
+// migrator's DB interface. With a retention, retention.go runs a janitor
+// goroutine (at start, then hourly, stopped by Shutdown) that drops expired
+// day partitions of the events table and the views (migrate.DropExpired). See README.md for the settings, the columns, the views and
 // the version matrix.
 //
 // internal/metadata, documentation.md and the generated_*_test.go files come

@@ -19,8 +19,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/metadata"
-	"github.com/aires-dev/aires/internal/schema"
 	"github.com/aires-dev/aires/internal/row"
+	"github.com/aires-dev/aires/internal/schema"
+	"github.com/aires-dev/aires/internal/schema/migrate"
 )
 
 type logsExporter struct {
@@ -186,8 +187,9 @@ func (e *logsExporter) setup(ctx context.Context, conn driver.Conn) error {
 	if err := conn.Ping(ctx); err != nil {
 		return fmt.Errorf("cannot reach ClickHouse at %s: %w; check endpoint, username, password and tls", e.cfg.Endpoint, err)
 	}
-	var version string
-	if err := conn.QueryRow(ctx, "SELECT version()").Scan(&version); err != nil {
+	db := schemaDB{conn}
+	version, err := migrate.ServerVersion(ctx, db)
+	if err != nil {
 		return fmt.Errorf("cannot read the ClickHouse server version at %s: %w", e.cfg.Endpoint, err)
 	}
 	v, err := schema.ParseVersion(version)
@@ -197,8 +199,8 @@ func (e *logsExporter) setup(ctx context.Context, conn driver.Conn) error {
 	sch := schema.Schema{Table: e.table, Caps: schema.CapabilitiesOf(v), Retention: e.cfg.Retention.Duration()}
 
 	if e.cfg.CreateSchema {
-		m := &migrator{conn: conn, schema: sch, version: v, logger: e.logger}
-		if err := m.run(ctx); err != nil {
+		m := &migrate.Migrator{DB: db, Schema: sch, Server: v, Logger: e.logger}
+		if err := m.Run(ctx); err != nil {
 			return err
 		}
 	}
@@ -209,10 +211,7 @@ func (e *logsExporter) setup(ctx context.Context, conn driver.Conn) error {
 
 	var jan *janitor
 	if e.cfg.Retention > 0 {
-		jan = &janitor{
-			conn: conn, tables: sch.Tables(), retention: e.cfg.Retention.Duration(),
-			interval: e.janitorInterval, now: e.now, logger: e.logger,
-		}
+		jan = &janitor{db: db, schema: sch, interval: e.janitorInterval, now: e.now, logger: e.logger}
 		jan.start()
 	}
 

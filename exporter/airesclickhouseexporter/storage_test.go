@@ -8,12 +8,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -23,8 +21,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/metadata"
-	"github.com/aires-dev/aires/internal/schema"
 	"github.com/aires-dev/aires/internal/chtest"
+	"github.com/aires-dev/aires/internal/schema"
 )
 
 // event is one log record of a test, with what the views look at.
@@ -105,15 +103,6 @@ func schemaState(t *testing.T, db *sql.DB, database string) []string {
 	return state
 }
 
-func serverCaps(t *testing.T, db *sql.DB) (schema.Version, schema.Capabilities) {
-	t.Helper()
-	var version string
-	require.NoError(t, db.QueryRow("SELECT version()").Scan(&version))
-	v, err := schema.ParseVersion(version)
-	require.NoError(t, err)
-	return v, schema.CapabilitiesOf(v)
-}
-
 // TestMigrateFromV1 upgrades a table created by the first exporter (schema
 // version 1, no migrations record, kept as testdata/migrations/v1_18.16.1.sql)
 // with rows in it.
@@ -164,78 +153,6 @@ func TestMigrateFromV1(t *testing.T) {
 	assert.Equal(t, uint64(4), count(t, db, "SELECT count() FROM aires.events"))
 }
 
-// TestConcurrentSchemaSetup runs the schema setup of two collectors at the
-// same moment on a fresh database, several times.
-func TestConcurrentSchemaSetup(t *testing.T) {
-	srv := chtest.Start(t)
-	db := srv.DB(t)
-	v, caps := serverCaps(t, db)
-	var conns [2]clickhouse.Conn
-	for i := range conns {
-		c, err := clickhouse.Open(srv.Options())
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = c.Close() })
-		conns[i] = c
-	}
-	for round := range 4 {
-		database := fmt.Sprintf("race_%d", round)
-		sch := schema.Schema{Table: schema.Table{Database: database, Name: "events"}, Caps: caps, Retention: 48 * time.Hour}
-		var wg sync.WaitGroup
-		var errs [2]error
-		start := make(chan struct{})
-		for i := range conns {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				m := &migrator{conn: conns[i], schema: sch, version: v, logger: zap.NewNop()}
-				errs[i] = m.run(context.Background())
-			}()
-		}
-		close(start)
-		wg.Wait()
-		require.NoError(t, errs[0], "round %d, collector 1", round)
-		require.NoError(t, errs[1], "round %d, collector 2", round)
-		assert.Equal(t, []string{"events", "events_errors_1m", "events_errors_1m_mv", "events_http_1m", "events_http_1m_mv", "schema_migrations"},
-			strings1(t, db, "SELECT name FROM system.tables WHERE database = ? ORDER BY name", database))
-		assert.Equal(t, []string{"1", "2"},
-			strings1(t, db, "SELECT DISTINCT toString(version) FROM "+database+".schema_migrations ORDER BY version"))
-		assert.Equal(t, uint64(len(schema.Columns)+1), count(t, db,
-			"SELECT count() FROM system.columns WHERE database = ? AND table = 'events'", database))
-	}
-}
-
-// TestLosingTheRace is the collector that loses a DDL race: its statement
-// fails because a peer created the object first (18.16 serialises IF NOT
-// EXISTS itself, so the race is forced here with statements that fail when
-// the object exists), and that counts as success; other failures do not.
-func TestLosingTheRace(t *testing.T) {
-	srv := chtest.Start(t)
-	db := srv.DB(t)
-	v, caps := serverCaps(t, db)
-	conn, err := clickhouse.Open(srv.Options())
-	require.NoError(t, err)
-	defer conn.Close()
-	ctx := context.Background()
-	m := &migrator{conn: conn, schema: schema.Schema{Table: schema.Table{Database: "race", Name: "events"}, Caps: caps}, version: v, logger: zap.NewNop()}
-	require.NoError(t, m.run(ctx))
-
-	require.NoError(t, m.create(ctx, m.schema.Table, "CREATE TABLE race.events (a UInt8) ENGINE = Memory"), "TABLE_ALREADY_EXISTS from a peer")
-	require.NoError(t, m.exec(ctx, "CREATE DATABASE race", func() (bool, error) { return m.databaseExists(ctx, "race") }))
-	for _, d := range m.schema.EventColumns() {
-		if d.Name == "is_error" {
-			err := m.exec(ctx, m.schema.AddColumn(d), func() (bool, error) {
-				cols, err := m.columns(ctx)
-				return cols[d.Name], err
-			})
-			require.NoError(t, err, "column added by a peer")
-		}
-	}
-	err = m.create(ctx, schema.Table{Database: "race", Name: "missing"}, "CREATE TABLE race.missing (a UInt8) ENGINE = NoSuchEngine")
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "cannot create `race`.`missing`")
-}
-
 // TestRetention checks the janitor: whole days older than the retention go,
 // from the events table and the views, the others stay. The clock is the
 // test's.
@@ -249,10 +166,8 @@ func TestRetention(t *testing.T) {
 	// a fixed clock runs by hand, then an exporter with retention runs its
 	// own.
 	e := rawExporter(t, testConfig(srv.Endpoint()))
-	caps := schema.Capabilities{}
-	sch := schema.Schema{Table: e.table, Caps: caps, Retention: 48 * time.Hour}
-	jan := &janitor{conn: e.connection(), tables: sch.Tables(), retention: 48 * time.Hour,
-		now: func() time.Time { return day(0) }, logger: zap.NewNop()}
+	sch := schema.Schema{Table: e.table, Caps: schema.Capabilities{}, Retention: 48 * time.Hour}
+	jan := &janitor{db: schemaDB{e.connection()}, schema: sch, now: func() time.Time { return day(0) }, logger: zap.NewNop()}
 
 	var evs []event
 	for _, d := range []int{-5, -3, -2, -1, 0} {
@@ -280,7 +195,7 @@ func TestRetention(t *testing.T) {
 	require.NoError(t, err)
 	var names []string
 	for _, p := range dropped {
-		names = append(names, p.table.Name+" "+p.day)
+		names = append(names, p.Table.Name+" "+p.Day)
 	}
 	sort.Strings(names)
 	assert.Equal(t, []string{

@@ -271,3 +271,14 @@ func Insert(t Table) string {
 	}
 	return "INSERT INTO " + t.String() + " (" + strings.Join(names, ", ") + ")"
 }
+
+// Statements are the DDL that creates the whole schema from nothing, in
+// order: database, migrations record, events table, then each view's target
+// table and view.
+func (s Schema) Statements() []string {
+	out := []string{CreateDatabase(s.Table.Database), CreateMigrationsTable(s.Table.Database), s.CreateTable()}
+	for _, v := range s.Views() {
+		out = append(out, v.CreateTarget, v.CreateMV)
+	}
+	return out
+}

@@ -1,9 +1,3 @@
-// Package schema generates the DDL of the Aires storage for a given
-// ClickHouse server version: the events table, its materialized views and
-// the migrations record. Every version gets the same columns, in the same
-// order, so the INSERT and the dashboard queries never change; what a version
-// adds (codecs, LowCardinality, data-skipping indexes, alias columns, TTL) is
-// layered on top only where the server has it.
 package schema
 
 import (

@@ -3,7 +3,6 @@ package schema
 import (
 	"fmt"
 	"strings"
-	"time"
 )
 
 // View is a materialized view kept up to date on every insert into the
@@ -125,61 +124,4 @@ func (s Schema) Tables() []Table {
 		ts = append(ts, v.Target)
 	}
 	return ts
-}
-
-// TTL is the TTL expression for a table whose time column is col, or "" when
-// the server has no TTL or nothing expires.
-func (s Schema) TTL(col string) string {
-	if !s.Caps.TTL || s.Retention <= 0 {
-		return ""
-	}
-	return col + " + " + Interval(s.Retention)
-}
-
-// Interval writes d as a ClickHouse interval: whole days when it is a
-// multiple of 24h, else whole hours (rounded up: never keep less than asked).
-func Interval(d time.Duration) string {
-	if d%(24*time.Hour) == 0 {
-		return fmt.Sprintf("toIntervalDay(%d)", d/(24*time.Hour))
-	}
-	return fmt.Sprintf("toIntervalHour(%d)", (d+time.Hour-1)/time.Hour)
-}
-
-// ModifyTTL is the statement setting table t's TTL to expr.
-func ModifyTTL(t Table, expr string) string {
-	return "ALTER TABLE " + t.String() + " MODIFY TTL " + expr
-}
-
-// MigrationsTableName is the table, in the events database, recording which
-// schema versions have been applied to which events table.
-const MigrationsTableName = "schema_migrations"
-
-// MigrationsTable names the migrations table of database db.
-func MigrationsTable(db string) Table { return Table{Database: db, Name: MigrationsTableName} }
-
-// CreateMigrationsTable creates the migrations record. Two collectors that
-// migrate at once may both record a version: ReplacingMergeTree folds the
-// duplicates, and readers use DISTINCT.
-func CreateMigrationsTable(db string) string {
-	return "CREATE TABLE IF NOT EXISTS " + MigrationsTable(db).String() + `
-(
-    ` + "`table_name`" + ` String,
-    ` + "`version`" + ` UInt32,
-    ` + "`description`" + ` String,
-    ` + "`applied_at`" + ` DateTime
-)
-ENGINE = ReplacingMergeTree()
-ORDER BY (table_name, version)
-`
-}
-
-// Statements are the DDL that creates the whole schema from nothing, in
-// order: database, migrations record, events table, then each view's target
-// table and view.
-func (s Schema) Statements() []string {
-	out := []string{CreateDatabase(s.Table.Database), CreateMigrationsTable(s.Table.Database), s.CreateTable()}
-	for _, v := range s.Views() {
-		out = append(out, v.CreateTarget, v.CreateMV)
-	}
-	return out
 }

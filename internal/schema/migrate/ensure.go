@@ -1,0 +1,86 @@
+package migrate
+
+import (
+	"context"
+	"fmt"
+
+	"go.uber.org/zap"
+
+	"github.com/aires-dev/aires/internal/schema"
+)
+
+// columns returns the names of the events table's columns.
+func (m *Migrator) columns(ctx context.Context) (map[string]bool, error) {
+	rows, err := m.DB.Query(ctx, schema.ColumnNames(m.Schema.Table))
+	if err != nil {
+		return nil, err
+	}
+	have := make(map[string]bool, len(rows))
+	for _, row := range rows {
+		have[firstColumn(row)] = true
+	}
+	return have, nil
+}
+
+// ensureColumns adds the columns of the current DDL that the table lacks
+// (18.16 has no ADD COLUMN IF NOT EXISTS, hence the look in system.columns).
+// Existing columns are never changed: a table created on an older server
+// keeps its types.
+func (m *Migrator) ensureColumns(ctx context.Context) error {
+	have, err := m.columns(ctx)
+	if err != nil {
+		return err
+	}
+	if len(have) == 0 {
+		return fmt.Errorf("table %s does not exist", m.Schema.Table)
+	}
+	for _, d := range m.Schema.EventColumns() {
+		if have[d.Name] {
+			continue
+		}
+		err := m.exec(ctx, m.Schema.AddColumn(d), func() (bool, error) {
+			now, err := m.columns(ctx)
+			return now[d.Name], err
+		})
+		if err != nil {
+			return fmt.Errorf("cannot add column %s to %s: %w", d.Name, m.Schema.Table, err)
+		}
+		m.log().Info("added column", zap.String("table", m.Schema.Table.String()), zap.String("column", d.Name))
+	}
+	return nil
+}
+
+// ensureTTL sets the TTL of the events table and the views' tables to the
+// retention, where the server has TTL. Only a table whose TTL differs is
+// altered (MODIFY TTL rewrites the table's parts on 20.5+).
+func (m *Migrator) ensureTTL(ctx context.Context) error {
+	if !m.Schema.Caps.TTL {
+		return nil
+	}
+	for _, t := range m.Schema.TTLTables() {
+		rows, err := m.DB.Query(ctx, schema.TableEngine(t.Table))
+		if err != nil {
+			return fmt.Errorf("cannot read the TTL of %s: %w", t.Table, err)
+		}
+		if len(rows) == 0 {
+			continue // a view dropped on purpose: not recreated
+		}
+		engine := firstColumn(rows[0])
+		want := m.Schema.TTL(t.TimeColumn)
+		if want == "" {
+			if schema.HasAnyTTL(engine) {
+				m.log().Warn("the table has a TTL but retention is 0 (keep forever): leaving the TTL; remove it with ALTER TABLE ... REMOVE TTL",
+					zap.String("table", t.Table.String()))
+			}
+			continue
+		}
+		if schema.HasTTL(engine, want) {
+			continue
+		}
+		if err := m.DB.Exec(ctx, schema.ModifyTTL(t.Table, want)); err != nil {
+			return fmt.Errorf("cannot set the TTL of %s to %s on ClickHouse %s: %w", t.Table, want, m.Server, err)
+		}
+		m.log().Info("set TTL", zap.String("table", t.Table.String()), zap.String("ttl", want))
+	}
+	return nil
+}

@@ -1,0 +1,33 @@
+-- SelectVersion
+SELECT version();
+
+-- DatabaseExists
+SELECT name FROM system.databases WHERE name = 'aires';
+
+-- TableExists
+SELECT name FROM system.tables WHERE database = 'aires' AND name = 'events';
+
+-- ColumnNames
+SELECT name FROM system.columns WHERE database = 'aires' AND table = 'events';
+
+-- AppliedVersions
+SELECT DISTINCT toString(version) FROM `aires`.`schema_migrations` WHERE table_name = 'events';
+
+-- RecordVersion
+INSERT INTO `aires`.`schema_migrations` (table_name, version, description, applied_at) SELECT 'events', toUInt32(2), 'is_error alias column; per-minute views', toDateTime(1773144000);
+
+-- TableEngine
+SELECT engine_full FROM system.tables WHERE database = 'aires' AND name = 'events_errors_1m';
+
+-- ModifyTTL
+ALTER TABLE `aires`.`events` MODIFY TTL timestamp + toIntervalDay(30);
+
+-- CutoffDay
+SELECT toString(toDate(toDateTime(1770552000)));
+
+-- ActivePartitions
+SELECT DISTINCT table, partition_id, partition FROM system.parts WHERE database = 'aires' AND table IN ('events', 'events_errors_1m', 'events_http_1m') AND active ORDER BY table, partition_id;
+
+-- DropPartition
+ALTER TABLE `aires`.`events_http_1m` DROP PARTITION ID '20260208';
+
