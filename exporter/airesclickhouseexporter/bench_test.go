@@ -16,9 +16,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/metadata"
-	"github.com/aires-dev/aires/internal/schema"
 	"github.com/aires-dev/aires/internal/chtest"
 	"github.com/aires-dev/aires/internal/row"
+	"github.com/aires-dev/aires/internal/schema"
 )
 
 const benchBatch = 10_000

@@ -7,8 +7,8 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
 	"github.com/google/uuid"
 
-	"github.com/aires-dev/aires/internal/schema"
 	"github.com/aires-dev/aires/internal/row"
+	"github.com/aires-dev/aires/internal/schema"
 )
 
 // block is one INSERT's worth of rows in column form: a typed slice per
