@@ -49,7 +49,7 @@ func convertWire(lr plog.LogRecord, raw []byte, e *wire.Event, observed pcommon.
 // convertEvent fills lr from a validated, decoded event (the reference
 // path), as convertWire does from a scanned one.
 func convertEvent(lr plog.LogRecord, ev *airesv1.Event, observed pcommon.Timestamp) {
-	e := wireEventOf(ev)
+	e := wire.EventOf(ev)
 	attrs := convertHead(lr, &e, observed)
 	putKeyValues(attrs, ev.Attributes)
 	putIdentity(attrs, &e, nil)
@@ -61,30 +61,6 @@ func convertEvent(lr plog.LogRecord, ev *airesv1.Event, observed pcommon.Timesta
 		}
 	}
 	putHTTPAndError(attrs, &e)
-}
-
-// wireEventOf holds the fields of a decoded event as wire.ScanEvent would
-// have read them (attributes and tags counted).
-func wireEventOf(ev *airesv1.Event) wire.Event {
-	e := wire.Event{
-		ID: ev.Id, Timestamp: ev.TimestampUnixNano, Severity: int32(ev.Severity), Message: ev.Message,
-		Service: ev.Service, Environment: ev.Environment, Release: ev.Release,
-		TraceID: ev.TraceId, SpanID: ev.SpanId, SessionID: ev.SessionId, UserID: ev.UserId,
-		Attributes: len(ev.Attributes), Tags: len(ev.Tags),
-	}
-	if h := ev.Http; h != nil {
-		e.HasHTTP = true
-		e.HTTP = wire.HTTPInfo{
-			Method: h.Method, Route: h.Route, Path: h.Path, URL: h.Url,
-			StatusCode: h.StatusCode, DurationMs: h.DurationMs, RequestSize: h.RequestSize, ResponseSize: h.ResponseSize,
-			UserAgent: h.UserAgent, ClientAddress: h.ClientAddress,
-		}
-	}
-	if x := ev.Error; x != nil {
-		e.HasError = true
-		e.Error = wire.ErrorInfo{Type: x.Type, Message: x.Message, Stack: x.Stack}
-	}
-	return e
 }
 
 // convertHead sets the record's timestamps, severity, body and trace context,

@@ -7,45 +7,6 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// Event holds the fields of an encoded aires.v1.Event read by ScanEvent.
-// Attributes and tags are counted and checked, not kept: the readers of
-// read.go walk them again in the encoded event when they are needed.
-type Event struct {
-	ID                            []byte
-	Timestamp                     uint64
-	Severity                      int32
-	Message                       string
-	Service, Environment, Release string
-	TraceID, SpanID               []byte
-	SessionID, UserID             string
-	// Attributes is the number of top-level attributes.
-	Attributes int
-	// AttributesNested is set when an attribute (or nested entry) has an
-	// empty key or a list or map value: validation must then walk them.
-	AttributesNested bool
-	// Tags is the number of tags.
-	Tags     int
-	HasHTTP  bool
-	HTTP     HTTPInfo
-	HasError bool
-	Error    ErrorInfo
-}
-
-// HTTPInfo holds the fields of an aires.v1.HttpInfo.
-type HTTPInfo struct {
-	Method, Route, Path, URL string
-	StatusCode               uint32
-	DurationMs               float64
-	RequestSize              int64
-	ResponseSize             int64
-	UserAgent, ClientAddress string
-}
-
-// ErrorInfo holds the fields of an aires.v1.ErrorInfo.
-type ErrorInfo struct {
-	Type, Message, Stack string
-}
-
 // consumeTag is protowire.ConsumeTag with proto.Unmarshal's range of field
 // numbers: protowire accepts numbers up to MaxInt32 (MessageSet allows
 // them), proto.Unmarshal rejects those above MaxValidNumber, so the scan must
