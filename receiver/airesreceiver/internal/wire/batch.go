@@ -24,7 +24,7 @@ func (e *MalformedError) Unwrap() error { return e.Err }
 // payload of every resource and event field, in order; an error from visit
 // stops the walk and is returned as is. Unknown fields (and known ones with
 // another wire type) are skipped, as proto.Unmarshal does. It returns the
-// number of events; a framing problem is a *MalformedError.
+// number of events; a framing problem is a *MalformedError, not wrapped.
 func WalkBatch(b []byte, visit func(protowire.Number, []byte) error) (int, error) {
 	events := 0
 	for offset := 0; len(b) > 0; {
