@@ -8,12 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
-)
-
-// Field numbers of aires.v1.EventBatch, used by the lenient decoder.
-const (
-	batchFieldResource protowire.Number = 1
-	batchFieldEvents   protowire.Number = 2
+	"github.com/aires-dev/aires/receiver/airesreceiver/internal/wire"
 )
 
 // batchError is a problem with a batch as a whole; it becomes
@@ -54,7 +49,7 @@ func splitBatch(raw []byte, maxEvents int) (*airesv1.Resource, [][]byte, error) 
 	events := make([][]byte, 0, n)
 	_, err = walkBatch(raw, func(num protowire.Number, value []byte) error {
 		switch num {
-		case batchFieldResource:
+		case wire.BatchResource:
 			if resource == nil {
 				resource = new(airesv1.Resource)
 			}
@@ -62,7 +57,7 @@ func splitBatch(raw []byte, maxEvents int) (*airesv1.Resource, [][]byte, error) 
 			if err := (proto.UnmarshalOptions{Merge: true}).Unmarshal(value, resource); err != nil {
 				return &batchError{msg: fmt.Sprintf("the batch's resource cannot be decoded (%v): fix the resource, no event of this batch can be stored", err)}
 			}
-		case batchFieldEvents:
+		case wire.BatchEvents:
 			events = append(events, value)
 		}
 		return nil
@@ -73,45 +68,15 @@ func splitBatch(raw []byte, maxEvents int) (*airesv1.Resource, [][]byte, error) 
 	return resource, events, nil
 }
 
-// walkBatch checks the top-level framing of an encoded EventBatch and calls
-// visit (when not nil) with the payload of every resource and event field, in
-// order. Unknown fields (and known ones with another wire type) are skipped,
-// as proto.Unmarshal does. It returns the
-// number of events.
+// walkBatch is wire.WalkBatch with a framing problem as a *batchError.
 func walkBatch(b []byte, visit func(protowire.Number, []byte) error) (int, error) {
-	events := 0
-	for offset := 0; len(b) > 0; {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return 0, malformed(offset, protowire.ParseError(n))
-		}
-		// A known field with another wire type is an unknown field to
-		// proto.Unmarshal; the lenient path treats it the same way.
-		if (num == batchFieldResource || num == batchFieldEvents) && typ == protowire.BytesType {
-			value, m := protowire.ConsumeBytes(b[n:])
-			if m < 0 {
-				return 0, malformed(offset, protowire.ParseError(m))
-			}
-			if num == batchFieldEvents {
-				events++
-			}
-			if visit != nil {
-				if err := visit(num, value); err != nil {
-					return 0, err
-				}
-			}
-			n += m
-		} else {
-			m := protowire.ConsumeFieldValue(num, typ, b[n:])
-			if m < 0 {
-				return 0, malformed(offset, protowire.ParseError(m))
-			}
-			n += m
-		}
-		b = b[n:]
-		offset += n
+	n, err := wire.WalkBatch(b, visit)
+	// WalkBatch returns its own errors unwrapped; a type assertion, unlike
+	// errors.As, costs no allocation on the hot path.
+	if me, ok := err.(*wire.MalformedError); ok {
+		return 0, malformed(me.Offset, me.Err)
 	}
-	return events, nil
+	return n, err
 }
 
 func malformed(offset int, err error) *batchError {

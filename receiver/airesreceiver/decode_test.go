@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
+	"github.com/aires-dev/aires/receiver/airesreceiver/internal/wire"
 )
 
 func TestDecodeBatchFastPath(t *testing.T) {
@@ -126,4 +127,30 @@ func TestDecodeBatchMergesRepeatedResource(t *testing.T) {
 	var want airesv1.EventBatch
 	require.NoError(t, proto.Unmarshal(append(encodeBatch(a), encodeBatch(b)...), &want))
 	assert.True(t, proto.Equal(want.Resource, db.resource))
+}
+
+// An unknown field numbered above protowire.MaxValidNumber, at the top of an
+// event or inside an attribute's map, is accepted by protowire but rejected
+// by proto.Unmarshal: the direct path must reject it the same way (found by
+// FuzzDecodeBatch).
+func TestFieldNumberAboveMaxIsRejected(t *testing.T) {
+	tooBig := protowire.MaxValidNumber + 1
+	unknown := protowire.AppendVarint(protowire.AppendTag(nil, tooBig, protowire.VarintType), 1)
+	top := append(mustMarshal(minimalEvent("top")), unknown...)
+
+	kvlist := protowire.AppendBytes(protowire.AppendTag(nil, wire.AnyKvlist, protowire.BytesType), unknown)
+	kv := protowire.AppendBytes(protowire.AppendTag(nil, wire.KeyValueValue, protowire.BytesType), kvlist)
+	kv = append(protowire.AppendString(protowire.AppendTag(nil, wire.KeyValueKey, protowire.BytesType), "k"), kv...)
+	nested := protowire.AppendBytes(protowire.AppendTag(mustMarshal(minimalEvent("nested")), wire.EventAttributes, protowire.BytesType), kv)
+
+	raw := encodeBatch(nil, top, nested, mustMarshal(minimalEvent("ok")))
+	br, err := decodeConvert(raw, diffNow, 64, 256, "")
+	require.NoError(t, err)
+	assert.Equal(t, 1, br.accepted)
+	require.Len(t, br.rejections, 2)
+	for i, r := range br.rejections {
+		assert.Equal(t, uint32(i), r.Index)
+		assert.Contains(t, r.Reason, "event cannot be decoded")
+	}
+	compareWithReference(t, raw, 64, 256)
 }

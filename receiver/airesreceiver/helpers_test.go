@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
+	"github.com/aires-dev/aires/receiver/airesreceiver/internal/wire"
 )
 
 var (
@@ -107,11 +108,11 @@ func mustMarshal(m proto.Message) []byte {
 func encodeBatch(resource []byte, events ...[]byte) []byte {
 	var b []byte
 	if resource != nil {
-		b = protowire.AppendTag(b, batchFieldResource, protowire.BytesType)
+		b = protowire.AppendTag(b, wire.BatchResource, protowire.BytesType)
 		b = protowire.AppendBytes(b, resource)
 	}
 	for _, ev := range events {
-		b = protowire.AppendTag(b, batchFieldEvents, protowire.BytesType)
+		b = protowire.AppendTag(b, wire.BatchEvents, protowire.BytesType)
 		b = protowire.AppendBytes(b, ev)
 	}
 	return b

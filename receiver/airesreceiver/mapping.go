@@ -7,10 +7,10 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/aires-dev/aires/internal/row"
 	"github.com/aires-dev/aires/internal/semconv"
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
 	"github.com/aires-dev/aires/receiver/airesreceiver/internal/metadata"
+	"github.com/aires-dev/aires/receiver/airesreceiver/internal/wire"
 )
 
 // resourceKey is the effective emitter of an event: the batch's resource with
@@ -42,11 +42,11 @@ func effectiveKey(res *airesv1.Resource, own resourceKey) resourceKey {
 
 // acceptedEvent is an event that passed validation, waiting for conversion:
 // either decoded (ev, the reference path) or still encoded (raw, with the
-// fields scanEvent read from it in wire).
+// fields wire.ScanEvent read from it in scanned).
 type acceptedEvent struct {
-	ev   *airesv1.Event
-	raw  []byte
-	wire wireEvent
+	ev      *airesv1.Event
+	raw     []byte
+	scanned wire.Event
 }
 
 // own is the event's own service, environment and release.
@@ -54,7 +54,7 @@ func (a *acceptedEvent) own() resourceKey {
 	if a.ev != nil {
 		return resourceKey{a.ev.Service, a.ev.Environment, a.ev.Release}
 	}
-	return resourceKey{a.wire.service, a.wire.environment, a.wire.release}
+	return resourceKey{a.scanned.Service, a.scanned.Environment, a.scanned.Release}
 }
 
 func (a *acceptedEvent) hasOverride() bool { return a.own() != resourceKey{} }
@@ -84,9 +84,9 @@ func decodeConvert(raw []byte, received time.Time, maxEvents, maxAttributes int,
 		accepted = accepted[:len(accepted)+1]
 		a := &accepted[len(accepted)-1]
 		var reason string
-		if scanEvent(b, &a.wire) {
+		if wire.ScanEvent(b, &a.scanned) {
 			a.ev, a.raw = nil, b // the slot may hold a rejected event
-			reason = validateWire(b, &a.wire, received, maxAttributes)
+			reason = validateWire(b, &a.scanned, received, maxAttributes)
 		} else {
 			// The reference path: exact proto.Unmarshal errors and semantics.
 			*a = acceptedEvent{ev: new(airesv1.Event)}
@@ -122,10 +122,10 @@ func convertAccepted(res *airesv1.Resource, events []acceptedEvent, received tim
 			convertEvent(lr, a.ev, observed)
 			return
 		}
-		if uids == nil && len(a.wire.id) == idLen {
+		if uids == nil && len(a.scanned.ID) == idLen {
 			uids = make([]byte, 0, uuidLen*len(events))
 		}
-		convertWire(lr, a.raw, &a.wire, observed, &uids)
+		convertWire(lr, a.raw, &a.scanned, observed, &uids)
 	}
 
 	overrides := false
@@ -198,98 +198,4 @@ func newResourceLogs(logs plog.Logs, res *airesv1.Resource, key resourceKey, n i
 	records := sl.LogRecords()
 	records.EnsureCapacity(n)
 	return records
-}
-
-// convertEvent fills lr from a validated, decoded event (the reference
-// path), as convertWire does from a scanned one.
-func convertEvent(lr plog.LogRecord, ev *airesv1.Event, observed pcommon.Timestamp) {
-	e := wireEventOf(ev)
-	attrs := convertHead(lr, &e, observed)
-	putKeyValues(attrs, ev.Attributes)
-	putIdentity(attrs, &e, nil)
-	if len(ev.Tags) > 0 {
-		tags := attrs.PutEmptySlice(semconv.AiresTags)
-		tags.EnsureCapacity(len(ev.Tags))
-		for _, t := range ev.Tags {
-			tags.AppendEmpty().SetStr(t)
-		}
-	}
-	putHTTPAndError(attrs, &e)
-}
-
-// wireEventOf holds the fields of a decoded event as scanEvent would have
-// read them (attributes and tags counted).
-func wireEventOf(ev *airesv1.Event) wireEvent {
-	e := wireEvent{
-		id: ev.Id, timestamp: ev.TimestampUnixNano, severity: int32(ev.Severity), message: ev.Message,
-		service: ev.Service, environment: ev.Environment, release: ev.Release,
-		traceID: ev.TraceId, spanID: ev.SpanId, sessionID: ev.SessionId, userID: ev.UserId,
-		attributes: len(ev.Attributes), tags: len(ev.Tags),
-	}
-	if h := ev.Http; h != nil {
-		e.hasHTTP = true
-		e.http = wireHTTP{
-			method: h.Method, route: h.Route, path: h.Path, url: h.Url,
-			statusCode: h.StatusCode, durationMs: h.DurationMs, requestSize: h.RequestSize, responseSize: h.ResponseSize,
-			userAgent: h.UserAgent, clientAddress: h.ClientAddress,
-		}
-	}
-	if x := ev.Error; x != nil {
-		e.hasError = true
-		e.err = wireError{typ: x.Type, message: x.Message, stack: x.Stack}
-	}
-	return e
-}
-
-// severityOf is the stored level of an aires.v1.Severity value: the protocol
-// numbers trace..fatal as row.Severity does; unspecified (and, unreachable
-// after validation, unknown values) means info.
-func severityOf(v int32) row.Severity {
-	if v >= int32(airesv1.Severity_SEVERITY_TRACE) && v <= int32(airesv1.Severity_SEVERITY_FATAL) {
-		return row.Severity(v)
-	}
-	return row.SeverityInfo
-}
-
-func putStrIfSet(m pcommon.Map, key, value string) {
-	if value != "" {
-		m.PutStr(key, value)
-	}
-}
-
-// putKeyValues writes Aires attributes into m; a later duplicate key wins.
-func putKeyValues(m pcommon.Map, kvs []*airesv1.KeyValue) {
-	for _, kv := range kvs {
-		if kv == nil {
-			continue
-		}
-		setValue(m.PutEmpty(kv.Key), kv.Value)
-	}
-}
-
-// setValue converts an Aires value into dst, keeping its type. A value with
-// nothing set stays empty.
-func setValue(dst pcommon.Value, v *airesv1.AnyValue) {
-	switch x := v.GetValue().(type) {
-	case *airesv1.AnyValue_StringValue:
-		dst.SetStr(x.StringValue)
-	case *airesv1.AnyValue_IntValue:
-		dst.SetInt(x.IntValue)
-	case *airesv1.AnyValue_DoubleValue:
-		dst.SetDouble(x.DoubleValue)
-	case *airesv1.AnyValue_BoolValue:
-		dst.SetBool(x.BoolValue)
-	case *airesv1.AnyValue_ArrayValue:
-		values := x.ArrayValue.GetValues()
-		s := dst.SetEmptySlice()
-		s.EnsureCapacity(len(values))
-		for _, e := range values {
-			setValue(s.AppendEmpty(), e)
-		}
-	case *airesv1.AnyValue_KvlistValue:
-		values := x.KvlistValue.GetValues()
-		m := dst.SetEmptyMap()
-		m.EnsureCapacity(len(values))
-		putKeyValues(m, values)
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
+	"github.com/aires-dev/aires/receiver/airesreceiver/internal/wire"
 )
 
 // The reference path: what the receiver did before decodeConvert read events
@@ -58,7 +59,7 @@ func decodeBatchLenient(raw []byte, maxEvents int) (decodedBatch, error) {
 	out := decodedBatch{events: make([]*airesv1.Event, 0, n)}
 	_, err = walkBatch(raw, func(num protowire.Number, value []byte) error {
 		switch num {
-		case batchFieldResource:
+		case wire.BatchResource:
 			if out.resource == nil {
 				out.resource = new(airesv1.Resource)
 			}
@@ -66,7 +67,7 @@ func decodeBatchLenient(raw []byte, maxEvents int) (decodedBatch, error) {
 			if err := (proto.UnmarshalOptions{Merge: true}).Unmarshal(value, out.resource); err != nil {
 				return &batchError{msg: fmt.Sprintf("the batch's resource cannot be decoded (%v): fix the resource, no event of this batch can be stored", err)}
 			}
-		case batchFieldEvents:
+		case wire.BatchEvents:
 			ev := new(airesv1.Event)
 			if err := proto.Unmarshal(value, ev); err != nil {
 				if out.decodeErrs == nil {

@@ -8,7 +8,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"google.golang.org/protobuf/encoding/protowire"
+
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
+	"github.com/aires-dev/aires/receiver/airesreceiver/internal/wire"
 )
 
 const (
@@ -27,6 +30,18 @@ const (
 	traceLen = 16
 	spanLen  = 8
 )
+
+// The scan must read deeper than validation accepts, so that validateWire
+// never walks bytes wire.ScanEvent did not check: this constant does not
+// compile otherwise.
+const _ uint = wire.MaxScanLevel - maxAttributeDepth - 1
+
+// Two validators apply the same rules, in the same order, with the same
+// reasons: validateEvent to an event decoded into the generated struct (the
+// reference path), validateWire to an event scanned from its wire bytes (the
+// direct path). A rule added to one is added to the other; the shared pieces
+// (validateScalars, validateHTTP, the attrProblem constructors) keep the
+// reasons identical.
 
 // validateEvent checks one decoded event and returns why it must be rejected,
 // or "" when it is acceptable. now is the time the batch was received. It does
@@ -49,6 +64,30 @@ func validateEvent(ev *airesv1.Event, now time.Time, maxAttributes int) string {
 	}
 	count := 0
 	if p := checkAttributes(ev.Attributes, 1, &count, maxAttributes); p != nil {
+		return p.String()
+	}
+	return ""
+}
+
+// validateWire is validateEvent for an event scanned by wire.ScanEvent: same
+// rules, same order, same reasons. raw is the encoded event. The scan checked
+// UTF-8 already.
+func validateWire(raw []byte, e *wire.Event, now time.Time, maxAttributes int) string {
+	if reason := validateScalars(len(e.ID), e.Timestamp, e.Severity, len(e.TraceID), len(e.SpanID), now); reason != "" {
+		return reason
+	}
+	if e.HasHTTP {
+		h := &e.HTTP
+		if reason := validateHTTP(h.StatusCode, h.DurationMs, h.RequestSize, h.ResponseSize); reason != "" {
+			return reason
+		}
+	}
+	if !e.AttributesNested && e.Attributes <= maxAttributes {
+		// Flat attributes with keys, within the limit: nothing to find.
+		return ""
+	}
+	count := 0
+	if p := checkAttributesWire(raw, wire.EventAttributes, e.Attributes, 1, &count, maxAttributes); p != nil {
 		return p.String()
 	}
 	return ""
@@ -191,6 +230,34 @@ func checkAttributes(kvs []*airesv1.KeyValue, depth int, count *int, maxAttribut
 	return nil
 }
 
+// checkAttributesWire is checkAttributes for the n KeyValues held in field
+// num of the encoded message b.
+func checkAttributesWire(b []byte, num protowire.Number, n, depth int, count *int, maxAttributes int) *attrProblem {
+	if depth > maxAttributeDepth {
+		return depthProblem()
+	}
+	*count += n
+	if *count > maxAttributes {
+		return countProblem(maxAttributes)
+	}
+	for {
+		kvb, rest, ok := wire.NextField(b, num)
+		if !ok {
+			return nil
+		}
+		b = rest
+		key, value, hasValue := wire.ReadKeyValue(kvb)
+		if key == "" {
+			return emptyKeyProblem()
+		}
+		if hasValue {
+			if p := checkValueWire(value, depth, count, maxAttributes); p != nil {
+				return p
+			}
+		}
+	}
+}
+
 func checkValue(v *airesv1.AnyValue, depth int, count *int, maxAttributes int) *attrProblem {
 	switch x := v.GetValue().(type) {
 	case *airesv1.AnyValue_StringValue:
@@ -208,6 +275,30 @@ func checkValue(v *airesv1.AnyValue, depth int, count *int, maxAttributes int) *
 		}
 	case *airesv1.AnyValue_KvlistValue:
 		return checkAttributes(x.KvlistValue.GetValues(), depth+1, count, maxAttributes)
+	}
+	return nil
+}
+
+// checkValueWire is checkValue for an encoded AnyValue.
+func checkValueWire(b []byte, depth int, count *int, maxAttributes int) *attrProblem {
+	member, _, payload := wire.ReadAnyValue(b)
+	switch member {
+	case wire.AnyArray:
+		if depth+1 > maxAttributeDepth {
+			return depthProblem()
+		}
+		for {
+			elem, rest, ok := wire.NextField(payload, wire.ListValues)
+			if !ok {
+				return nil
+			}
+			payload = rest
+			if p := checkValueWire(elem, depth+1, count, maxAttributes); p != nil {
+				return p
+			}
+		}
+	case wire.AnyKvlist:
+		return checkAttributesWire(payload, wire.ListValues, wire.CountField(payload, wire.ListValues), depth+1, count, maxAttributes)
 	}
 	return nil
 }

@@ -6,10 +6,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/aires-dev/aires/internal/row"
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
+	"github.com/aires-dev/aires/receiver/airesreceiver/internal/wire"
 )
 
 func TestUUIDString(t *testing.T) {
@@ -31,9 +31,9 @@ func TestUUIDString(t *testing.T) {
 // convertWire writes: never fewer (the map would grow again), and exactly as
 // many when no user attribute shares a key with a field.
 func TestWireAttributeCapacity(t *testing.T) {
-	convert := func(b []byte) (plog.LogRecord, *wireEvent, bool) {
-		var we wireEvent
-		if !scanEvent(b, &we) || validateWire(b, &we, diffNow, 256) != "" {
+	convert := func(b []byte) (plog.LogRecord, *wire.Event, bool) {
+		var we wire.Event
+		if !wire.ScanEvent(b, &we) || validateWire(b, &we, diffNow, 256) != "" {
 			return plog.LogRecord{}, nil, false
 		}
 		lr := plog.NewLogRecord()
@@ -63,30 +63,4 @@ func TestWireAttributeCapacity(t *testing.T) {
 		}
 	}
 	require.Greater(t, checked, 1000)
-}
-
-// An unknown field numbered above protowire.MaxValidNumber, at the top of an
-// event or inside an attribute's map, is accepted by protowire but rejected
-// by proto.Unmarshal: the direct path must reject it the same way (found by
-// FuzzDecodeBatch).
-func TestFieldNumberAboveMaxIsRejected(t *testing.T) {
-	tooBig := protowire.MaxValidNumber + 1
-	unknown := protowire.AppendVarint(protowire.AppendTag(nil, tooBig, protowire.VarintType), 1)
-	top := append(mustMarshal(minimalEvent("top")), unknown...)
-
-	kvlist := protowire.AppendBytes(protowire.AppendTag(nil, anyFieldKvlist, protowire.BytesType), unknown)
-	kv := protowire.AppendBytes(protowire.AppendTag(nil, kvFieldValue, protowire.BytesType), kvlist)
-	kv = append(protowire.AppendString(protowire.AppendTag(nil, kvFieldKey, protowire.BytesType), "k"), kv...)
-	nested := protowire.AppendBytes(protowire.AppendTag(mustMarshal(minimalEvent("nested")), eventFieldAttributes, protowire.BytesType), kv)
-
-	raw := encodeBatch(nil, top, nested, mustMarshal(minimalEvent("ok")))
-	br, err := decodeConvert(raw, diffNow, 64, 256, "")
-	require.NoError(t, err)
-	assert.Equal(t, 1, br.accepted)
-	require.Len(t, br.rejections, 2)
-	for i, r := range br.rejections {
-		assert.Equal(t, uint32(i), r.Index)
-		assert.Contains(t, r.Reason, "event cannot be decoded")
-	}
-	compareWithReference(t, raw, 64, 256)
 }
