@@ -1,0 +1,43 @@
+CREATE TABLE IF NOT EXISTS `aires`.`events`
+(
+    `id` UUID,
+    `timestamp` DateTime CODEC(Delta, ZSTD(1)),
+    `timestamp_ns` UInt64 CODEC(Delta, ZSTD(1)),
+    `service` LowCardinality(String),
+    `environment` LowCardinality(String),
+    `release` LowCardinality(String),
+    `host` LowCardinality(String),
+    `severity` Enum8('trace' = 1, 'debug' = 2, 'info' = 3, 'warn' = 4, 'error' = 5, 'fatal' = 6),
+    `message` String CODEC(ZSTD(1)),
+    `trace_id` String CODEC(ZSTD(1)),
+    `span_id` String CODEC(ZSTD(1)),
+    `session_id` String CODEC(ZSTD(1)),
+    `user_id` String CODEC(ZSTD(1)),
+    `tags` Array(String) CODEC(ZSTD(1)),
+    `attr_str_keys` Array(String) CODEC(ZSTD(1)),
+    `attr_str_values` Array(String) CODEC(ZSTD(1)),
+    `attr_int_keys` Array(String) CODEC(ZSTD(1)),
+    `attr_int_values` Array(Int64) CODEC(ZSTD(1)),
+    `attr_float_keys` Array(String) CODEC(ZSTD(1)),
+    `attr_float_values` Array(Float64) CODEC(ZSTD(1)),
+    `attr_bool_keys` Array(String) CODEC(ZSTD(1)),
+    `attr_bool_values` Array(UInt8) CODEC(ZSTD(1)),
+    `resource_keys` Array(String) CODEC(ZSTD(1)),
+    `resource_values` Array(String) CODEC(ZSTD(1)),
+    `http_method` LowCardinality(String),
+    `http_route` LowCardinality(String),
+    `http_path` String CODEC(ZSTD(1)),
+    `http_url` String CODEC(ZSTD(1)),
+    `http_status` UInt16,
+    `http_duration_ms` Float64 CODEC(ZSTD(1)),
+    `http_request_size` Int64 CODEC(ZSTD(1)),
+    `http_response_size` Int64 CODEC(ZSTD(1)),
+    `http_user_agent` String CODEC(ZSTD(1)),
+    `http_client_ip` String CODEC(ZSTD(1)),
+    `error_type` LowCardinality(String),
+    `error_message` String CODEC(ZSTD(1)),
+    `error_stack` String CODEC(ZSTD(1))
+)
+ENGINE = MergeTree()
+PARTITION BY toDate(timestamp)
+ORDER BY (service, severity, timestamp)
