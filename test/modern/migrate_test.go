@@ -35,19 +35,52 @@ type oldLayout struct {
 }
 
 // v1Fixture creates the events table of schema version 1 as the first
-// exporter did on server version (its DDL kept under testdata), without a
-// migrations record: that exporter had none.
-func v1Fixture(version string) func(*testing.T, sqlEngine, string, time.Time) {
+// exporter did on 18.16, from its DDL kept for the exporter's
+// TestMigrateFromV1, without a migrations record: that exporter had none.
+func v1Fixture(t *testing.T, e sqlEngine, db string, _ time.Time) {
+	ddl, err := os.ReadFile(filepath.Join("..", "..", "exporter", "airesclickhouseexporter", "testdata", "migrations", "v1_18.16.1.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, e, schema.CreateDatabase(db), strings.ReplaceAll(string(ddl), "`aires`.", "`"+db+"`."))
+}
+
+// v1Caps are the capabilities the first exporter gave the server
+// generations it had distinct DDL for (its thresholds, not today's:
+// timestamp64 came with 21.8 then).
+var v1Caps = map[string]schema.Capabilities{
+	"18.16":        {},
+	"19.11":        {Codecs: true, LowCardinality: true},
+	"20.3":         {Codecs: true, LowCardinality: true, SkipIndexes: true},
+	"21.8":         {Codecs: true, LowCardinality: true, SkipIndexes: true, DateTime64: true},
+	"22.8 to 25.1": {Codecs: true, LowCardinality: true, SkipIndexes: true, DateTime64: true, Map: true},
+}
+
+// v1Table creates the events table of schema version 1 as the first
+// exporter did on a server with capabilities c: today's table without the
+// is_error alias, which version 2 added (its DDL was, line for line, today's
+// without is_error; TestV1Layout checks that on the 18.16 fixture).
+func v1Table(c schema.Capabilities) func(*testing.T, sqlEngine, string, time.Time) {
 	return func(t *testing.T, e sqlEngine, db string, _ time.Time) {
-		path := filepath.Join("testdata", "migrations", "v1_"+version+".sql")
-		if version == "18.16.1" { // the exporter's TestMigrateFromV1 runs it on 18.16
-			path = filepath.Join("..", "..", "exporter", "airesclickhouseexporter", "testdata", "migrations", "v1_18.16.1.sql")
-		}
-		ddl, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		mustExec(t, e, schema.CreateDatabase(db), strings.ReplaceAll(string(ddl), "`aires`.", "`"+db+"`."))
+		s := schema.Schema{Table: schema.Table{Database: db, Name: "events"}, Caps: c}
+		mustExec(t, e, schema.CreateDatabase(db), s.CreateTable(), "ALTER TABLE "+s.Table.String()+" DROP COLUMN is_error")
+	}
+}
+
+// TestV1Layout checks that v1Table makes the table the first exporter
+// made: on 18.16's capabilities, the kept DDL's table, column for column.
+func TestV1Layout(t *testing.T) {
+	e := engine(t)
+	v1Fixture(t, e, "v1_fixture", time.Time{})
+	v1Table(v1Caps["18.16"])(t, e, "v1_derived", time.Time{})
+	fixture := rows(t, e, columnsQuery(schema.Table{Database: "v1_fixture", Name: "events"}))
+	derived := rows(t, e, columnsQuery(schema.Table{Database: "v1_derived", Name: "events"}))
+	if len(fixture) != len(schema.Columns) || fmt.Sprint(derived) != fmt.Sprint(fixture) {
+		t.Errorf("v1 table (name, type, kind):\n derived %v\n fixture %v", derived, fixture)
+	}
+	engines := rows(t, e, "SELECT engine_full FROM system.tables WHERE database IN ('v1_fixture', 'v1_derived') AND name = 'events'")
+	if len(engines) != 2 || engines[0][0] != engines[1][0] {
+		t.Errorf("v1 engines differ: %v", engines)
 	}
 }
 
@@ -67,11 +100,12 @@ func oldLayouts(t *testing.T, own schema.Version) []oldLayout {
 	const month = 30 * 24 * time.Hour
 	var out []oldLayout
 	// Version 1, by the first exporter on each server generation it had
-	// distinct DDL for: no codecs (18.16), codecs and LowCardinality
-	// (19.11), skip indexes (20.3), timestamp64 (21.8), Map aliases (22.8
-	// to 25.1).
-	for _, v := range []string{"18.16.1", "19.11.3", "20.3.1", "21.8.1", "22.8.1"} {
-		out = append(out, oldLayout{name: "v1 by the first exporter on " + v, create: v1Fixture(v),
+	// distinct DDL for: no codecs (18.16, its kept DDL), codecs and
+	// LowCardinality (19.11), skip indexes (20.3), timestamp64 (21.8), Map
+	// aliases (22.8 to 25.1).
+	out = append(out, oldLayout{name: "v1 by the first exporter on 18.16", create: v1Fixture, retention: month, ttl: "toIntervalDay(30)"})
+	for _, v := range []string{"19.11", "20.3", "21.8", "22.8 to 25.1"} {
+		out = append(out, oldLayout{name: "v1 by the first exporter on " + v, create: v1Table(v1Caps[v]),
 			retention: month, ttl: "toIntervalDay(30)"})
 	}
 	out = append(out,
@@ -88,7 +122,7 @@ func oldLayouts(t *testing.T, own schema.Version) []oldLayout {
 		// A retention in hours.
 		oldLayout{name: "v2 half-applied", recorded: []uint32{1}, views: 1, retention: month + 12*time.Hour, ttl: "toIntervalHour(732)",
 			create: func(t *testing.T, e sqlEngine, db string, at time.Time) {
-				v1Fixture("22.8.1")(t, e, db, at)
+				v1Table(v1Caps["22.8 to 25.1"])(t, e, db, at)
 				record(t, e, db, at, 1)
 				s := schema.Schema{Table: schema.Table{Database: db, Name: "events"}, Caps: schema.CapabilitiesOf(schema.Version{Major: 22, Minor: 8})}
 				for _, d := range s.EventColumns() {
