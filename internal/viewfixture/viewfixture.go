@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -79,7 +80,7 @@ func (e Event) Time() time.Time {
 }
 
 // request is an HTTP request served in production, logged as an error when
-// it failed with a 5xx.
+// it failed with a 5xx; with status 0, a line logged inside its handler.
 func request(minute, second int, service, method, route string, status uint16, ms float64) Event {
 	sev := "info"
 	if status >= 500 {
@@ -87,6 +88,16 @@ func request(minute, second int, service, method, route string, status uint16, m
 	}
 	return Event{Minute: minute, Second: second, Service: service, Environment: "prod", Severity: sev,
 		Method: method, Route: route, Status: status, DurationMs: ms}
+}
+
+// requests are requests to one route, one a second from second, with
+// statuses[i] and durations[i].
+func requests(minute, second int, service, method, route string, statuses []uint16, durations []float64) []Event {
+	out := make([]Event, len(statuses))
+	for i, status := range statuses {
+		out[i] = request(minute, second+i, service, method, route, status, durations[i])
+	}
+	return out
 }
 
 func logLine(minute, second int, service, env, severity string) Event {
@@ -109,47 +120,30 @@ func Inserts() [][]Event {
 	// Minute 0: checkout serves 8 requests (one 404, a 500 and a 503, both
 	// logged as errors) and logs a warning, a fatal error and a line inside
 	// a handler (route, no status: not a request); staging logs one error.
-	// Search serves 5 requests.
-	batchA := []Event{
-		request(0, 1, "checkout", get, "/orders/{id}", 200, 12.5),
-		request(0, 2, "checkout", get, "/orders/{id}", 200, 20),
-		request(0, 3, "checkout", get, "/orders/{id}", 200, 7.25),
-		request(0, 4, "checkout", get, "/orders/{id}", 404, 33),
-		logLine(0, 5, "checkout", "prod", "warn"),
-		request(0, 10, "search", get, "/search", 200, 3),
-		request(0, 11, "search", get, "/search", 200, 4.5),
-		request(0, 12, "search", get, "/search", 200, 6),
-		request(0, 13, "search", get, "/search", 200, 9.75),
-		request(0, 14, "search", get, "/search", 200, 1.25),
-	}
-	inHandler := logLine(0, 20, "checkout", "prod", "info")
-	inHandler.Method, inHandler.Route = get, "/orders/{id}"
-	batchB := []Event{
-		request(0, 30, "checkout", get, "/orders/{id}", 200, 41),
-		request(0, 31, "checkout", get, "/orders/{id}", 500, 5.5),
-		request(0, 32, "checkout", get, "/orders/{id}", 503, 100),
-		request(0, 33, "checkout", get, "/orders/{id}", 200, 64),
-		logLine(0, 40, "checkout", "prod", "fatal"),
-		inHandler,
-		logLine(0, 50, "checkout", "staging", "error"),
-		// Minute 1: more of the same route, another route, an error and
-		// a debug line.
-		request(1, 1, "checkout", get, "/orders/{id}", 200, 15),
-		request(1, 2, "checkout", get, "/orders/{id}", 200, 25),
-		request(1, 3, "checkout", get, "/orders/{id}", 500, 80),
-		request(1, 4, "checkout", post, "/orders", 201, 150),
-		request(1, 5, "checkout", post, "/orders", 201, 250),
-		request(1, 6, "checkout", post, "/orders", 502, 90),
-		logLine(1, 7, "checkout", "prod", "error"),
-		logLine(1, 8, "checkout", "prod", "debug"),
-	}
+	// Search serves 5 requests. Minute 1: more of the same route, another
+	// route, an error and a debug line. In two inserts: the first 10 events,
+	// then the others.
+	fixed := slices.Concat(
+		requests(0, 1, "checkout", get, "/orders/{id}", []uint16{200, 200, 200, 404}, ordersMinute0[:4]),
+		[]Event{logLine(0, 5, "checkout", "prod", "warn")},
+		requests(0, 10, "search", get, "/search", []uint16{200, 200, 200, 200, 200}, searchMinute0),
+		requests(0, 30, "checkout", get, "/orders/{id}", []uint16{200, 500, 503, 200}, ordersMinute0[4:]),
+		[]Event{
+			logLine(0, 40, "checkout", "prod", "fatal"),
+			request(0, 20, "checkout", get, "/orders/{id}", 0, 0), // the line in a handler
+			logLine(0, 50, "checkout", "staging", "error"),
+		},
+		requests(1, 1, "checkout", get, "/orders/{id}", []uint16{200, 200, 500}, ordersMinute1),
+		requests(1, 4, "checkout", post, "/orders", []uint16{201, 201, 502}, createMinute1),
+		[]Event{logLine(1, 7, "checkout", "prod", "error"), logLine(1, 8, "checkout", "prod", "debug")},
+	)
 	// Minute 2: 1,000 requests of distinct durations 0.5 .. 999.5 ms in a
 	// shuffled order, in two inserts: enough for the t-digest to compress.
 	var bulk []Event
 	for _, i := range rand.New(rand.NewSource(1)).Perm(1000) {
 		bulk = append(bulk, request(2, i%60, "bulk", get, "/bulk", 200, float64(i)+0.5))
 	}
-	return [][]Event{batchA, batchB, bulk[:500], bulk[500:]}
+	return [][]Event{fixed[:10], fixed[10:], bulk[:500], bulk[500:]}
 }
 
 // bulkDurations are the durations of minute 2's 1,000 requests.

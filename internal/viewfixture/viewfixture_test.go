@@ -3,6 +3,7 @@ package viewfixture
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -11,15 +12,33 @@ import (
 // TestExpectedNumbersMatchTheEvents recomputes, from the events, what the
 // views must give, so the hand-written expectations the server tests check
 // cannot drift from the events they send.
-func TestExpectedNumbersMatchTheEvents(t *testing.T) {
-	type key struct {
-		minute         int
-		service, route string
+// key is a group of the views' rows: minute (after Base), service, route.
+type key struct {
+	minute         int
+	service, route string
+}
+
+// byKey returns the values of m in the order of their keys, as the queries
+// sort their rows.
+func byKey[V any](m map[key]*V) []V {
+	keys := slices.SortedFunc(maps.Keys(m), func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.minute, b.minute), strings.Compare(a.service, b.service), strings.Compare(a.route, b.route))
+	})
+	out := make([]V, len(keys))
+	for i, k := range keys {
+		out[i] = *m[k]
 	}
+	return out
+}
+
+// TestExpectedNumbersMatchTheEvents recomputes, from the events, what the
+// views must give, so the hand-written expectations the server tests check
+// cannot drift from the events they send.
+func TestExpectedNumbersMatchTheEvents(t *testing.T) {
 	perMinute := map[key]*ErrorRate{}
 	perHTTP := map[key]*HTTP{}
 	perHour := map[key]*HourlyRequests{}
-	perService := map[string]*ServiceErrorRate{}
+	perService := map[key]*ServiceErrorRate{}
 	var hourlyRoute []float64
 	for _, batch := range Inserts() {
 		for _, ev := range batch {
@@ -33,11 +52,12 @@ func TestExpectedNumbersMatchTheEvents(t *testing.T) {
 			}
 			perMinute[k].Events++
 			perMinute[k].Errors += isErr
-			if perService[ev.Service] == nil {
-				perService[ev.Service] = &ServiceErrorRate{Service: ev.Service}
+			sk := key{service: ev.Service}
+			if perService[sk] == nil {
+				perService[sk] = &ServiceErrorRate{Service: ev.Service}
 			}
-			perService[ev.Service].Events++
-			perService[ev.Service].Errors += isErr
+			perService[sk].Events++
+			perService[sk].Errors += isErr
 			if ev.Status == 0 {
 				continue
 			}
@@ -61,59 +81,28 @@ func TestExpectedNumbersMatchTheEvents(t *testing.T) {
 		}
 	}
 
-	var rates []ErrorRate
-	for _, r := range perMinute {
-		rates = append(rates, *r)
+	if got := byKey(perMinute); fmt.Sprint(got) != fmt.Sprint(ErrorRates) {
+		t.Errorf("ErrorRates %v, the events give %v", ErrorRates, got)
 	}
-	slices.SortFunc(rates, func(a, b ErrorRate) int {
-		return cmp.Or(cmp.Compare(a.Minute, b.Minute), strings.Compare(a.Service, b.Service))
-	})
-	if fmt.Sprint(rates) != fmt.Sprint(ErrorRates) {
-		t.Errorf("ErrorRates %v, the events give %v", ErrorRates, rates)
-	}
-
-	var http []HTTP
-	for _, h := range perHTTP {
-		slices.Sort(h.Durations)
-		http = append(http, *h)
-	}
-	slices.SortFunc(http, func(a, b HTTP) int {
-		return cmp.Or(cmp.Compare(a.Minute, b.Minute), strings.Compare(a.Service, b.Service), strings.Compare(a.Route, b.Route))
-	})
-	want := HTTPPerMinute()
+	http, want := byKey(perHTTP), HTTPPerMinute()
 	if len(http) != len(want) {
 		t.Fatalf("HTTPPerMinute has %d rows, the events give %d", len(want), len(http))
 	}
 	for i, w := range want {
 		g := http[i]
-		w.Durations = slices.Sorted(slices.Values(w.Durations))
-		if fmt.Sprint(g.Minute, g.Service, g.Route, g.Requests, g.Errors5xx, g.Durations) !=
-			fmt.Sprint(w.Minute, w.Service, w.Route, w.Requests, w.Errors5xx, w.Durations) {
+		if fmt.Sprint(g.Minute, g.Service, g.Route, g.Requests, g.Errors5xx, sorted(g.Durations)) !=
+			fmt.Sprint(w.Minute, w.Service, w.Route, w.Requests, w.Errors5xx, sorted(w.Durations)) {
 			t.Errorf("HTTPPerMinute row %d: %+v, the events give %+v", i, w, g)
 		}
 	}
-
-	var hourly []HourlyRequests
-	for _, h := range perHour {
-		hourly = append(hourly, *h)
+	if got := byKey(perHour); fmt.Sprint(got) != fmt.Sprint(Hourly) {
+		t.Errorf("Hourly %v, the events give %v", Hourly, got)
 	}
-	slices.SortFunc(hourly, func(a, b HourlyRequests) int {
-		return cmp.Or(strings.Compare(a.Service, b.Service), strings.Compare(a.Route, b.Route))
-	})
-	if fmt.Sprint(hourly) != fmt.Sprint(Hourly) {
-		t.Errorf("Hourly %v, the events give %v", Hourly, hourly)
-	}
-	if got, want := slices.Sorted(slices.Values(hourlyRoute)), slices.Sorted(slices.Values(HourlyRouteDurations())); !slices.Equal(got, want) {
+	if got, want := sorted(hourlyRoute), sorted(HourlyRouteDurations()); !slices.Equal(got, want) {
 		t.Errorf("HourlyRouteDurations %v, the events give %v", want, got)
 	}
-
-	var services []ServiceErrorRate
-	for _, s := range perService {
-		services = append(services, *s)
-	}
-	slices.SortFunc(services, func(a, b ServiceErrorRate) int { return strings.Compare(a.Service, b.Service) })
-	if fmt.Sprint(services) != fmt.Sprint(ErrorRatesOfHour) {
-		t.Errorf("ErrorRatesOfHour %v, the events give %v", ErrorRatesOfHour, services)
+	if got := byKey(perService); fmt.Sprint(got) != fmt.Sprint(ErrorRatesOfHour) {
+		t.Errorf("ErrorRatesOfHour %v, the events give %v", ErrorRatesOfHour, got)
 	}
 }
 
