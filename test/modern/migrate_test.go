@@ -28,8 +28,8 @@ type oldLayout struct {
 	// views is how many of the views (errors, then HTTP) the layout has:
 	// they count the rows inserted before the migration.
 	views int
-	// retention is the collector's, after the upgrade; ttl is the interval
-	// it must set ("" when it must set none).
+	// retention is the collector's, after the upgrade; ttl is the TTL
+	// interval the tables must have after the migration ("" when none).
 	retention time.Duration
 	ttl       string
 }
@@ -137,19 +137,25 @@ func oldLayouts(t *testing.T, own schema.Version) []oldLayout {
 	// version with a week's retention, then the server upgraded to this
 	// one and the retention raised to a month: the alias columns the newer
 	// server has are added, the TTL changed.
-	for _, v := range goldenVersions(t) {
-		out = append(out, oldLayout{name: "v2 on " + v, recorded: []uint32{1, 2}, views: 2, retention: month, ttl: "toIntervalDay(30)",
-			create: func(t *testing.T, e sqlEngine, db string, at time.Time) {
-				ver, err := schema.ParseVersion(v)
-				if err != nil {
-					t.Fatal(err)
-				}
-				s := schema.Schema{Table: schema.Table{Database: db, Name: "events"}, Caps: schema.CapabilitiesOf(ver), Retention: 7 * 24 * time.Hour}
-				mustExec(t, e, s.Statements()...)
-				record(t, e, db, at, 1, 2)
-			}})
+	v2 := func(version string) func(*testing.T, sqlEngine, string, time.Time) {
+		return func(t *testing.T, e sqlEngine, db string, at time.Time) {
+			ver, err := schema.ParseVersion(version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := schema.Schema{Table: schema.Table{Database: db, Name: "events"}, Caps: schema.CapabilitiesOf(ver), Retention: 7 * 24 * time.Hour}
+			mustExec(t, e, s.Statements()...)
+			record(t, e, db, at, 1, 2)
+		}
 	}
-	return out
+	for _, v := range goldenVersions(t) {
+		out = append(out, oldLayout{name: "v2 on " + v, create: v2(v), recorded: []uint32{1, 2}, views: 2,
+			retention: month, ttl: "toIntervalDay(30)"})
+	}
+	// The retention turned off (0, keep forever): the TTL a table has stays
+	// (the migrator warns and leaves removing it to the user).
+	return append(out, oldLayout{name: "v2 on 25.1.1, retention off", create: v2("25.1.1"), recorded: []uint32{1, 2}, views: 2,
+		ttl: "toIntervalDay(7)"})
 }
 
 // recordingDB remembers the statements run through it.
@@ -193,6 +199,8 @@ func TestMigrateToLatest(t *testing.T) {
 			}
 			insertEvents(t, e, s.Table, 1, old)
 			columnsBefore := rows(t, e, columnsQuery(s.Table))
+			indexes := "SELECT name, type FROM system.data_skipping_indices WHERE database = '" + db + "' AND table = 'events' ORDER BY name"
+			indexesBefore := rows(t, e, indexes)
 
 			m := &migrate.Migrator{DB: chdbDB{e}, Schema: s, Server: own, Now: func() time.Time { return migratedAt }}
 			if err := m.Run(ctx); err != nil {
@@ -226,6 +234,13 @@ func TestMigrateToLatest(t *testing.T) {
 			}
 			if fmt.Sprint(gotColumns) != fmt.Sprint(wantColumns) {
 				t.Errorf("columns (name, type, kind):\n got %v\nwant %v", gotColumns, wantColumns)
+			}
+
+			// Skip indexes stay as the table was made: the migrator adds
+			// columns only (a table from before 20.1 gets none, one from
+			// before 26.2 keeps tokenbf_v1 on message).
+			if got := rows(t, e, indexes); fmt.Sprint(got) != fmt.Sprint(indexesBefore) {
+				t.Errorf("skip indexes: %v, want them unchanged: %v", got, indexesBefore)
 			}
 
 			wantTables := "[[events] [events_errors_1m] [events_errors_1m_mv] [events_http_1m] [events_http_1m_mv] [schema_migrations]]"
