@@ -351,7 +351,7 @@ func TestPackageFunctionsUseDefaultClient(t *testing.T) {
 	if got := Default().Stats(); got.Enqueued != 2 || got.Sent != 2 {
 		t.Fatalf("Default().Stats() = %+v, want 2 enqueued and sent", got)
 	}
-	if got, want := GetStats(), Default().Stats(); got != want { //lint:ignore SA1019 the deprecated alias is what is tested
+	if got, want := GetStats(), Default().Stats(); got != want {
 		t.Fatalf("GetStats() = %+v, Default().Stats() = %+v", got, want)
 	}
 	if n := len(srv.events()); n != 2 {
