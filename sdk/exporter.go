@@ -33,9 +33,13 @@ type grpcExporter struct {
 }
 
 func newGRPCExporter(cfg *Config) (*grpcExporter, error) {
+	tc, err := transportTLS(cfg)
+	if err != nil {
+		return nil, err
+	}
 	creds := insecure.NewCredentials()
-	if cfg.TLS != nil {
-		creds = credentials.NewTLS(cfg.TLS)
+	if tc != nil {
+		creds = credentials.NewTLS(tc)
 	}
 	dopts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
 	if !cfg.DisableCompression {
