@@ -5,6 +5,10 @@ import (
 	"crypto/x509"
 	"fmt"
 	"os"
+	"sync/atomic"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // transportTLS returns the TLS configuration of the gRPC connection: nil
@@ -43,4 +47,34 @@ func transportTLS(cfg *Config) (*tls.Config, error) {
 		tc.Certificates = []tls.Certificate{cert}
 	}
 	return tc, nil
+}
+
+// certWatch notes that the collector asked for a client certificate while
+// none is configured. A collector that requires one (mutual TLS) then drops
+// the connection, and with TLS 1.3 the client sees only "broken pipe" or
+// "connection reset": the warning would not say what to fix.
+type certWatch struct{ asked atomic.Bool }
+
+// watch returns tc set to record the collector's request for a client
+// certificate, when tc has none of its own (tc itself is not changed).
+func (w *certWatch) watch(tc *tls.Config) *tls.Config {
+	if tc == nil || len(tc.Certificates) > 0 || tc.GetClientCertificate != nil {
+		return tc
+	}
+	tc = tc.Clone()
+	tc.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		w.asked.Store(true)
+		return &tls.Certificate{}, nil // send none, as crypto/tls does without this hook
+	}
+	return tc
+}
+
+// explain adds the likely cause to a transport failure after the collector
+// asked for a client certificate.
+func (w *certWatch) explain(err error) error {
+	if err == nil || status.Code(err) != codes.Unavailable || !w.asked.Load() {
+		return err
+	}
+	return status.Error(codes.Unavailable, status.Convert(err).Message()+
+		"; the collector asked for a client certificate (mutual TLS) and none is configured: set Config.TLSCertFile and Config.TLSKeyFile")
 }

@@ -113,13 +113,14 @@ func TestTLSFiles(t *testing.T) {
 		mutual    bool // server requires a client certificate
 		cfg       Config
 		delivered bool
+		hint      string // in the warning of a refused client
 	}{
-		{"CA file", false, Config{TLSCAFile: p.caFile}, true},
-		{"CA file and client certificate under mTLS", true, Config{TLSCAFile: p.caFile, TLSCertFile: p.clientCert, TLSKeyFile: p.clientKey}, true},
-		{"files added to Config.TLS", true, Config{TLS: &tls.Config{ServerName: "127.0.0.1"}, TLSCAFile: p.caFile, TLSCertFile: p.clientCert, TLSKeyFile: p.clientKey}, true},
-		{"no client certificate under mTLS", true, Config{TLSCAFile: p.caFile}, false},
-		{"server CA unknown (system roots)", false, Config{TLSCertFile: p.clientCert, TLSKeyFile: p.clientKey}, false},
-		{"plaintext client, TLS server", false, Config{}, false},
+		{"CA file", false, Config{TLSCAFile: p.caFile}, true, ""},
+		{"CA file and client certificate under mTLS", true, Config{TLSCAFile: p.caFile, TLSCertFile: p.clientCert, TLSKeyFile: p.clientKey}, true, ""},
+		{"files added to Config.TLS", true, Config{TLS: &tls.Config{ServerName: "127.0.0.1"}, TLSCAFile: p.caFile, TLSCertFile: p.clientCert, TLSKeyFile: p.clientKey}, true, ""},
+		{"no client certificate under mTLS", true, Config{TLSCAFile: p.caFile}, false, "set Config.TLSCertFile and Config.TLSKeyFile"},
+		{"server CA unknown (system roots)", false, Config{TLSCertFile: p.clientCert, TLSKeyFile: p.clientKey}, false, "certificate signed by unknown authority"},
+		{"plaintext client, TLS server", false, Config{}, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := startServer(t, nil, p.serverCreds(t, tc.mutual))
@@ -138,6 +139,9 @@ func TestTLSFiles(t *testing.T) {
 			}
 			if len(srv.events()) != 0 || st.Failed != 1 {
 				t.Fatalf("stored %d events, stats %+v, want the event refused and counted failed", len(srv.events()), st)
+			}
+			if tc.hint != "" && !strings.Contains(buf.String(), tc.hint) {
+				t.Fatalf("warning does not say %q:\n%s", tc.hint, buf.String())
 			}
 		})
 	}
