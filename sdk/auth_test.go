@@ -14,21 +14,23 @@ import (
 // the events as failed, and must say once (not once per batch) what to check.
 func TestRefusedCredentialsNotRetriedWarnedOnce(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		code   codes.Code
-		apiKey string
-		want   string // in the single warning
+		name    string
+		code    codes.Code
+		apiKey  string
+		headers map[string]string
+		want    string // in the single warning
 	}{
-		{"wrong key", codes.Unauthenticated, "wrong", "check Config.APIKey and the collector's bearertokenauth token"},
-		{"no key", codes.Unauthenticated, "", "Config.APIKey is empty"},
-		{"permission denied", codes.PermissionDenied, "k", "PERMISSION_DENIED"},
+		{"wrong key", codes.Unauthenticated, "wrong", nil, "check Config.APIKey and the collector's bearertokenauth token"},
+		{"no key", codes.Unauthenticated, "", nil, "Config.APIKey is empty"},
+		{"key in Headers", codes.Unauthenticated, "", map[string]string{"Authorization": "Token k"}, "refused the API key"},
+		{"permission denied", codes.PermissionDenied, "k", nil, "PERMISSION_DENIED"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := startServer(t, func(int, *airesv1.EventBatch) (*airesv1.IngestResponse, error) {
 				return nil, status.Error(tc.code, "provided authorization does not match expected scheme or token")
 			})
 			log, buf := testLogger()
-			c := newTestClient(t, Config{Endpoint: srv.addr, APIKey: tc.apiKey, BatchSize: 2, Logger: log})
+			c := newTestClient(t, Config{Endpoint: srv.addr, APIKey: tc.apiKey, Headers: tc.headers, BatchSize: 2, Logger: log})
 			const batches = 4
 			for range 2 * batches {
 				c.Info("x")

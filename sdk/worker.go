@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
@@ -262,17 +263,28 @@ func (c *Client) warnRefused(err error) {
 	case status.Code(err) == codes.PermissionDenied:
 		msg = "aires: the collector denied this client permission to send (PERMISSION_DENIED): " +
 			"check Config.APIKey and the collector's authenticator settings; " +
-			"batches are dropped, not retried, until it accepts them (this warning is not repeated)"
-	case c.cfg.APIKey == "":
+			"batches are dropped, not retried, until it accepts them (not repeated until a batch is accepted)"
+	case c.cfg.APIKey == "" && !hasAuthorizationHeader(c.cfg.Headers):
 		msg = "aires: the collector requires an API key and Config.APIKey is empty (UNAUTHENTICATED): " +
 			"set Config.APIKey to a token of the collector's bearertokenauth extension; " +
-			"batches are dropped, not retried, until it accepts them (this warning is not repeated)"
+			"batches are dropped, not retried, until it accepts them (not repeated until a batch is accepted)"
 	default:
 		msg = "aires: the collector refused the API key (UNAUTHENTICATED): " +
 			"check Config.APIKey and the collector's bearertokenauth token; " +
-			"batches are dropped, not retried, until it accepts them (this warning is not repeated)"
+			"batches are dropped, not retried, until it accepts them (not repeated until a batch is accepted)"
 	}
 	c.warn(msg, "endpoint", c.cfg.Endpoint, "error", err.Error())
+}
+
+// hasAuthorizationHeader reports whether the credentials are sent through
+// Config.Headers (a custom header name or scheme) rather than APIKey.
+func hasAuthorizationHeader(h map[string]string) bool {
+	for k := range h {
+		if strings.EqualFold(k, "authorization") {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Client) warn(msg string, args ...any) {
