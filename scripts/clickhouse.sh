@@ -8,6 +8,10 @@
 #   scripts/clickhouse.sh stop DIR                stop the server started in DIR
 #   scripts/clickhouse.sh status DIR              exit 0 when it answers queries
 #
+# Users come from /etc/clickhouse-server/users.xml (user "default", no
+# password), or from DIR/users.xml when that file exists before start (tests
+# that need a user with a password write one).
+#
 # Tests use it through internal/chtest, with a temporary DIR; `make run` uses
 # .run/clickhouse with the standard ports 9000/8123.
 set -euo pipefail
@@ -77,6 +81,8 @@ start() {
 launch() {
 	local dir=$1 tcp=$2 http=$3
 	mkdir -p "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas" "$dir/log"
+	local users=/etc/clickhouse-server/users.xml
+	if [ -f "$dir/users.xml" ]; then users="$dir/users.xml"; fi
 	cat >"$dir/config.xml" <<XML
 <?xml version="1.0"?>
 <yandex>
@@ -99,7 +105,7 @@ launch() {
     <tmp_path>$dir/tmp/</tmp_path>
     <user_files_path>$dir/user_files/</user_files_path>
     <format_schema_path>$dir/format_schemas/</format_schema_path>
-    <users_config>/etc/clickhouse-server/users.xml</users_config>
+    <users_config>$users</users_config>
     <default_profile>default</default_profile>
     <default_database>default</default_database>
     <timezone>UTC</timezone>

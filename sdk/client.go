@@ -31,6 +31,9 @@ type Client struct {
 	closed atomic.Bool // set once, by the Shutdown that closes stop
 
 	enqueued, sent, dropped, failed atomic.Uint64
+	// refusedWarned is set once the collector's refusal of the credentials
+	// has been reported (worker.warnRefused); cleared by an accepted batch.
+	refusedWarned atomic.Bool
 }
 
 // Stats are the client's counters since New. Every event given to a logging

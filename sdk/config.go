@@ -44,8 +44,19 @@ type Config struct {
 	// gRPC target ("dns:///collector:4320"). Default "localhost:4320".
 	Endpoint string
 	// TLS enables transport security with this configuration; nil means
-	// plaintext (fine on loopback, not across a network).
+	// plaintext (fine on loopback, not across a network) unless a TLS file
+	// below is set.
 	TLS *tls.Config
+	// TLSCAFile, TLSCertFile and TLSKeyFile are PEM files, read once by New;
+	// setting any of them enables TLS (on a copy of TLS when it is set, else
+	// with TLS 1.2 as the minimum version). TLSCAFile holds the CA
+	// certificate(s) that signed the collector's certificate (default: the
+	// system's roots); TLSCertFile and TLSKeyFile, set together, are the
+	// client certificate and key presented to a collector that requires
+	// mutual TLS (its receiver's tls.client_ca_file).
+	TLSCAFile   string
+	TLSCertFile string
+	TLSKeyFile  string
 	// APIKey, when set, is sent as the "authorization: Bearer <APIKey>"
 	// header on every request (what the collector's bearertokenauth
 	// extension checks).
@@ -95,7 +106,8 @@ type Config struct {
 	Logger *slog.Logger
 
 	// Exporter replaces the gRPC transport (tests, custom transports); when
-	// set, Endpoint, TLS, APIKey, Headers and DialOptions are unused.
+	// set, Endpoint, the TLS settings, APIKey, Headers and DialOptions are
+	// unused.
 	Exporter Exporter
 	// DialOptions are appended to the SDK's own when creating the gRPC
 	// client (for example a custom dialer).

@@ -30,12 +30,18 @@ type grpcExporter struct {
 	conn   *grpc.ClientConn
 	client airesv1.IngestServiceClient
 	md     metadata.MD
+	certs  *certWatch
 }
 
 func newGRPCExporter(cfg *Config) (*grpcExporter, error) {
+	tc, err := transportTLS(cfg)
+	if err != nil {
+		return nil, err
+	}
+	certs := &certWatch{}
 	creds := insecure.NewCredentials()
-	if cfg.TLS != nil {
-		creds = credentials.NewTLS(cfg.TLS)
+	if tc != nil {
+		creds = credentials.NewTLS(certs.watch(tc))
 	}
 	dopts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
 	if !cfg.DisableCompression {
@@ -53,7 +59,7 @@ func newGRPCExporter(cfg *Config) (*grpcExporter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("aires: cannot create a gRPC client for endpoint %q (expected host:port or a gRPC target): %w", cfg.Endpoint, err)
 	}
-	e := &grpcExporter{conn: conn, client: airesv1.NewIngestServiceClient(conn)}
+	e := &grpcExporter{conn: conn, client: airesv1.NewIngestServiceClient(conn), certs: certs}
 	if len(cfg.Headers) > 0 || cfg.APIKey != "" {
 		e.md = metadata.New(cfg.Headers)
 		if cfg.APIKey != "" {
@@ -67,7 +73,8 @@ func (e *grpcExporter) Export(ctx context.Context, b *airesv1.EventBatch) (*aire
 	if e.md != nil {
 		ctx = metadata.NewOutgoingContext(ctx, e.md)
 	}
-	return e.client.Ingest(ctx, b)
+	resp, err := e.client.Ingest(ctx, b)
+	return resp, e.certs.explain(err)
 }
 
 func (e *grpcExporter) Close() error { return e.conn.Close() }
@@ -86,7 +93,7 @@ func (e *grpcExporter) exportRaw(ctx context.Context, b []byte) (*airesv1.Ingest
 	}
 	resp := new(airesv1.IngestResponse)
 	if err := e.conn.Invoke(ctx, ingestMethod, rawBatch(b), resp, rawCodecOpt); err != nil {
-		return nil, err
+		return nil, e.certs.explain(err)
 	}
 	return resp, nil
 }

@@ -28,14 +28,14 @@ type fakeServer struct {
 	batches []*airesv1.EventBatch
 }
 
-func startServer(t testing.TB, h func(call int, b *airesv1.EventBatch) (*airesv1.IngestResponse, error)) *fakeServer {
+func startServer(t testing.TB, h func(call int, b *airesv1.EventBatch) (*airesv1.IngestResponse, error), opts ...grpc.ServerOption) *fakeServer {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &fakeServer{addr: lis.Addr().String(), handler: h}
-	gs := grpc.NewServer()
+	gs := grpc.NewServer(opts...)
 	airesv1.RegisterIngestServiceServer(gs, s)
 	go func() { _ = gs.Serve(lis) }()
 	t.Cleanup(gs.Stop)

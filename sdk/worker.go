@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
@@ -111,10 +112,17 @@ func (w *worker) send() {
 
 	if err != nil {
 		c.failed.Add(n)
+		if refused(err) {
+			c.warnRefused(err)
+			return
+		}
 		c.warn("aires: dropped a batch of events after a failed send",
 			"events", n, "attempts", attempts, "error", err.Error())
 		return
 	}
+	// Credentials accepted again (a key rotated on both sides): a later
+	// refusal is news worth a warning.
+	c.refusedWarned.Store(false)
 	rs := resp.GetRejections()
 	rejected := min(max(resp.GetRejected(), uint64(len(rs))), n)
 	c.sent.Add(n - rejected)
@@ -228,6 +236,55 @@ func safeClose(e Exporter) (err error) {
 		}
 	}()
 	return e.Close()
+}
+
+// refused reports whether the collector refused the client's credentials:
+// UNAUTHENTICATED (no key, or one its authenticator does not know) or
+// PERMISSION_DENIED. Neither is retried (classify), and every later batch
+// would be refused the same way until someone changes a configuration.
+func refused(err error) bool {
+	switch status.Code(err) {
+	case codes.Unauthenticated, codes.PermissionDenied:
+		return true
+	}
+	return false
+}
+
+// warnRefused warns once about refused credentials, not once per batch: a
+// busy client would otherwise write a warning every FlushInterval, all
+// saying the same thing. The warning comes back after a batch has been
+// accepted. The refused events are counted in Stats.Failed.
+func (c *Client) warnRefused(err error) {
+	if c.refusedWarned.Swap(true) {
+		return
+	}
+	var msg string
+	switch {
+	case status.Code(err) == codes.PermissionDenied:
+		msg = "aires: the collector denied this client permission to send (PERMISSION_DENIED): " +
+			"check Config.APIKey and the collector's authenticator settings; " +
+			"batches are dropped, not retried, until it accepts them (not repeated until a batch is accepted)"
+	case c.cfg.APIKey == "" && !hasAuthorizationHeader(c.cfg.Headers):
+		msg = "aires: the collector requires an API key and Config.APIKey is empty (UNAUTHENTICATED): " +
+			"set Config.APIKey to a token of the collector's bearertokenauth extension; " +
+			"batches are dropped, not retried, until it accepts them (not repeated until a batch is accepted)"
+	default:
+		msg = "aires: the collector refused the API key (UNAUTHENTICATED): " +
+			"check Config.APIKey and the collector's bearertokenauth token; " +
+			"batches are dropped, not retried, until it accepts them (not repeated until a batch is accepted)"
+	}
+	c.warn(msg, "endpoint", c.cfg.Endpoint, "error", err.Error())
+}
+
+// hasAuthorizationHeader reports whether the credentials are sent through
+// Config.Headers (a custom header name or scheme) rather than APIKey.
+func hasAuthorizationHeader(h map[string]string) bool {
+	for k := range h {
+		if strings.EqualFold(k, "authorization") {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Client) warn(msg string, args ...any) {
