@@ -269,45 +269,6 @@ func TestWriteRecordRoundTrip(t *testing.T) {
 	assert.Equal(t, "ERROR", lr.SeverityText())
 }
 
-func TestSeverityOf(t *testing.T) {
-	tests := []struct {
-		n    plog.SeverityNumber
-		text string
-		want Severity
-	}{
-		{plog.SeverityNumberTrace2, "", SeverityTrace},
-		{plog.SeverityNumberDebug, "", SeverityDebug},
-		{plog.SeverityNumberInfo4, "", SeverityInfo},
-		{plog.SeverityNumberWarn, "error", SeverityWarn},
-		{plog.SeverityNumberError3, "", SeverityError},
-		{plog.SeverityNumberFatal4, "", SeverityFatal},
-		{0, "CRITICAL", SeverityFatal},
-		{0, "err", SeverityError},
-		{0, "", SeverityInfo},
-		{0, "whatever", SeverityInfo},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.want, SeverityOf(tt.n, tt.text), "%v %q", tt.n, tt.text)
-		assert.Equal(t, tt.want, SeverityOf(tt.want.SeverityNumber(), ""), "round trip %v", tt.want)
-	}
-	assert.Equal(t, "error", SeverityError.String())
-	assert.Equal(t, "info", Severity(9).String())
-}
-
-func TestUUID(t *testing.T) {
-	id, ok := ParseUUID(strings.ToUpper(testUID))
-	require.True(t, ok)
-	assert.Equal(t, testUID, FormatUUID(id))
-	assert.Equal(t, "x"+testUID, string(AppendUUID([]byte("x"), id)))
-	id2, ok := ParseUUID(strings.ReplaceAll(testUID, "-", ""))
-	require.True(t, ok)
-	assert.Equal(t, id, id2)
-	for _, bad := range []string{"", "x", testUID[:35] + "g", strings.ReplaceAll(testUID, "-", "+")} {
-		_, ok := ParseUUID(bad)
-		assert.False(t, ok, bad)
-	}
-}
-
 func BenchmarkBuild(b *testing.B) {
 	_, res, lr := fullRecord()
 	bl := NewBuilder(Limits{})

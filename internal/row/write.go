@@ -103,16 +103,6 @@ func putStr(m pcommon.Map, k, v string) {
 	}
 }
 
-var severityTexts = [...]string{"", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}
-
-// Text is the OTel severity text of a level ("ERROR").
-func (s Severity) Text() string {
-	if s >= SeverityTrace && s <= SeverityFatal {
-		return severityTexts[s]
-	}
-	return "INFO"
-}
-
 // RecordMatches reports whether lr is already in the canonical shape of r:
 // WriteRecord(r, lr) would leave it equal (same timestamp, severity, body,
 // and the same set of attribute keys, types and values; order aside). It
@@ -212,10 +202,4 @@ func hasInt(m pcommon.Map, k string, want int64) bool {
 func hasDouble(m pcommon.Map, k string, want float64) bool {
 	v, ok := m.Get(k)
 	return ok && v.Type() == pcommon.ValueTypeDouble && v.Double() == want
-}
-
-// isUUIDText reports whether s is FormatUUID(id), without allocating.
-func isUUIDText(s string, id [16]byte) bool {
-	text := uuidText(id)
-	return s == string(text[:])
 }
