@@ -200,7 +200,7 @@ func buildRows(ld plog.Logs) []row.Row {
 	lrs := rl.ScopeLogs().At(0).LogRecords()
 	rows := make([]row.Row, lrs.Len())
 	for i := range rows {
-		bld.Build(rl.Resource(), rl.ScopeLogs().At(0).Scope(), lrs.At(i), &rows[i])
+		bld.Build(rl.Resource(), lrs.At(i), &rows[i])
 	}
 	return rows
 }

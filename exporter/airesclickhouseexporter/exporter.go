@@ -303,10 +303,9 @@ func (e *logsExporter) fill(blk *block, ld plog.Logs) {
 		sls := rl.ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			sl := sls.At(j)
-			scope := sl.Scope()
 			lrs := sl.LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				e.builder.Build(res, scope, lrs.At(k), &blk.row)
+				e.builder.Build(res, lrs.At(k), &blk.row)
 				blk.add(&blk.row)
 			}
 		}

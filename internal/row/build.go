@@ -63,7 +63,7 @@ func (b *Builder) Limits() Limits { return b.limits }
 // current time.
 //
 // It returns how many attributes were dropped by the attribute limit.
-func (b *Builder) Build(res pcommon.Resource, _ pcommon.InstrumentationScope, lr plog.LogRecord, r *Row) (dropped int) {
+func (b *Builder) Build(res pcommon.Resource, lr plog.LogRecord, r *Row) (dropped int) {
 	r.Reset()
 	b.resource(res.Attributes(), r)
 
