@@ -50,7 +50,7 @@ func severityEnum8Type() string {
 		if s > SeverityTrace {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "'%s' = %d", s, s)
+		fmt.Fprintf(&b, "'%s' = %d", severityNames[s], s)
 	}
 	b.WriteString(")")
 	return b.String()

@@ -8,47 +8,54 @@ import (
 )
 
 // WriteResource replaces attrs with the canonical resource attributes of r:
-// the four semantic keys (when set) and the other resource attributes as
-// strings.
+// the semantic keys of the resource columns (when set) and the other resource
+// attributes as strings.
 func WriteResource(r *Row, attrs pcommon.Map) {
 	attrs.Clear()
-	attrs.EnsureCapacity(4 + len(r.ResourceKeys))
-	putStr(attrs, semconv.ServiceName, r.Service)
-	putStr(attrs, semconv.DeploymentEnvironment, r.Environment)
-	putStr(attrs, semconv.ServiceVersion, r.Release)
-	putStr(attrs, semconv.HostName, r.Host)
+	attrs.EnsureCapacity(len(resourceFields) + len(r.ResourceKeys))
+	for _, f := range resourceFields {
+		putStr(attrs, f.key, f.get(r))
+	}
 	for i, k := range r.ResourceKeys {
 		attrs.PutStr(k, r.ResourceValues[i])
 	}
 }
 
-// strFields and intFields are the semantic attributes written from (and
-// checked against) a row's fields; a zero value means "absent". One table, so
-// WriteRecord and RecordMatches cannot disagree on a key.
-var strFields = [...]struct {
+// keyed is a column that is a plain copy of a semantic attribute.
+type keyed[T any] struct {
 	key string
-	get func(*Row) string
-}{
-	{semconv.SessionID, func(r *Row) string { return r.SessionID }},
-	{semconv.UserID, func(r *Row) string { return r.UserID }},
-	{semconv.HTTPRequestMethod, func(r *Row) string { return r.HTTPMethod }},
-	{semconv.HTTPRoute, func(r *Row) string { return r.HTTPRoute }},
-	{semconv.URLPath, func(r *Row) string { return r.HTTPPath }},
-	{semconv.URLFull, func(r *Row) string { return r.HTTPURL }},
-	{semconv.UserAgentOriginal, func(r *Row) string { return r.HTTPUserAgent }},
-	{semconv.ClientAddress, func(r *Row) string { return r.HTTPClientIP }},
-	{semconv.ExceptionType, func(r *Row) string { return r.ErrorType }},
-	{semconv.ExceptionMessage, func(r *Row) string { return r.ErrorMessage }},
-	{semconv.ExceptionStacktrace, func(r *Row) string { return r.ErrorStack }},
+	get func(*Row) T
 }
 
-var intFields = [...]struct {
-	key string
-	get func(*Row) int64
-}{
-	{semconv.HTTPResponseStatusCode, func(r *Row) int64 { return int64(r.HTTPStatus) }},
-	{semconv.HTTPRequestBodySize, func(r *Row) int64 { return r.HTTPRequestSize }},
-	{semconv.HTTPResponseBodySize, func(r *Row) int64 { return r.HTTPResponseSize }},
+// The semantic attributes written from (and checked against) a row's fields,
+// by value type, in Columns order; a zero value means "absent". They come
+// from Columns, so the table, WriteRecord and RecordMatches cannot disagree
+// on a key.
+var resourceFields, strFields, intFields, floatFields, listFields = keyedFields()
+
+func keyedFields() (res, strs []keyed[string], ints []keyed[int64], floats []keyed[float64], lists []keyed[[]string]) {
+	for _, c := range Columns {
+		if c.Key == "" {
+			continue
+		}
+		switch get := c.Value.(type) {
+		case StringOf:
+			if c.InResource {
+				res = append(res, keyed[string]{c.Key, get})
+			} else {
+				strs = append(strs, keyed[string]{c.Key, get})
+			}
+		case Int64Of:
+			ints = append(ints, keyed[int64]{c.Key, get})
+		case UInt16Of:
+			ints = append(ints, keyed[int64]{c.Key, func(r *Row) int64 { return int64(get(r)) }})
+		case Float64Of:
+			floats = append(floats, keyed[float64]{c.Key, get})
+		case StringsOf:
+			lists = append(lists, keyed[[]string]{c.Key, get})
+		}
+	}
+	return res, strs, ints, floats, lists
 }
 
 // WriteRecord rewrites lr in the canonical shape of r: timestamp, severity,
@@ -73,14 +80,18 @@ func WriteRecord(r *Row, lr plog.LogRecord) {
 			attrs.PutInt(f.key, v)
 		}
 	}
-	if r.HTTPDurationMs != 0 {
-		attrs.PutDouble(semconv.AiresHTTPDurationMs, r.HTTPDurationMs)
+	for _, f := range floatFields {
+		if v := f.get(r); v != 0 {
+			attrs.PutDouble(f.key, v)
+		}
 	}
-	if len(r.Tags) > 0 {
-		s := attrs.PutEmptySlice(semconv.AiresTags)
-		s.EnsureCapacity(len(r.Tags))
-		for _, t := range r.Tags {
-			s.AppendEmpty().SetStr(t)
+	for _, f := range listFields {
+		if vs := f.get(r); len(vs) > 0 {
+			s := attrs.PutEmptySlice(f.key)
+			s.EnsureCapacity(len(vs))
+			for _, v := range vs {
+				s.AppendEmpty().SetStr(v)
+			}
 		}
 	}
 	for i, k := range r.StrKeys {
@@ -140,21 +151,18 @@ func RecordMatches(r *Row, lr plog.LogRecord) bool {
 			}
 		}
 	}
-	if r.HTTPDurationMs != 0 {
-		want++
-		if !hasDouble(attrs, semconv.AiresHTTPDurationMs, r.HTTPDurationMs) {
-			return false
+	for _, f := range floatFields {
+		if v := f.get(r); v != 0 {
+			want++
+			if !hasDouble(attrs, f.key, v) {
+				return false
+			}
 		}
 	}
-	if len(r.Tags) > 0 {
-		want++
-		v, ok := attrs.Get(semconv.AiresTags)
-		if !ok || v.Type() != pcommon.ValueTypeSlice || v.Slice().Len() != len(r.Tags) {
-			return false
-		}
-		s := v.Slice()
-		for i, t := range r.Tags {
-			if e := s.At(i); e.Type() != pcommon.ValueTypeStr || e.Str() != t {
+	for _, f := range listFields {
+		if vs := f.get(r); len(vs) > 0 {
+			want++
+			if !hasStrs(attrs, f.key, vs) {
 				return false
 			}
 		}
@@ -192,6 +200,20 @@ func RecordMatches(r *Row, lr plog.LogRecord) bool {
 func hasStr(m pcommon.Map, k, want string) bool {
 	v, ok := m.Get(k)
 	return ok && v.Type() == pcommon.ValueTypeStr && v.Str() == want
+}
+
+func hasStrs(m pcommon.Map, k string, want []string) bool {
+	v, ok := m.Get(k)
+	if !ok || v.Type() != pcommon.ValueTypeSlice || v.Slice().Len() != len(want) {
+		return false
+	}
+	s := v.Slice()
+	for i, w := range want {
+		if e := s.At(i); e.Type() != pcommon.ValueTypeStr || e.Str() != w {
+			return false
+		}
+	}
+	return true
 }
 
 func hasInt(m pcommon.Map, k string, want int64) bool {
