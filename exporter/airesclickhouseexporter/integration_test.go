@@ -20,9 +20,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/metadata"
-	"github.com/aires-dev/aires/internal/schema"
 	"github.com/aires-dev/aires/internal/chtest"
 	"github.com/aires-dev/aires/internal/row"
+	"github.com/aires-dev/aires/internal/schema"
 )
 
 // testConfig is a config for srv with the queue and retries off, so
@@ -346,7 +346,7 @@ func wrongColumns() string {
 	s := ""
 	for i, c := range schema.Columns {
 		typ := c.Type
-		if i == schema.ColSeverity {
+		if c.Name == "severity" {
 			typ = "Array(UInt64)"
 		}
 		if i > 0 {
