@@ -9,8 +9,10 @@ package chblock
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
+	"github.com/google/uuid"
 
 	"github.com/aires-dev/aires/internal/row"
 )
@@ -23,13 +25,14 @@ import (
 //
 // A Block is not safe for concurrent use.
 type Block struct {
-	rows int
+	rows     int
+	capacity int // the length of every scalar column
 
 	// The buffers, by value type, each in row.Columns order. Add walks
-	// them kind by kind: a typed loop per kind, no per-column switch.
-	ids      []uuidColumn
+	// them kind by kind, a typed loop per kind: no per-column switch, and
+	// no call for a column that is a row field (see fieldOffset).
+	ids      []scalar[uuid.UUID] // uuid.UUID is a [16]byte, as row.Row.ID
 	strs     []scalar[string]
-	int8s    []scalar[int8]
 	uint16s  []scalar[uint16]
 	uint64s  []scalar[uint64]
 	int64s   []scalar[int64]
@@ -38,6 +41,9 @@ type Block struct {
 	intLists []array[int64]
 	fltLists []array[float64]
 	bools    []boolArray
+	// Computed columns.
+	int8sOf  []scalar[int8]
+	int64sOf []scalar[int64]
 
 	// cols are the same buffers in row.Columns order, for AppendTo.
 	cols []buffer
@@ -54,37 +60,46 @@ func New() *Block {
 	// pointers cols takes into them stay valid.
 	at := make([]func() buffer, len(row.Columns))
 	for i, c := range row.Columns {
-		switch get := c.Value.(type) {
-		case row.UUIDOf:
-			b.ids = append(b.ids, uuidColumn{get: get})
-			j := len(b.ids) - 1
-			at[i] = func() buffer { return &b.ids[j] }
-		case row.StringOf:
-			b.strs = append(b.strs, scalar[string]{get: get})
-			j := len(b.strs) - 1
-			at[i] = func() buffer { return strColumn{&b.strs[j], &b.dict} }
-		case row.Int8Of:
-			at[i] = addScalar(&b.int8s, get)
-		case row.UInt16Of:
-			at[i] = addScalar(&b.uint16s, get)
-		case row.UInt64Of:
-			at[i] = addScalar(&b.uint64s, get)
-		case row.Int64Of:
-			at[i] = addScalar(&b.int64s, get)
-		case row.Float64Of:
-			at[i] = addScalar(&b.float64s, get)
-		case row.StringsOf:
-			at[i] = addArray(&b.strLists, get)
-		case row.Int64sOf:
-			at[i] = addArray(&b.intLists, get)
-		case row.Float64sOf:
-			at[i] = addArray(&b.fltLists, get)
-		case row.BoolsOf:
-			b.bools = append(b.bools, boolArray{get: get})
-			j := len(b.bools) - 1
-			at[i] = func() buffer { return &b.bools[j] }
+		switch v := c.Value.(type) {
+		case row.Field[[16]byte]:
+			at[i] = addField(&b.ids, v)
+		case row.Field[string]:
+			at[i] = addField(&b.strs, v)
+			if at[i] != nil {
+				j := len(b.strs) - 1
+				at[i] = func() buffer { return strColumn{&b.strs[j], &b.dict} }
+			}
+		case row.Field[uint16]:
+			at[i] = addField(&b.uint16s, v)
+		case row.Field[uint64]:
+			at[i] = addField(&b.uint64s, v)
+		case row.Field[int64]:
+			at[i] = addField(&b.int64s, v)
+		case row.Field[float64]:
+			at[i] = addField(&b.float64s, v)
+		case row.Field[[]string]:
+			at[i] = addArray(&b.strLists, v)
+		case row.Field[[]int64]:
+			at[i] = addArray(&b.intLists, v)
+		case row.Field[[]float64]:
+			at[i] = addArray(&b.fltLists, v)
+		case row.Field[[]bool]:
+			if off, ok := fieldOffset(v); ok {
+				b.bools = append(b.bools, boolArray{array[uint8]{off: off}})
+				j := len(b.bools) - 1
+				at[i] = func() buffer { return &b.bools[j] }
+			}
+		case row.Computed[int8]:
+			at[i] = addComputed(&b.int8sOf, v)
+		case row.Computed[int64]:
+			at[i] = addComputed(&b.int64sOf, v)
 		default:
-			at[i] = func() buffer { return unknownKind{c.Value} }
+			err := fmt.Errorf("chblock has no buffer for accessor type %T; add one", c.Value)
+			at[i] = func() buffer { return badColumn{err} }
+		}
+		if at[i] == nil {
+			err := fmt.Errorf("its accessor (%T) does not return a field of the row", c.Value)
+			at[i] = func() buffer { return badColumn{err} }
 		}
 	}
 	b.cols = make([]buffer, len(at))
@@ -94,27 +109,42 @@ func New() *Block {
 	return b
 }
 
-func addScalar[T any](cols *[]scalar[T], get func(*row.Row) T) func() buffer {
+// addField adds a buffer for field f to cols, returning the way to reach
+// it once cols is complete; nil if f is not a field (see fieldOffset).
+// V is the buffer's type: T, or one with the same memory layout.
+func addField[V, T any](cols *[]scalar[V], f row.Field[T]) func() buffer {
+	off, ok := fieldOffset(f)
+	if !ok || unsafe.Sizeof(*new(V)) != unsafe.Sizeof(*new(T)) {
+		return nil
+	}
+	*cols = append(*cols, scalar[V]{off: off})
+	j := len(*cols) - 1
+	return func() buffer { return &(*cols)[j] }
+}
+
+func addArray[T any](cols *[]array[T], f row.Field[[]T]) func() buffer {
+	off, ok := fieldOffset(f)
+	if !ok {
+		return nil
+	}
+	*cols = append(*cols, array[T]{off: off})
+	j := len(*cols) - 1
+	return func() buffer { return &(*cols)[j] }
+}
+
+func addComputed[T any](cols *[]scalar[T], get row.Computed[T]) func() buffer {
 	*cols = append(*cols, scalar[T]{get: get})
 	j := len(*cols) - 1
 	return func() buffer { return &(*cols)[j] }
 }
 
-func addArray[T any](cols *[]array[T], get func(*row.Row) []T) func() buffer {
-	*cols = append(*cols, array[T]{get: get})
-	j := len(*cols) - 1
-	return func() buffer { return &(*cols)[j] }
-}
+// badColumn is a column the block cannot fill (an accessor type without a
+// buffer here, or a Field that is not one): every INSERT fails, naming it.
+type badColumn struct{ err error }
 
-// unknownKind is a column whose accessor kind the block has no buffer for
-// (a kind added to row without one here): every INSERT fails, naming it.
-type unknownKind struct{ value row.Accessor }
+func (c badColumn) appendTo(column.Interface, int) error { return c.err }
 
-func (u unknownKind) appendTo(column.Interface) error {
-	return fmt.Errorf("chblock has no buffer for accessor kind %T; add one", u.value)
-}
-
-func (unknownKind) reset() {}
+func (badColumn) reset(int) {}
 
 // Len is the number of rows.
 func (b *Block) Len() int { return b.rows }
@@ -122,31 +152,49 @@ func (b *Block) Len() int { return b.rows }
 // Add appends one row. r may be reused once Add returns; the strings it
 // points to may not change until the block is appended.
 func (b *Block) Add(r *row.Row) {
-	b.rows++
-	for i := range b.ids {
-		b.ids[i].add(r)
+	n := b.rows
+	if n == b.capacity {
+		b.grow()
 	}
-	addScalars(b.strs, r)
-	addScalars(b.int8s, r)
-	addScalars(b.uint16s, r)
-	addScalars(b.uint64s, r)
-	addScalars(b.int64s, r)
-	addScalars(b.float64s, r)
-	addArrays(b.strLists, r)
-	addArrays(b.intLists, r)
-	addArrays(b.fltLists, r)
+	p := unsafe.Pointer(r)
+	setFields(b.ids, p, n)
+	setFields(b.strs, p, n)
+	setFields(b.uint16s, p, n)
+	setFields(b.uint64s, p, n)
+	setFields(b.int64s, p, n)
+	setFields(b.float64s, p, n)
+	setComputed(b.int8sOf, r, n)
+	setComputed(b.int64sOf, r, n)
+	addArrays(b.strLists, p)
+	addArrays(b.intLists, p)
+	addArrays(b.fltLists, p)
 	for i := range b.bools {
-		b.bools[i].add(r)
+		b.bools[i].add(p)
 	}
+	b.rows++
+}
+
+// grow doubles the capacity of the scalar columns.
+func (b *Block) grow() {
+	size := max(2*b.capacity, 256)
+	growScalars(b.ids, b.rows, size)
+	growScalars(b.strs, b.rows, size)
+	growScalars(b.uint16s, b.rows, size)
+	growScalars(b.uint64s, b.rows, size)
+	growScalars(b.int64s, b.rows, size)
+	growScalars(b.float64s, b.rows, size)
+	growScalars(b.int8sOf, b.rows, size)
+	growScalars(b.int64sOf, b.rows, size)
+	b.capacity = size
 }
 
 // Reset empties the block, keeping capacity and dropping references to the
 // previous rows' strings so they can be collected.
 func (b *Block) Reset() {
-	b.rows = 0
 	for _, c := range b.cols {
-		c.reset()
+		c.reset(b.rows)
 	}
+	b.rows = 0
 	b.dict.reset()
 }
 
@@ -169,7 +217,7 @@ func (b *Block) AppendTo(cols []column.Interface) error {
 		return &ColumnError{Column: "(all)", Err: fmt.Errorf("the batch has %d columns, the INSERT names %d", len(cols), len(b.cols))}
 	}
 	for i, col := range cols {
-		if err := b.cols[i].appendTo(col); err != nil {
+		if err := b.cols[i].appendTo(col, b.rows); err != nil {
 			return &ColumnError{Column: row.Columns[i].Name, Err: err}
 		}
 	}

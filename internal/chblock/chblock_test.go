@@ -62,39 +62,30 @@ func newColumns(t testing.TB, types []string) []column.Interface {
 // plainValue is column c of r the way a row-wise insert passes it to the
 // driver's AppendRow.
 func plainValue(c row.Column, r *row.Row) any {
-	switch get := c.Value.(type) {
-	case row.UUIDOf:
-		return uuid.UUID(get(r))
-	case row.StringOf:
-		return get(r)
-	case row.Int8Of:
-		return row.Severity(get(r)).String()
-	case row.UInt16Of:
-		return get(r)
-	case row.UInt64Of:
-		return get(r)
-	case row.Int64Of:
-		return get(r)
-	case row.Float64Of:
-		return get(r)
-	case row.StringsOf:
-		return append([]string{}, get(r)...)
-	case row.Int64sOf:
-		return append([]int64{}, get(r)...)
-	case row.Float64sOf:
-		return append([]float64{}, get(r)...)
-	case row.BoolsOf:
+	switch v := c.Value.Any(r).(type) {
+	case [16]byte:
+		return uuid.UUID(v)
+	case int8:
+		return row.Severity(v).String()
+	case []string:
+		return append([]string{}, v...)
+	case []int64:
+		return append([]int64{}, v...)
+	case []float64:
+		return append([]float64{}, v...)
+	case []bool:
 		u := []uint8{}
-		for _, v := range get(r) {
-			if v {
+		for _, b := range v {
+			if b {
 				u = append(u, 1)
 			} else {
 				u = append(u, 0)
 			}
 		}
 		return u
+	default:
+		return v
 	}
-	panic(fmt.Sprintf("column %s: unknown accessor kind %T", c.Name, c.Value))
 }
 
 // The block's columnar append (typed slices, pointer arrays, the
@@ -301,4 +292,29 @@ func BenchmarkAppendTo(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perOp), "ns/row")
+}
+
+// A column the block cannot fill fails every INSERT, naming the column,
+// rather than writing wrong data.
+func TestBadColumn(t *testing.T) {
+	var elsewhere string
+	for name, value := range map[string]row.Accessor{
+		"does not return a field of the row": row.Field[string](func(*row.Row) *string { return &elsewhere }),
+		"chblock has no buffer for":          row.Computed[string](func(*row.Row) string { return "" }),
+	} {
+		t.Run(name, func(t *testing.T) {
+			saved := row.Columns[3]
+			row.Columns[3].Value = value
+			b := New()
+			row.Columns[3] = saved
+
+			rows := testRows()
+			b.Add(&rows[0])
+			err := b.AppendTo(newColumns(t, typesOf(false)))
+			var ce *ColumnError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, "service", ce.Column)
+			assert.ErrorContains(t, err, name)
+		})
+	}
 }

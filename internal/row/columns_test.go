@@ -4,58 +4,29 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
-// valueOf reads column c of r through its accessor.
-func valueOf(t *testing.T, c Column, r *Row) any {
-	t.Helper()
-	switch get := c.Value.(type) {
-	case UUIDOf:
-		return get(r)
-	case StringOf:
-		return get(r)
-	case Int8Of:
-		return get(r)
-	case UInt16Of:
-		return get(r)
-	case UInt64Of:
-		return get(r)
-	case Int64Of:
-		return get(r)
-	case Float64Of:
-		return get(r)
-	case StringsOf:
-		return get(r)
-	case Int64sOf:
-		return get(r)
-	case Float64sOf:
-		return get(r)
-	case BoolsOf:
-		return get(r)
-	}
-	t.Fatalf("column %s: accessor %T is not a known kind", c.Name, c.Value)
-	return nil
-}
-
 // Each accessor kind holds the values of certain ClickHouse types only; a
 // mismatch would make the driver refuse every batch.
 func TestColumnKindsMatchTypes(t *testing.T) {
 	types := map[reflect.Type][]string{
-		reflect.TypeFor[UUIDOf]():     {"UUID"},
-		reflect.TypeFor[StringOf]():   {"String"},
-		reflect.TypeFor[Int8Of]():     {"Enum8(", "Int8"},
-		reflect.TypeFor[UInt16Of]():   {"UInt16"},
-		reflect.TypeFor[UInt64Of]():   {"UInt64"},
-		reflect.TypeFor[Int64Of]():    {"Int64", "DateTime"},
-		reflect.TypeFor[Float64Of]():  {"Float64"},
-		reflect.TypeFor[StringsOf]():  {"Array(String)"},
-		reflect.TypeFor[Int64sOf]():   {"Array(Int64)"},
-		reflect.TypeFor[Float64sOf](): {"Array(Float64)"},
-		reflect.TypeFor[BoolsOf]():    {"Array(UInt8)"},
+		reflect.TypeFor[Field[[16]byte]]():  {"UUID"},
+		reflect.TypeFor[Field[string]]():    {"String"},
+		reflect.TypeFor[Computed[int8]]():   {"Enum8(", "Int8"},
+		reflect.TypeFor[Field[uint16]]():    {"UInt16"},
+		reflect.TypeFor[Field[uint64]]():    {"UInt64"},
+		reflect.TypeFor[Field[int64]]():     {"Int64"},
+		reflect.TypeFor[Computed[int64]]():  {"Int64", "DateTime"},
+		reflect.TypeFor[Field[float64]]():   {"Float64"},
+		reflect.TypeFor[Field[[]string]]():  {"Array(String)"},
+		reflect.TypeFor[Field[[]int64]]():   {"Array(Int64)"},
+		reflect.TypeFor[Field[[]float64]](): {"Array(Float64)"},
+		reflect.TypeFor[Field[[]bool]]():    {"Array(UInt8)"},
 	}
 	seen := map[string]bool{}
 	for _, c := range Columns {
@@ -77,6 +48,9 @@ func TestKeyedColumnsAreWritten(t *testing.T) {
 		written[f.key] = true
 	}
 	for _, f := range strFields {
+		written[f.key] = true
+	}
+	for _, f := range uint16Fields {
 		written[f.key] = true
 	}
 	for _, f := range intFields {
@@ -106,7 +80,7 @@ func TestKeyedColumnsAreRead(t *testing.T) {
 			continue
 		}
 		t.Run(c.Name, func(t *testing.T) {
-			want := valueOf(t, c, &full)
+			want := c.Value.Any(&full)
 			require.False(t, reflect.ValueOf(want).IsZero(), "fullRecord has no %s: add it", c.Key)
 
 			ld := plog.NewLogs()
@@ -122,8 +96,33 @@ func TestKeyedColumnsAreRead(t *testing.T) {
 
 			var r Row
 			NewBuilder(Limits{}).Build(rl.Resource(), lr, &r)
-			assert.Equal(t, want, valueOf(t, c, &r))
+			assert.Equal(t, want, c.Value.Any(&r))
 			assert.Zero(t, r.AttributeCount()+len(r.ResourceKeys), "the attribute was not taken as a column")
 		})
 	}
+}
+
+// A Field accessor returns the address of one field of the row it is given,
+// the same field for every row (the column block reads it by offset).
+func TestFieldsAreFields(t *testing.T) {
+	var a, b Row
+	for _, c := range Columns {
+		pa, pb := fieldAddr(c.Value, &a), fieldAddr(c.Value, &b)
+		if pa == 0 {
+			continue // Computed
+		}
+		base := func(r *Row) uintptr { return uintptr(unsafe.Pointer(r)) }
+		offA, offB := pa-base(&a), pb-base(&b)
+		assert.Equal(t, offA, offB, "column %s", c.Name)
+		assert.Less(t, offA, unsafe.Sizeof(a), "column %s: not a field of the row", c.Name)
+	}
+}
+
+// fieldAddr is the address a Field accessor returns for r, 0 for others.
+func fieldAddr(a Accessor, r *Row) uintptr {
+	v := reflect.ValueOf(a)
+	if v.Type().Out(0).Kind() != reflect.Pointer {
+		return 0
+	}
+	return v.Call([]reflect.Value{reflect.ValueOf(r)})[0].Pointer()
 }

@@ -14,7 +14,7 @@ func WriteResource(r *Row, attrs pcommon.Map) {
 	attrs.Clear()
 	attrs.EnsureCapacity(len(resourceFields) + len(r.ResourceKeys))
 	for _, f := range resourceFields {
-		putStr(attrs, f.key, f.get(r))
+		putStr(attrs, f.key, *f.get(r))
 	}
 	for i, k := range r.ResourceKeys {
 		attrs.PutStr(k, r.ResourceValues[i])
@@ -24,38 +24,30 @@ func WriteResource(r *Row, attrs pcommon.Map) {
 // keyed is a column that is a plain copy of a semantic attribute.
 type keyed[T any] struct {
 	key string
-	get func(*Row) T
+	get Field[T]
 }
 
 // The semantic attributes written from (and checked against) a row's fields,
 // by value type, in Columns order; a zero value means "absent". They come
 // from Columns, so the table, WriteRecord and RecordMatches cannot disagree
-// on a key.
-var resourceFields, strFields, intFields, floatFields, listFields = keyedFields()
+// on a key. (Written in this order: strings, http.response.status_code, the
+// other integers, doubles, lists, as before the table.)
+var (
+	resourceFields, strFields = keyedFields[string](true), keyedFields[string](false)
+	uint16Fields              = keyedFields[uint16](false)
+	intFields                 = keyedFields[int64](false)
+	floatFields               = keyedFields[float64](false)
+	listFields                = keyedFields[[]string](false)
+)
 
-func keyedFields() (res, strs []keyed[string], ints []keyed[int64], floats []keyed[float64], lists []keyed[[]string]) {
+func keyedFields[T any](inResource bool) []keyed[T] {
+	var fs []keyed[T]
 	for _, c := range Columns {
-		if c.Key == "" {
-			continue
-		}
-		switch get := c.Value.(type) {
-		case StringOf:
-			if c.InResource {
-				res = append(res, keyed[string]{c.Key, get})
-			} else {
-				strs = append(strs, keyed[string]{c.Key, get})
-			}
-		case Int64Of:
-			ints = append(ints, keyed[int64]{c.Key, get})
-		case UInt16Of:
-			ints = append(ints, keyed[int64]{c.Key, func(r *Row) int64 { return int64(get(r)) }})
-		case Float64Of:
-			floats = append(floats, keyed[float64]{c.Key, get})
-		case StringsOf:
-			lists = append(lists, keyed[[]string]{c.Key, get})
+		if f, ok := c.Value.(Field[T]); ok && c.Key != "" && c.InResource == inResource {
+			fs = append(fs, keyed[T]{c.Key, f})
 		}
 	}
-	return res, strs, ints, floats, lists
+	return fs
 }
 
 // WriteRecord rewrites lr in the canonical shape of r: timestamp, severity,
@@ -73,20 +65,17 @@ func WriteRecord(r *Row, lr plog.LogRecord) {
 	attrs.EnsureCapacity(r.AttributeCount() + 8)
 	attrs.PutStr(semconv.LogRecordUID, FormatUUID(r.ID))
 	for _, f := range strFields {
-		putStr(attrs, f.key, f.get(r))
+		putStr(attrs, f.key, *f.get(r))
 	}
-	for _, f := range intFields {
-		if v := f.get(r); v != 0 {
-			attrs.PutInt(f.key, v)
-		}
-	}
+	putInts(attrs, uint16Fields, r)
+	putInts(attrs, intFields, r)
 	for _, f := range floatFields {
-		if v := f.get(r); v != 0 {
+		if v := *f.get(r); v != 0 {
 			attrs.PutDouble(f.key, v)
 		}
 	}
 	for _, f := range listFields {
-		if vs := f.get(r); len(vs) > 0 {
+		if vs := *f.get(r); len(vs) > 0 {
 			s := attrs.PutEmptySlice(f.key)
 			s.EnsureCapacity(len(vs))
 			for _, v := range vs {
@@ -106,6 +95,28 @@ func WriteRecord(r *Row, lr plog.LogRecord) {
 	for i, k := range r.BoolKeys {
 		attrs.PutBool(k, r.BoolValues[i])
 	}
+}
+
+func putInts[T uint16 | int64](m pcommon.Map, fs []keyed[T], r *Row) {
+	for _, f := range fs {
+		if v := *f.get(r); v != 0 {
+			m.PutInt(f.key, int64(v))
+		}
+	}
+}
+
+// intsMatch reports whether m holds the non-zero fs of r, counting them in
+// want.
+func intsMatch[T uint16 | int64](m pcommon.Map, fs []keyed[T], r *Row, want *int) bool {
+	for _, f := range fs {
+		if v := *f.get(r); v != 0 {
+			*want++
+			if !hasInt(m, f.key, int64(v)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func putStr(m pcommon.Map, k, v string) {
@@ -136,23 +147,18 @@ func RecordMatches(r *Row, lr plog.LogRecord) bool {
 		return false
 	}
 	for _, f := range strFields {
-		if v := f.get(r); v != "" {
+		if v := *f.get(r); v != "" {
 			want++
 			if !hasStr(attrs, f.key, v) {
 				return false
 			}
 		}
 	}
-	for _, f := range intFields {
-		if v := f.get(r); v != 0 {
-			want++
-			if !hasInt(attrs, f.key, v) {
-				return false
-			}
-		}
+	if !intsMatch(attrs, uint16Fields, r, &want) || !intsMatch(attrs, intFields, r, &want) {
+		return false
 	}
 	for _, f := range floatFields {
-		if v := f.get(r); v != 0 {
+		if v := *f.get(r); v != 0 {
 			want++
 			if !hasDouble(attrs, f.key, v) {
 				return false
@@ -160,7 +166,7 @@ func RecordMatches(r *Row, lr plog.LogRecord) bool {
 		}
 	}
 	for _, f := range listFields {
-		if vs := f.get(r); len(vs) > 0 {
+		if vs := *f.get(r); len(vs) > 0 {
 			want++
 			if !hasStrs(attrs, f.key, vs) {
 				return false
