@@ -235,24 +235,31 @@ func TestAddAllocs(t *testing.T) {
 // column (the driver's), none per row: strings go to LowCardinality columns
 // as canonical pointers, array rows as pointer slices.
 func TestAppendToAllocs(t *testing.T) {
-	rows := testRows()
 	const n = 1000
+	b, cols := filledBlock(n), newColumns(t, typesOf(true))
+	appendAll(t, b, cols)
+	if perRow := testing.AllocsPerRun(10, func() { appendAll(t, b, cols) }) / n; perRow > 0.2 {
+		t.Errorf("AppendTo allocates %.2f times per row, want none per row", perRow)
+	}
+}
+
+// filledBlock is a block of n rows from testRows.
+func filledBlock(n int) *Block {
+	rows := testRows()
 	b := New()
 	for i := range n {
 		b.Add(&rows[i%len(rows)])
 	}
-	cols := newColumns(t, typesOf(true))
-	appendAll := func() {
-		for _, c := range cols {
-			c.Reset()
-		}
-		if err := b.AppendTo(cols); err != nil {
-			t.Fatal(err)
-		}
+	return b
+}
+
+// appendAll appends b to cols, emptied first.
+func appendAll(tb testing.TB, b *Block, cols []column.Interface) {
+	for _, c := range cols {
+		c.Reset()
 	}
-	appendAll()
-	if perRow := testing.AllocsPerRun(10, appendAll) / n; perRow > 0.2 {
-		t.Errorf("AppendTo allocates %.2f times per row, want none per row", perRow)
+	if err := b.AppendTo(cols); err != nil {
+		tb.Fatal(err)
 	}
 }
 
@@ -275,46 +282,11 @@ func BenchmarkAdd(b *testing.B) {
 }
 
 func BenchmarkAppendTo(b *testing.B) {
-	rows := testRows()
 	const perOp = 10_000
-	blk := New()
-	for i := range perOp {
-		blk.Add(&rows[i%len(rows)])
-	}
-	cols := newColumns(b, typesOf(true))
+	blk, cols := filledBlock(perOp), newColumns(b, typesOf(true))
 	b.ReportAllocs()
 	for b.Loop() {
-		for _, c := range cols {
-			c.Reset()
-		}
-		if err := blk.AppendTo(cols); err != nil {
-			b.Fatal(err)
-		}
+		appendAll(b, blk, cols)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perOp), "ns/row")
-}
-
-// A column the block cannot fill fails every INSERT, naming the column,
-// rather than writing wrong data.
-func TestBadColumn(t *testing.T) {
-	var elsewhere string
-	for name, value := range map[string]row.Accessor{
-		"does not return a field of the row": row.Field[string](func(*row.Row) *string { return &elsewhere }),
-		"chblock has no buffer for":          row.Computed[string](func(*row.Row) string { return "" }),
-	} {
-		t.Run(name, func(t *testing.T) {
-			saved := row.Columns[3]
-			row.Columns[3].Value = value
-			b := New()
-			row.Columns[3] = saved
-
-			rows := testRows()
-			b.Add(&rows[0])
-			err := b.AppendTo(newColumns(t, typesOf(false)))
-			var ce *ColumnError
-			require.ErrorAs(t, err, &ce)
-			assert.Equal(t, "service", ce.Column)
-			assert.ErrorContains(t, err, name)
-		})
-	}
 }

@@ -44,29 +44,27 @@ func TestColumnKindsMatchTypes(t *testing.T) {
 // Every keyed column is written by WriteRecord or WriteResource.
 func TestKeyedColumnsAreWritten(t *testing.T) {
 	written := map[string]bool{}
-	for _, f := range resourceFields {
-		written[f.key] = true
-	}
-	for _, f := range strFields {
-		written[f.key] = true
-	}
-	for _, f := range uint16Fields {
-		written[f.key] = true
-	}
-	for _, f := range intFields {
-		written[f.key] = true
-	}
-	for _, f := range floatFields {
-		written[f.key] = true
-	}
-	for _, f := range listFields {
-		written[f.key] = true
+	for _, keys := range [][]string{
+		keysOf(resourceFields), keysOf(strFields), keysOf(uint16Fields),
+		keysOf(intFields), keysOf(floatFields), keysOf(listFields),
+	} {
+		for _, k := range keys {
+			written[k] = true
+		}
 	}
 	for _, c := range Columns {
 		if c.Key != "" {
 			assert.True(t, written[c.Key], "column %s: a %T column cannot be written to attribute %s", c.Name, c.Value, c.Key)
 		}
 	}
+}
+
+func keysOf[T any](fs []keyed[T]) []string {
+	keys := make([]string, len(fs))
+	for i, f := range fs {
+		keys[i] = f.key
+	}
+	return keys
 }
 
 // Every keyed column is read by the Builder from its key alone: a record
