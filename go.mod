@@ -5,6 +5,7 @@ go 1.26.0
 replace github.com/aires-dev/aires/proto => ./proto
 
 require (
+	github.com/ClickHouse/ch-go v0.75.0
 	github.com/ClickHouse/clickhouse-go/v2 v2.51.0
 	github.com/aires-dev/aires/proto v0.0.0-00010101000000-000000000000
 	github.com/google/uuid v1.6.0
@@ -45,7 +46,6 @@ require (
 )
 
 require (
-	github.com/ClickHouse/ch-go v0.75.0 // indirect
 	github.com/Microsoft/go-winio v0.6.4 // indirect
 	github.com/andybalholm/brotli v1.2.7 // indirect
 	github.com/cenkalti/backoff/v7 v7.0.3 // indirect

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/metadata"
+	"github.com/aires-dev/aires/internal/chblock"
 	"github.com/aires-dev/aires/internal/chtest"
 	"github.com/aires-dev/aires/internal/row"
 	"github.com/aires-dev/aires/internal/schema"
@@ -79,14 +80,14 @@ func newBenchExporter(tb testing.TB, endpoint string) *logsExporter {
 func BenchmarkConvert(b *testing.B) {
 	ld := benchLogs(benchBatch)
 	e := newBenchExporter(b, "tcp://127.0.0.1:9000")
-	blk := new(block)
-	e.fill(blk, ld) // warm the block's capacity, as a reused block is
-	blk.reset()
+	blk, r := chblock.New(), new(row.Row)
+	e.fill(blk, r, ld) // warm the block's capacity, as a reused block is
+	blk.Reset()
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for b.Loop() {
-		e.fill(blk, ld)
-		blk.reset()
+		e.fill(blk, r, ld)
+		blk.Reset()
 	}
 	reportPerRow(b, benchBatch, cpu0)
 }
@@ -97,12 +98,12 @@ func TestConvertAllocs(t *testing.T) {
 	const n = 1000
 	ld := benchLogs(n)
 	e := newBenchExporter(t, "tcp://127.0.0.1:9000")
-	blk := new(block)
-	e.fill(blk, ld)
-	blk.reset()
+	blk, r := chblock.New(), new(row.Row)
+	e.fill(blk, r, ld)
+	blk.Reset()
 	perRow := testing.AllocsPerRun(20, func() {
-		e.fill(blk, ld)
-		blk.reset()
+		e.fill(blk, r, ld)
+		blk.Reset()
 	}) / n
 	t.Logf("%.2f allocs per row", perRow)
 	if perRow > 2.05 {
@@ -200,7 +201,7 @@ func buildRows(ld plog.Logs) []row.Row {
 	lrs := rl.ScopeLogs().At(0).LogRecords()
 	rows := make([]row.Row, lrs.Len())
 	for i := range rows {
-		bld.Build(rl.Resource(), rl.ScopeLogs().At(0).Scope(), lrs.At(i), &rows[i])
+		bld.Build(rl.Resource(), lrs.At(i), &rows[i])
 	}
 	return rows
 }

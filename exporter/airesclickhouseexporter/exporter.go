@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/metadata"
+	"github.com/aires-dev/aires/internal/chblock"
 	"github.com/aires-dev/aires/internal/row"
 	"github.com/aires-dev/aires/internal/schema"
 	"github.com/aires-dev/aires/internal/schema/migrate"
@@ -269,12 +270,12 @@ func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	}
 	ins := e.inserters.get()
 	defer e.inserters.put(ins)
-	e.fill(&ins.blk, ld)
-	if ins.blk.len() == 0 {
+	e.fill(ins.blk, &ins.row, ld)
+	if ins.blk.Len() == 0 {
 		return nil
 	}
 
-	n := int64(ins.blk.len())
+	n := int64(ins.blk.Len())
 	start := time.Now()
 	err := classify(ins.insert(ctx, conn, e.insertSQL))
 	if err != nil {
@@ -293,8 +294,8 @@ func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	return nil
 }
 
-// fill builds one row per log record into blk.
-func (e *logsExporter) fill(blk *block, ld plog.Logs) {
+// fill builds one row per log record into blk, using r as scratch.
+func (e *logsExporter) fill(blk *chblock.Block, r *row.Row, ld plog.Logs) {
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
@@ -302,11 +303,10 @@ func (e *logsExporter) fill(blk *block, ld plog.Logs) {
 		sls := rl.ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			sl := sls.At(j)
-			scope := sl.Scope()
 			lrs := sl.LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				e.builder.Build(res, scope, lrs.At(k), &blk.row)
-				blk.add(&blk.row)
+				e.builder.Build(res, lrs.At(k), r)
+				blk.Add(r)
 			}
 		}
 	}

@@ -127,9 +127,9 @@ func TestInsertReusesMemory(t *testing.T) {
 	}
 	reused := func() error { return e.pushLogs(ctx, ld) }
 	fresh := func() error {
-		ins := new(inserter)
+		ins := newInserter()
 		defer ins.discard()
-		e.fill(&ins.blk, ld)
+		e.fill(ins.blk, &ins.row, ld)
 		return ins.insert(ctx, e.connection(), e.insertSQL)
 	}
 	for range 3 { // warm up: columns, connection buffers

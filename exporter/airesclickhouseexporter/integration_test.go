@@ -215,7 +215,7 @@ func TestClickHouse(t *testing.T) {
 		require.Len(t, got, 2)
 		var first row.Row
 		rl := ld.ResourceLogs().At(0)
-		row.NewBuilder(row.Limits{}).Build(rl.Resource(), pcommon.NewInstrumentationScope(), rl.ScopeLogs().At(0).LogRecords().At(0), &first)
+		row.NewBuilder(row.Limits{}).Build(rl.Resource(), rl.ScopeLogs().At(0).LogRecords().At(0), &first)
 
 		want := storedRow{
 			ID:          "0192f3a4-5b6c-7d8e-9f01-23456789abcd",
@@ -346,7 +346,7 @@ func wrongColumns() string {
 	s := ""
 	for i, c := range schema.Columns {
 		typ := c.Type
-		if i == schema.ColSeverity {
+		if c.Name == "severity" {
 			typ = "Array(UInt64)"
 		}
 		if i > 0 {

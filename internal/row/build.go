@@ -2,7 +2,6 @@ package row
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"math"
 	"strings"
 	"time"
@@ -64,7 +63,7 @@ func (b *Builder) Limits() Limits { return b.limits }
 // current time.
 //
 // It returns how many attributes were dropped by the attribute limit.
-func (b *Builder) Build(res pcommon.Resource, _ pcommon.InstrumentationScope, lr plog.LogRecord, r *Row) (dropped int) {
+func (b *Builder) Build(res pcommon.Resource, lr plog.LogRecord, r *Row) (dropped int) {
 	r.Reset()
 	b.resource(res.Attributes(), r)
 
@@ -78,12 +77,8 @@ func (b *Builder) Build(res pcommon.Resource, _ pcommon.InstrumentationScope, lr
 	}
 	r.Severity = SeverityOf(lr.SeverityNumber(), lr.SeverityText())
 	r.Message = valid(bodyString(lr.Body()))
-	if tid := lr.TraceID(); !tid.IsEmpty() {
-		r.TraceID = hex.EncodeToString(tid[:])
-	}
-	if sid := lr.SpanID(); !sid.IsEmpty() {
-		r.SpanID = hex.EncodeToString(sid[:])
-	}
+	r.TraceID = traceIDText(lr.TraceID())
+	r.SpanID = spanIDText(lr.SpanID())
 
 	var st buildState
 	lr.Attributes().Range(func(k string, v pcommon.Value) bool {
@@ -323,55 +318,6 @@ func floatOf(v pcommon.Value) (float64, bool) {
 	return 0, false
 }
 
-// SeverityOf maps an OTel severity number (or, when it is unset, the severity
-// text) to a stored level. Unknown means info.
-func SeverityOf(n plog.SeverityNumber, text string) Severity {
-	switch {
-	case n >= plog.SeverityNumberTrace && n <= plog.SeverityNumberTrace4:
-		return SeverityTrace
-	case n >= plog.SeverityNumberDebug && n <= plog.SeverityNumberDebug4:
-		return SeverityDebug
-	case n >= plog.SeverityNumberInfo && n <= plog.SeverityNumberInfo4:
-		return SeverityInfo
-	case n >= plog.SeverityNumberWarn && n <= plog.SeverityNumberWarn4:
-		return SeverityWarn
-	case n >= plog.SeverityNumberError && n <= plog.SeverityNumberError4:
-		return SeverityError
-	case n >= plog.SeverityNumberFatal && n <= plog.SeverityNumberFatal4:
-		return SeverityFatal
-	}
-	switch strings.ToLower(text) {
-	case "trace":
-		return SeverityTrace
-	case "debug":
-		return SeverityDebug
-	case "warn", "warning":
-		return SeverityWarn
-	case "error", "err":
-		return SeverityError
-	case "fatal", "critical", "crit", "panic", "emergency", "alert":
-		return SeverityFatal
-	}
-	return SeverityInfo
-}
-
-// SeverityNumber is the OTel severity number written for a stored level.
-func (s Severity) SeverityNumber() plog.SeverityNumber {
-	switch s {
-	case SeverityTrace:
-		return plog.SeverityNumberTrace
-	case SeverityDebug:
-		return plog.SeverityNumberDebug
-	case SeverityWarn:
-		return plog.SeverityNumberWarn
-	case SeverityError:
-		return plog.SeverityNumberError
-	case SeverityFatal:
-		return plog.SeverityNumberFatal
-	}
-	return plog.SeverityNumberInfo
-}
-
 // contentID derives a UUID (version 8, "custom") from a row's content, so a
 // record without log.record.uid keeps the same id across retries. Two FNV-1a
 // 64-bit hashes with different seeds; no allocation.
@@ -425,61 +371,4 @@ func (h *idHash) u64(v uint64) {
 	for i := 0; i < 8; i++ {
 		h.byte(byte(v >> (8 * i)))
 	}
-}
-
-// ParseUUID parses the canonical 36-character form (any case) or 32 hex digits.
-func ParseUUID(s string) ([16]byte, bool) {
-	var id [16]byte
-	switch len(s) {
-	case 36:
-		if s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-			return id, false
-		}
-		var compact [32]byte
-		n := 0
-		for i := 0; i < 36; i++ {
-			if i == 8 || i == 13 || i == 18 || i == 23 {
-				continue
-			}
-			compact[n] = s[i]
-			n++
-		}
-		if _, err := hex.Decode(id[:], compact[:]); err != nil {
-			return id, false
-		}
-		return id, true
-	case 32:
-		if _, err := hex.Decode(id[:], []byte(s)); err != nil {
-			return id, false
-		}
-		return id, true
-	}
-	return id, false
-}
-
-// FormatUUID writes the canonical lowercase form of a UUID.
-func FormatUUID(id [16]byte) string {
-	text := uuidText(id)
-	return string(text[:])
-}
-
-// AppendUUID appends the canonical lowercase form of a UUID to dst, as
-// FormatUUID writes it, for callers that keep many ids in one buffer.
-func AppendUUID(dst []byte, id [16]byte) []byte {
-	text := uuidText(id)
-	return append(dst, text[:]...)
-}
-
-// uuidText is the canonical lowercase form of a UUID, in an array.
-func uuidText(id [16]byte) (out [36]byte) {
-	hex.Encode(out[0:8], id[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], id[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], id[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], id[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], id[10:])
-	return out
 }

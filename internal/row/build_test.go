@@ -66,7 +66,7 @@ func fullRecord() (plog.Logs, pcommon.Resource, plog.LogRecord) {
 func TestBuildFullRecord(t *testing.T) {
 	_, res, lr := fullRecord()
 	var r Row
-	NewBuilder(Limits{}).Build(res, pcommon.NewInstrumentationScope(), lr, &r)
+	NewBuilder(Limits{}).Build(res, lr, &r)
 
 	id, ok := ParseUUID(testUID)
 	require.True(t, ok)
@@ -218,7 +218,7 @@ func TestBuildFields(t *testing.T) {
 			lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
 			tt.setup(rl.Resource(), lr)
 			var r Row
-			NewBuilder(Limits{}).Build(rl.Resource(), pcommon.NewInstrumentationScope(), lr, &r)
+			NewBuilder(Limits{}).Build(rl.Resource(), lr, &r)
 			tt.check(t, &r)
 		})
 	}
@@ -233,13 +233,13 @@ func TestBuildLimits(t *testing.T) {
 	}
 	lr.Attributes().PutStr("long", strings.Repeat("é", 10)) // 20 bytes
 	var r Row
-	dropped := NewBuilder(Limits{MaxAttributes: 11, MaxValueLength: 5}).Build(rl.Resource(), pcommon.NewInstrumentationScope(), lr, &r)
+	dropped := NewBuilder(Limits{MaxAttributes: 11, MaxValueLength: 5}).Build(rl.Resource(), lr, &r)
 	assert.Equal(t, 11, r.AttributeCount())
 	assert.Zero(t, dropped)
 	assert.Equal(t, []string{"éé"}, r.StrValues, "cut at a rune boundary, within 5 bytes")
 
 	r.Reset()
-	dropped = NewBuilder(Limits{MaxAttributes: 3}).Build(rl.Resource(), pcommon.NewInstrumentationScope(), lr, &r)
+	dropped = NewBuilder(Limits{MaxAttributes: 3}).Build(rl.Resource(), lr, &r)
 	assert.Equal(t, 3, r.AttributeCount())
 	assert.Equal(t, 8, dropped)
 }
@@ -249,11 +249,11 @@ func TestBuildIsDeterministic(t *testing.T) {
 	lr.Attributes().Remove("log.record.uid")
 	b := NewBuilder(Limits{})
 	var r1, r2 Row
-	b.Build(res, pcommon.NewInstrumentationScope(), lr, &r1)
-	b.Build(res, pcommon.NewInstrumentationScope(), lr, &r2)
+	b.Build(res, lr, &r1)
+	b.Build(res, lr, &r2)
 	assert.Equal(t, r1, r2)
 	lr.Body().SetStr("other")
-	b.Build(res, pcommon.NewInstrumentationScope(), lr, &r2)
+	b.Build(res, lr, &r2)
 	assert.NotEqual(t, r1.ID, r2.ID)
 }
 
@@ -261,61 +261,21 @@ func TestWriteRecordRoundTrip(t *testing.T) {
 	_, res, lr := fullRecord()
 	b := NewBuilder(Limits{})
 	var first, second Row
-	b.Build(res, pcommon.NewInstrumentationScope(), lr, &first)
+	b.Build(res, lr, &first)
 	WriteResource(&first, res.Attributes())
 	WriteRecord(&first, lr)
-	b.Build(res, pcommon.NewInstrumentationScope(), lr, &second)
+	b.Build(res, lr, &second)
 	assert.Equal(t, first, second)
 	assert.Equal(t, "ERROR", lr.SeverityText())
-}
-
-func TestSeverityOf(t *testing.T) {
-	tests := []struct {
-		n    plog.SeverityNumber
-		text string
-		want Severity
-	}{
-		{plog.SeverityNumberTrace2, "", SeverityTrace},
-		{plog.SeverityNumberDebug, "", SeverityDebug},
-		{plog.SeverityNumberInfo4, "", SeverityInfo},
-		{plog.SeverityNumberWarn, "error", SeverityWarn},
-		{plog.SeverityNumberError3, "", SeverityError},
-		{plog.SeverityNumberFatal4, "", SeverityFatal},
-		{0, "CRITICAL", SeverityFatal},
-		{0, "err", SeverityError},
-		{0, "", SeverityInfo},
-		{0, "whatever", SeverityInfo},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.want, SeverityOf(tt.n, tt.text), "%v %q", tt.n, tt.text)
-		assert.Equal(t, tt.want, SeverityOf(tt.want.SeverityNumber(), ""), "round trip %v", tt.want)
-	}
-	assert.Equal(t, "error", SeverityError.String())
-	assert.Equal(t, "info", Severity(9).String())
-}
-
-func TestUUID(t *testing.T) {
-	id, ok := ParseUUID(strings.ToUpper(testUID))
-	require.True(t, ok)
-	assert.Equal(t, testUID, FormatUUID(id))
-	assert.Equal(t, "x"+testUID, string(AppendUUID([]byte("x"), id)))
-	id2, ok := ParseUUID(strings.ReplaceAll(testUID, "-", ""))
-	require.True(t, ok)
-	assert.Equal(t, id, id2)
-	for _, bad := range []string{"", "x", testUID[:35] + "g", strings.ReplaceAll(testUID, "-", "+")} {
-		_, ok := ParseUUID(bad)
-		assert.False(t, ok, bad)
-	}
 }
 
 func BenchmarkBuild(b *testing.B) {
 	_, res, lr := fullRecord()
 	bl := NewBuilder(Limits{})
-	scope := pcommon.NewInstrumentationScope()
 	var r Row
 	b.ReportAllocs()
 	for b.Loop() {
-		bl.Build(res, scope, lr, &r)
+		bl.Build(res, lr, &r)
 	}
 }
 
@@ -325,11 +285,10 @@ func BenchmarkBuildNoUID(b *testing.B) {
 	lr.Attributes().Remove("customer")
 	lr.Attributes().Remove("sizes")
 	bl := NewBuilder(Limits{})
-	scope := pcommon.NewInstrumentationScope()
 	var r Row
 	b.ReportAllocs()
 	for b.Loop() {
-		bl.Build(res, scope, lr, &r)
+		bl.Build(res, lr, &r)
 	}
 }
 

@@ -5,30 +5,6 @@
 // same row.
 package row
 
-// Severity is the stored severity level. Values match the Enum8 of the
-// severity column.
-type Severity uint8
-
-// Severity levels.
-const (
-	SeverityTrace Severity = 1
-	SeverityDebug Severity = 2
-	SeverityInfo  Severity = 3
-	SeverityWarn  Severity = 4
-	SeverityError Severity = 5
-	SeverityFatal Severity = 6
-)
-
-var severityNames = [...]string{"", "trace", "debug", "info", "warn", "error", "fatal"}
-
-// String is the stored name ("error"); unknown values are "info".
-func (s Severity) String() string {
-	if s >= SeverityTrace && s <= SeverityFatal {
-		return severityNames[s]
-	}
-	return "info"
-}
-
 // Row is one event, flattened. Its fields map one to one onto the columns of
 // the events table. Slices are reused by Reset: a Row is meant to be recycled.
 type Row struct {

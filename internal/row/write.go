@@ -8,47 +8,46 @@ import (
 )
 
 // WriteResource replaces attrs with the canonical resource attributes of r:
-// the four semantic keys (when set) and the other resource attributes as
-// strings.
+// the semantic keys of the resource columns (when set) and the other resource
+// attributes as strings.
 func WriteResource(r *Row, attrs pcommon.Map) {
 	attrs.Clear()
-	attrs.EnsureCapacity(4 + len(r.ResourceKeys))
-	putStr(attrs, semconv.ServiceName, r.Service)
-	putStr(attrs, semconv.DeploymentEnvironment, r.Environment)
-	putStr(attrs, semconv.ServiceVersion, r.Release)
-	putStr(attrs, semconv.HostName, r.Host)
+	attrs.EnsureCapacity(len(resourceFields) + len(r.ResourceKeys))
+	for _, f := range resourceFields {
+		putStr(attrs, f.key, *f.get(r))
+	}
 	for i, k := range r.ResourceKeys {
 		attrs.PutStr(k, r.ResourceValues[i])
 	}
 }
 
-// strFields and intFields are the semantic attributes written from (and
-// checked against) a row's fields; a zero value means "absent". One table, so
-// WriteRecord and RecordMatches cannot disagree on a key.
-var strFields = [...]struct {
+// keyed is a column that is a plain copy of a semantic attribute.
+type keyed[T any] struct {
 	key string
-	get func(*Row) string
-}{
-	{semconv.SessionID, func(r *Row) string { return r.SessionID }},
-	{semconv.UserID, func(r *Row) string { return r.UserID }},
-	{semconv.HTTPRequestMethod, func(r *Row) string { return r.HTTPMethod }},
-	{semconv.HTTPRoute, func(r *Row) string { return r.HTTPRoute }},
-	{semconv.URLPath, func(r *Row) string { return r.HTTPPath }},
-	{semconv.URLFull, func(r *Row) string { return r.HTTPURL }},
-	{semconv.UserAgentOriginal, func(r *Row) string { return r.HTTPUserAgent }},
-	{semconv.ClientAddress, func(r *Row) string { return r.HTTPClientIP }},
-	{semconv.ExceptionType, func(r *Row) string { return r.ErrorType }},
-	{semconv.ExceptionMessage, func(r *Row) string { return r.ErrorMessage }},
-	{semconv.ExceptionStacktrace, func(r *Row) string { return r.ErrorStack }},
+	get Field[T]
 }
 
-var intFields = [...]struct {
-	key string
-	get func(*Row) int64
-}{
-	{semconv.HTTPResponseStatusCode, func(r *Row) int64 { return int64(r.HTTPStatus) }},
-	{semconv.HTTPRequestBodySize, func(r *Row) int64 { return r.HTTPRequestSize }},
-	{semconv.HTTPResponseBodySize, func(r *Row) int64 { return r.HTTPResponseSize }},
+// The semantic attributes written from (and checked against) a row's fields,
+// by value type, in Columns order; a zero value means "absent". They come
+// from Columns, so the table, WriteRecord and RecordMatches cannot disagree
+// on a key. (Written in this order: strings, http.response.status_code, the
+// other integers, doubles, lists, as before the table.)
+var (
+	resourceFields, strFields = keyedFields[string](true), keyedFields[string](false)
+	uint16Fields              = keyedFields[uint16](false)
+	intFields                 = keyedFields[int64](false)
+	floatFields               = keyedFields[float64](false)
+	listFields                = keyedFields[[]string](false)
+)
+
+func keyedFields[T any](inResource bool) []keyed[T] {
+	var fs []keyed[T]
+	for _, c := range Columns {
+		if f, ok := c.Value.(Field[T]); ok && c.Key != "" && c.InResource == inResource {
+			fs = append(fs, keyed[T]{c.Key, f})
+		}
+	}
+	return fs
 }
 
 // WriteRecord rewrites lr in the canonical shape of r: timestamp, severity,
@@ -66,21 +65,22 @@ func WriteRecord(r *Row, lr plog.LogRecord) {
 	attrs.EnsureCapacity(r.AttributeCount() + 8)
 	attrs.PutStr(semconv.LogRecordUID, FormatUUID(r.ID))
 	for _, f := range strFields {
-		putStr(attrs, f.key, f.get(r))
+		putStr(attrs, f.key, *f.get(r))
 	}
-	for _, f := range intFields {
-		if v := f.get(r); v != 0 {
-			attrs.PutInt(f.key, v)
+	putInts(attrs, uint16Fields, r)
+	putInts(attrs, intFields, r)
+	for _, f := range floatFields {
+		if v := *f.get(r); v != 0 {
+			attrs.PutDouble(f.key, v)
 		}
 	}
-	if r.HTTPDurationMs != 0 {
-		attrs.PutDouble(semconv.AiresHTTPDurationMs, r.HTTPDurationMs)
-	}
-	if len(r.Tags) > 0 {
-		s := attrs.PutEmptySlice(semconv.AiresTags)
-		s.EnsureCapacity(len(r.Tags))
-		for _, t := range r.Tags {
-			s.AppendEmpty().SetStr(t)
+	for _, f := range listFields {
+		if vs := *f.get(r); len(vs) > 0 {
+			s := attrs.PutEmptySlice(f.key)
+			s.EnsureCapacity(len(vs))
+			for _, v := range vs {
+				s.AppendEmpty().SetStr(v)
+			}
 		}
 	}
 	for i, k := range r.StrKeys {
@@ -97,20 +97,32 @@ func WriteRecord(r *Row, lr plog.LogRecord) {
 	}
 }
 
+func putInts[T uint16 | int64](m pcommon.Map, fs []keyed[T], r *Row) {
+	for _, f := range fs {
+		if v := *f.get(r); v != 0 {
+			m.PutInt(f.key, int64(v))
+		}
+	}
+}
+
+// intsMatch reports whether m holds the non-zero fs of r, counting them in
+// want.
+func intsMatch[T uint16 | int64](m pcommon.Map, fs []keyed[T], r *Row, want *int) bool {
+	for _, f := range fs {
+		if v := *f.get(r); v != 0 {
+			*want++
+			if !hasInt(m, f.key, int64(v)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func putStr(m pcommon.Map, k, v string) {
 	if v != "" {
 		m.PutStr(k, v)
 	}
-}
-
-var severityTexts = [...]string{"", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}
-
-// Text is the OTel severity text of a level ("ERROR").
-func (s Severity) Text() string {
-	if s >= SeverityTrace && s <= SeverityFatal {
-		return severityTexts[s]
-	}
-	return "INFO"
 }
 
 // RecordMatches reports whether lr is already in the canonical shape of r:
@@ -135,36 +147,28 @@ func RecordMatches(r *Row, lr plog.LogRecord) bool {
 		return false
 	}
 	for _, f := range strFields {
-		if v := f.get(r); v != "" {
+		if v := *f.get(r); v != "" {
 			want++
 			if !hasStr(attrs, f.key, v) {
 				return false
 			}
 		}
 	}
-	for _, f := range intFields {
-		if v := f.get(r); v != 0 {
+	if !intsMatch(attrs, uint16Fields, r, &want) || !intsMatch(attrs, intFields, r, &want) {
+		return false
+	}
+	for _, f := range floatFields {
+		if v := *f.get(r); v != 0 {
 			want++
-			if !hasInt(attrs, f.key, v) {
+			if !hasDouble(attrs, f.key, v) {
 				return false
 			}
 		}
 	}
-	if r.HTTPDurationMs != 0 {
-		want++
-		if !hasDouble(attrs, semconv.AiresHTTPDurationMs, r.HTTPDurationMs) {
-			return false
-		}
-	}
-	if len(r.Tags) > 0 {
-		want++
-		v, ok := attrs.Get(semconv.AiresTags)
-		if !ok || v.Type() != pcommon.ValueTypeSlice || v.Slice().Len() != len(r.Tags) {
-			return false
-		}
-		s := v.Slice()
-		for i, t := range r.Tags {
-			if e := s.At(i); e.Type() != pcommon.ValueTypeStr || e.Str() != t {
+	for _, f := range listFields {
+		if vs := *f.get(r); len(vs) > 0 {
+			want++
+			if !hasStrs(attrs, f.key, vs) {
 				return false
 			}
 		}
@@ -204,6 +208,20 @@ func hasStr(m pcommon.Map, k, want string) bool {
 	return ok && v.Type() == pcommon.ValueTypeStr && v.Str() == want
 }
 
+func hasStrs(m pcommon.Map, k string, want []string) bool {
+	v, ok := m.Get(k)
+	if !ok || v.Type() != pcommon.ValueTypeSlice || v.Slice().Len() != len(want) {
+		return false
+	}
+	s := v.Slice()
+	for i, w := range want {
+		if e := s.At(i); e.Type() != pcommon.ValueTypeStr || e.Str() != w {
+			return false
+		}
+	}
+	return true
+}
+
 func hasInt(m pcommon.Map, k string, want int64) bool {
 	v, ok := m.Get(k)
 	return ok && v.Type() == pcommon.ValueTypeInt && v.Int() == want
@@ -212,10 +230,4 @@ func hasInt(m pcommon.Map, k string, want int64) bool {
 func hasDouble(m pcommon.Map, k string, want float64) bool {
 	v, ok := m.Get(k)
 	return ok && v.Type() == pcommon.ValueTypeDouble && v.Double() == want
-}
-
-// isUUIDText reports whether s is FormatUUID(id), without allocating.
-func isUUIDText(s string, id [16]byte) bool {
-	text := uuidText(id)
-	return s == string(text[:])
 }

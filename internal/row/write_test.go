@@ -55,7 +55,7 @@ func TestRecordMatches(t *testing.T) {
 			tc.edit(lr)
 			b := NewBuilder(Limits{})
 			var r Row
-			b.Build(res, pcommon.NewInstrumentationScope(), lr, &r)
+			b.Build(res, lr, &r)
 			got := RecordMatches(&r, lr)
 			assert.Equal(t, tc.want, got)
 
@@ -90,11 +90,11 @@ func TestRecordMatchesLimits(t *testing.T) {
 	lr.Attributes().PutStr("long", string(long))
 	b := NewBuilder(Limits{MaxValueLength: 10})
 	var r Row
-	b.Build(res, pcommon.NewInstrumentationScope(), lr, &r)
+	b.Build(res, lr, &r)
 	assert.False(t, RecordMatches(&r, lr), "a truncated value")
 
 	b = NewBuilder(Limits{MaxAttributes: 2})
-	b.Build(res, pcommon.NewInstrumentationScope(), lr, &r)
+	b.Build(res, lr, &r)
 	assert.False(t, RecordMatches(&r, lr), "dropped attributes")
 }
 
@@ -104,7 +104,7 @@ func TestRecordMatchesAllocs(t *testing.T) {
 	lr.Attributes().Remove("sizes")
 	lr.SetSeverityText("ERROR")
 	var r Row
-	NewBuilder(Limits{}).Build(res, pcommon.NewInstrumentationScope(), lr, &r)
+	NewBuilder(Limits{}).Build(res, lr, &r)
 	assert.True(t, RecordMatches(&r, lr))
 	assert.Zero(t, testing.AllocsPerRun(100, func() { RecordMatches(&r, lr) }))
 }
@@ -115,7 +115,7 @@ func BenchmarkRecordMatches(b *testing.B) {
 	lr.Attributes().Remove("sizes")
 	lr.SetSeverityText("ERROR")
 	var r Row
-	NewBuilder(Limits{}).Build(res, pcommon.NewInstrumentationScope(), lr, &r)
+	NewBuilder(Limits{}).Build(res, lr, &r)
 	b.ReportAllocs()
 	for b.Loop() {
 		RecordMatches(&r, lr)
@@ -125,7 +125,7 @@ func BenchmarkRecordMatches(b *testing.B) {
 func BenchmarkWriteRecord(b *testing.B) {
 	_, res, lr := fullRecord()
 	var r Row
-	NewBuilder(Limits{}).Build(res, pcommon.NewInstrumentationScope(), lr, &r)
+	NewBuilder(Limits{}).Build(res, lr, &r)
 	b.ReportAllocs()
 	for b.Loop() {
 		WriteRecord(&r, lr)

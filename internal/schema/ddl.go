@@ -5,102 +5,17 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/aires-dev/aires/internal/row"
 )
 
-// Column is one stored column of the events table.
-type Column struct {
-	Name string
-	Type string // base type, valid on every supported version
-	// LowCardinality marks String columns with few distinct values; they
-	// become LowCardinality(String) where the server has it.
-	LowCardinality bool
-	// Codec is the compression codec used where the server has codecs.
-	Codec string
-}
+// Column is one stored column of the events table. The list lives in
+// internal/row, next to the Row fields the values come from.
+type Column = row.Column
 
 // Columns are the stored columns, in INSERT order. Their names are a
 // user-facing API: never rename or reorder, only append.
-var Columns = []Column{
-	{Name: "id", Type: "UUID"},
-	{Name: "timestamp", Type: "DateTime", Codec: "Delta, ZSTD(1)"},
-	{Name: "timestamp_ns", Type: "UInt64", Codec: "Delta, ZSTD(1)"},
-	{Name: "service", Type: "String", LowCardinality: true},
-	{Name: "environment", Type: "String", LowCardinality: true},
-	{Name: "release", Type: "String", LowCardinality: true},
-	{Name: "host", Type: "String", LowCardinality: true},
-	{Name: "severity", Type: "Enum8('trace' = 1, 'debug' = 2, 'info' = 3, 'warn' = 4, 'error' = 5, 'fatal' = 6)"},
-	{Name: "message", Type: "String", Codec: "ZSTD(1)"},
-	{Name: "trace_id", Type: "String", Codec: "ZSTD(1)"},
-	{Name: "span_id", Type: "String", Codec: "ZSTD(1)"},
-	{Name: "session_id", Type: "String", Codec: "ZSTD(1)"},
-	{Name: "user_id", Type: "String", Codec: "ZSTD(1)"},
-	{Name: "tags", Type: "Array(String)", Codec: "ZSTD(1)"},
-	{Name: "attr_str_keys", Type: "Array(String)", Codec: "ZSTD(1)"},
-	{Name: "attr_str_values", Type: "Array(String)", Codec: "ZSTD(1)"},
-	{Name: "attr_int_keys", Type: "Array(String)", Codec: "ZSTD(1)"},
-	{Name: "attr_int_values", Type: "Array(Int64)", Codec: "ZSTD(1)"},
-	{Name: "attr_float_keys", Type: "Array(String)", Codec: "ZSTD(1)"},
-	{Name: "attr_float_values", Type: "Array(Float64)", Codec: "ZSTD(1)"},
-	{Name: "attr_bool_keys", Type: "Array(String)", Codec: "ZSTD(1)"},
-	{Name: "attr_bool_values", Type: "Array(UInt8)", Codec: "ZSTD(1)"},
-	{Name: "resource_keys", Type: "Array(String)", Codec: "ZSTD(1)"},
-	{Name: "resource_values", Type: "Array(String)", Codec: "ZSTD(1)"},
-	{Name: "http_method", Type: "String", LowCardinality: true},
-	{Name: "http_route", Type: "String", LowCardinality: true},
-	{Name: "http_path", Type: "String", Codec: "ZSTD(1)"},
-	{Name: "http_url", Type: "String", Codec: "ZSTD(1)"},
-	{Name: "http_status", Type: "UInt16"},
-	{Name: "http_duration_ms", Type: "Float64", Codec: "ZSTD(1)"},
-	{Name: "http_request_size", Type: "Int64", Codec: "ZSTD(1)"},
-	{Name: "http_response_size", Type: "Int64", Codec: "ZSTD(1)"},
-	{Name: "http_user_agent", Type: "String", Codec: "ZSTD(1)"},
-	{Name: "http_client_ip", Type: "String", Codec: "ZSTD(1)"},
-	{Name: "error_type", Type: "String", LowCardinality: true},
-	{Name: "error_message", Type: "String", Codec: "ZSTD(1)"},
-	{Name: "error_stack", Type: "String", Codec: "ZSTD(1)"},
-}
-
-// Column indexes, in the order of Columns; the exporter's column block uses them.
-const (
-	ColID = iota
-	ColTimestamp
-	ColTimestampNs
-	ColService
-	ColEnvironment
-	ColRelease
-	ColHost
-	ColSeverity
-	ColMessage
-	ColTraceID
-	ColSpanID
-	ColSessionID
-	ColUserID
-	ColTags
-	ColAttrStrKeys
-	ColAttrStrValues
-	ColAttrIntKeys
-	ColAttrIntValues
-	ColAttrFloatKeys
-	ColAttrFloatValues
-	ColAttrBoolKeys
-	ColAttrBoolValues
-	ColResourceKeys
-	ColResourceValues
-	ColHTTPMethod
-	ColHTTPRoute
-	ColHTTPPath
-	ColHTTPURL
-	ColHTTPStatus
-	ColHTTPDurationMs
-	ColHTTPRequestSize
-	ColHTTPResponseSize
-	ColHTTPUserAgent
-	ColHTTPClientIP
-	ColErrorType
-	ColErrorMessage
-	ColErrorStack
-	NumColumns
-)
+var Columns = row.Columns[:]
 
 // aliases are computed columns: free at insert, handy in queries. They are
 // never part of the INSERT.

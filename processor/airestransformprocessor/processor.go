@@ -72,7 +72,7 @@ func (t *transform) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, e
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
 				dropped += t.applyRules(lr.Attributes())
-				dropped += t.builder.Build(res, sl.Scope(), lr, r)
+				dropped += t.builder.Build(res, lr, r)
 				// Records from the aires receiver are usually canonical
 				// already: checking costs no allocation, rewriting ~30.
 				if !row.RecordMatches(r, lr) {

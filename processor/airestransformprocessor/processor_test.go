@@ -160,11 +160,11 @@ func TestProcessedRecordBuildsSameRow(t *testing.T) {
 	lr.Body().SetStr("hello")
 	setup(rl.Resource(), lr)
 	var direct row.Row
-	row.NewBuilder(row.Limits{}).Build(rl.Resource(), pcommon.NewInstrumentationScope(), lr, &direct)
+	row.NewBuilder(row.Limits{}).Build(rl.Resource(), lr, &direct)
 
 	res, out := run(t, createDefaultConfig().(*Config), setup)
 	var processed row.Row
-	row.NewBuilder(row.Limits{}).Build(res, pcommon.NewInstrumentationScope(), out, &processed)
+	row.NewBuilder(row.Limits{}).Build(res, out, &processed)
 	assert.Equal(t, direct, processed)
 }
 

@@ -1,0 +1,225 @@
+// Package chblock holds one INSERT's worth of rows in column form: a typed
+// buffer per column of row.Columns, appended to row by row and handed to
+// clickhouse-go once per column.
+//
+// The aires_clickhouse exporter inserts through it; tests encode a block
+// exactly as the exporter builds it (Native). It depends on internal/row and
+// the driver only, so test modules can import it without the collector.
+package chblock
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
+	"github.com/google/uuid"
+
+	"github.com/aires-dev/aires/internal/row"
+)
+
+// Block is the rows of one INSERT, one typed buffer per column of
+// row.Columns. Strings are not copied: they point into the data the rows
+// were built from, which must stay alive until the block is appended (the
+// exporter's plog batch lives for the whole push). Reset keeps every
+// capacity, so a reused block appends without allocating.
+//
+// A Block is not safe for concurrent use.
+type Block struct {
+	rows     int
+	capacity int // the length of every scalar column
+
+	// The buffers, by value type, each in row.Columns order. Add walks
+	// them kind by kind, a typed loop per kind: no per-column switch, and
+	// no call for a column that is a row field (see fieldOffset).
+	ids      []scalar[uuid.UUID] // uuid.UUID is a [16]byte, as row.Row.ID
+	strs     []scalar[string]
+	uint16s  []scalar[uint16]
+	uint64s  []scalar[uint64]
+	int64s   []scalar[int64]
+	float64s []scalar[float64]
+	strLists []array[string]
+	intLists []array[int64]
+	fltLists []array[float64]
+	bools    []boolArray
+	// Computed columns.
+	int8sOf  []scalar[int8]
+	int64sOf []scalar[int64]
+
+	// cols are the same buffers in row.Columns order, for AppendTo.
+	cols []buffer
+
+	// dict maps LowCardinality values to one canonical pointer each (see
+	// lcDict).
+	dict lcDict
+}
+
+// New returns an empty block with a buffer for each of row.Columns.
+func New() *Block {
+	b := new(Block)
+	// The kind slices are filled first and never grow after, so the
+	// pointers cols takes into them stay valid.
+	at := make([]func() buffer, len(row.Columns))
+	for i, c := range row.Columns {
+		switch v := c.Value.(type) {
+		case row.Field[[16]byte]:
+			at[i] = addField(&b.ids, v)
+		case row.Field[string]:
+			at[i] = addField(&b.strs, v)
+			if at[i] != nil {
+				j := len(b.strs) - 1
+				at[i] = func() buffer { return strColumn{&b.strs[j], &b.dict} }
+			}
+		case row.Field[uint16]:
+			at[i] = addField(&b.uint16s, v)
+		case row.Field[uint64]:
+			at[i] = addField(&b.uint64s, v)
+		case row.Field[int64]:
+			at[i] = addField(&b.int64s, v)
+		case row.Field[float64]:
+			at[i] = addField(&b.float64s, v)
+		case row.Field[[]string]:
+			at[i] = addArray(&b.strLists, v)
+		case row.Field[[]int64]:
+			at[i] = addArray(&b.intLists, v)
+		case row.Field[[]float64]:
+			at[i] = addArray(&b.fltLists, v)
+		case row.Field[[]bool]:
+			if off, ok := fieldOffset(v); ok {
+				b.bools = append(b.bools, boolArray{array[uint8]{off: off}})
+				j := len(b.bools) - 1
+				at[i] = func() buffer { return &b.bools[j] }
+			}
+		case row.Computed[int8]:
+			at[i] = addComputed(&b.int8sOf, v)
+		case row.Computed[int64]:
+			at[i] = addComputed(&b.int64sOf, v)
+		default:
+			err := fmt.Errorf("chblock has no buffer for accessor type %T; add one", c.Value)
+			at[i] = func() buffer { return badColumn{err} }
+		}
+		if at[i] == nil {
+			err := fmt.Errorf("its accessor (%T) does not return a field of the row", c.Value)
+			at[i] = func() buffer { return badColumn{err} }
+		}
+	}
+	b.cols = make([]buffer, len(at))
+	for i, f := range at {
+		b.cols[i] = f()
+	}
+	return b
+}
+
+// addField adds a buffer for field f to cols, returning the way to reach
+// it once cols is complete; nil if f is not a field (see fieldOffset).
+// V is the buffer's type: T, or one with the same memory layout.
+func addField[V, T any](cols *[]scalar[V], f row.Field[T]) func() buffer {
+	off, ok := fieldOffset(f)
+	if !ok || unsafe.Sizeof(*new(V)) != unsafe.Sizeof(*new(T)) {
+		return nil
+	}
+	*cols = append(*cols, scalar[V]{off: off})
+	j := len(*cols) - 1
+	return func() buffer { return &(*cols)[j] }
+}
+
+func addArray[T any](cols *[]array[T], f row.Field[[]T]) func() buffer {
+	off, ok := fieldOffset(f)
+	if !ok {
+		return nil
+	}
+	*cols = append(*cols, array[T]{off: off})
+	j := len(*cols) - 1
+	return func() buffer { return &(*cols)[j] }
+}
+
+func addComputed[T any](cols *[]scalar[T], get row.Computed[T]) func() buffer {
+	*cols = append(*cols, scalar[T]{get: get})
+	j := len(*cols) - 1
+	return func() buffer { return &(*cols)[j] }
+}
+
+// badColumn is a column the block cannot fill (an accessor type without a
+// buffer here, or a Field that is not one): every INSERT fails, naming it.
+type badColumn struct{ err error }
+
+func (c badColumn) appendTo(column.Interface, int) error { return c.err }
+
+func (badColumn) reset(int) {}
+
+// Len is the number of rows.
+func (b *Block) Len() int { return b.rows }
+
+// Add appends one row. r may be reused once Add returns; the strings it
+// points to may not change until the block is appended.
+func (b *Block) Add(r *row.Row) {
+	n := b.rows
+	if n == b.capacity {
+		b.grow()
+	}
+	p := unsafe.Pointer(r)
+	setFields(b.ids, p, n)
+	setFields(b.strs, p, n)
+	setFields(b.uint16s, p, n)
+	setFields(b.uint64s, p, n)
+	setFields(b.int64s, p, n)
+	setFields(b.float64s, p, n)
+	setComputed(b.int8sOf, r, n)
+	setComputed(b.int64sOf, r, n)
+	addArrays(b.strLists, p)
+	addArrays(b.intLists, p)
+	addArrays(b.fltLists, p)
+	for i := range b.bools {
+		b.bools[i].add(p)
+	}
+	b.rows++
+}
+
+// grow doubles the capacity of the scalar columns.
+func (b *Block) grow() {
+	size := max(2*b.capacity, 256)
+	growScalars(b.ids, b.rows, size)
+	growScalars(b.strs, b.rows, size)
+	growScalars(b.uint16s, b.rows, size)
+	growScalars(b.uint64s, b.rows, size)
+	growScalars(b.int64s, b.rows, size)
+	growScalars(b.float64s, b.rows, size)
+	growScalars(b.int8sOf, b.rows, size)
+	growScalars(b.int64sOf, b.rows, size)
+	b.capacity = size
+}
+
+// Reset empties the block, keeping capacity and dropping references to the
+// previous rows' strings so they can be collected.
+func (b *Block) Reset() {
+	for _, c := range b.cols {
+		c.reset(b.rows)
+	}
+	b.rows = 0
+	b.dict.reset()
+}
+
+// ColumnError is a column the driver refused while the block was appended
+// to it (for example a table whose column types differ from row.Columns).
+type ColumnError struct {
+	Column string // the column's name, or "(all)"
+	Err    error
+}
+
+func (e *ColumnError) Error() string { return "column " + e.Column + ": " + e.Err.Error() }
+
+func (e *ColumnError) Unwrap() error { return e.Err }
+
+// AppendTo appends the whole block to cols, the columns of a batch prepared
+// with schema.Insert (row.Columns, in order): one call per column, except
+// Array columns (one call per row, without allocating; see array.appendTo).
+func (b *Block) AppendTo(cols []column.Interface) error {
+	if len(cols) != len(b.cols) {
+		return &ColumnError{Column: "(all)", Err: fmt.Errorf("the batch has %d columns, the INSERT names %d", len(cols), len(b.cols))}
+	}
+	for i, col := range cols {
+		if err := b.cols[i].appendTo(col, b.rows); err != nil {
+			return &ColumnError{Column: row.Columns[i].Name, Err: err}
+		}
+	}
+	return nil
+}

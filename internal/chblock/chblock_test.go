@@ -1,0 +1,292 @@
+package chblock
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	chproto "github.com/ClickHouse/ch-go/proto"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/proto"
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/aires-dev/aires/internal/row"
+)
+
+// testRows are rows with every column set in some and empty in others,
+// repeated LowCardinality values, and an out-of-range severity.
+func testRows() []row.Row {
+	full := row.Row{
+		ID: [16]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, TimestampNs: 1_764_200_000_123_456_789,
+		Service: "checkout", Environment: "prod", Release: "1.4.2", Host: "web-1",
+		Severity: row.SeverityError, Message: "commande passée ✓",
+		TraceID: "0a0102030405060708090a0b0c0d0eff", SpanID: "ab01020304050607", SessionID: "sess-1", UserID: "user-9",
+		Tags:    []string{"beta", "eu"},
+		StrKeys: []string{"order.id", "customer.tier"}, StrValues: []string{"A-1", "gold"},
+		IntKeys: []string{"order.items"}, IntValues: []int64{3},
+		FloatKeys: []string{"order.total"}, FloatValues: []float64{99.95},
+		BoolKeys: []string{"order.gift", "order.paid"}, BoolValues: []bool{true, false},
+		ResourceKeys: []string{"k8s.pod.name"}, ResourceValues: []string{"web-1-abc"},
+		HTTPMethod: "POST", HTTPRoute: "/orders/{id}", HTTPPath: "/orders/42", HTTPURL: "https://shop.example/orders/42",
+		HTTPStatus: 502, HTTPDurationMs: 12.5, HTTPRequestSize: 120, HTTPResponseSize: 3400,
+		HTTPUserAgent: "curl/8.0", HTTPClientIP: "10.1.2.3",
+		ErrorType: "*net.OpError", ErrorMessage: "connection refused", ErrorStack: "main.go:12",
+	}
+	rows := []row.Row{full, {TimestampNs: 1}, full, {Service: "billing", Severity: 9}, full}
+	rows[2].Service, rows[2].Severity, rows[2].ID[0] = "billing", row.SeverityDebug, 2
+	return rows
+}
+
+// typesOf are the column types of row.Columns, with LowCardinality where
+// the column asks for it and lowCardinality is set (as on a recent server).
+func typesOf(lowCardinality bool) []string {
+	types := make([]string, len(row.Columns))
+	for i, c := range row.Columns {
+		types[i] = c.Type
+		if lowCardinality && c.LowCardinality {
+			types[i] = "LowCardinality(" + c.Type + ")"
+		}
+	}
+	return types
+}
+
+func newColumns(t testing.TB, types []string) []column.Interface {
+	t.Helper()
+	cols, err := Columns(types)
+	require.NoError(t, err)
+	return cols
+}
+
+// plainValue is column c of r the way a row-wise insert passes it to the
+// driver's AppendRow.
+func plainValue(c row.Column, r *row.Row) any {
+	switch v := c.Value.Any(r).(type) {
+	case [16]byte:
+		return uuid.UUID(v)
+	case int8:
+		return row.Severity(v).String()
+	case []string:
+		return append([]string{}, v...)
+	case []int64:
+		return append([]int64{}, v...)
+	case []float64:
+		return append([]float64{}, v...)
+	case []bool:
+		u := []uint8{}
+		for _, b := range v {
+			if b {
+				u = append(u, 1)
+			} else {
+				u = append(u, 0)
+			}
+		}
+		return u
+	default:
+		return v
+	}
+}
+
+// The block's columnar append (typed slices, pointer arrays, the
+// LowCardinality dictionary) fills the driver's columns exactly as a plain
+// row-by-row AppendRow of the same rows does: the Native encodings are the
+// same bytes. And they decode back to the rows.
+func TestNativeMatchesRowWise(t *testing.T) {
+	rows := testRows()
+	for _, lc := range []bool{false, true} {
+		t.Run(fmt.Sprintf("lowcardinality=%v", lc), func(t *testing.T) {
+			b := New()
+			for i := range rows {
+				b.Add(&rows[i])
+			}
+			require.Equal(t, len(rows), b.Len())
+			got, err := b.Native(typesOf(lc))
+			require.NoError(t, err)
+
+			plain := newColumns(t, typesOf(lc))
+			for i := range rows {
+				for j, c := range row.Columns {
+					require.NoError(t, plain[j].AppendRow(plainValue(c, &rows[i])), "column %s", c.Name)
+				}
+			}
+			want, err := EncodeNative(plain)
+			require.NoError(t, err)
+			assert.Equal(t, want, got)
+
+			dec := proto.NewBlock()
+			require.NoError(t, dec.Decode(chproto.NewReader(bytes.NewReader(got)), 0))
+			require.Len(t, dec.Columns, len(row.Columns))
+			byName := map[string]column.Interface{}
+			for j, col := range dec.Columns {
+				assert.Equal(t, row.Columns[j].Name, col.Name())
+				assert.Equal(t, typesOf(lc)[j], string(col.Type()))
+				require.Equal(t, len(rows), col.Rows(), "column %s", col.Name())
+				byName[col.Name()] = col
+			}
+			for i, r := range rows {
+				assert.Equal(t, uuid.UUID(r.ID), byName["id"].Row(i, false))
+				assert.Equal(t, r.TimestampNs, byName["timestamp_ns"].Row(i, false))
+				assert.Equal(t, r.Service, byName["service"].Row(i, false))
+				assert.Equal(t, r.Severity.String(), byName["severity"].Row(i, false))
+				assert.Equal(t, r.HTTPStatus, byName["http_status"].Row(i, false))
+				assert.Equal(t, r.ErrorStack, byName["error_stack"].Row(i, false))
+				assert.Equal(t, append([]string{}, r.Tags...), byName["tags"].Row(i, false))
+				assert.Equal(t, append([]float64{}, r.FloatValues...), byName["attr_float_values"].Row(i, false))
+			}
+		})
+	}
+}
+
+func TestNativeErrors(t *testing.T) {
+	b := New()
+	_, err := b.Native([]string{"String"})
+	assert.ErrorContains(t, err, "1 column types for 37 columns")
+	types := typesOf(false)
+	types[0] = "NoSuchType"
+	_, err = b.Native(types)
+	var ce *ColumnError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "id", ce.Column)
+}
+
+// A reset block can be filled again with other rows.
+func TestResetRefills(t *testing.T) {
+	rows := testRows()
+	b := New()
+	for i := range rows {
+		b.Add(&rows[i])
+	}
+	b.Reset()
+	assert.Equal(t, 0, b.Len())
+	b.Add(&rows[3])
+	cols := newColumns(t, typesOf(false))
+	require.NoError(t, b.AppendTo(cols))
+	for j, c := range row.Columns {
+		require.Equal(t, 1, cols[j].Rows(), "column %s", c.Name)
+		if c.Type != "DateTime" { // read back as a time.Time
+			assert.Equal(t, plainValue(c, &rows[3]), cols[j].Row(0, false), "column %s", c.Name)
+		}
+	}
+}
+
+// Reset drops every string the block held, so a pooled block does not keep
+// a batch's data alive.
+func TestResetDropsStrings(t *testing.T) {
+	rows := testRows()
+	b := New()
+	for i := range rows {
+		b.Add(&rows[i])
+	}
+	require.NoError(t, b.AppendTo(newColumns(t, typesOf(true))))
+	b.Reset()
+	check := func(what string, ss []string) {
+		for i, s := range ss[:cap(ss)] {
+			assert.Empty(t, s, "%s[%d] after Reset", what, i)
+		}
+	}
+	for _, s := range b.strs {
+		check("string column", s.vals)
+	}
+	for _, a := range b.strLists {
+		check("array column", a.vals)
+		for i, p := range a.ptrs[:cap(a.ptrs)] {
+			assert.Nil(t, p, "array pointer %d after Reset", i)
+		}
+	}
+	check("dictionary", b.dict.uniq)
+	assert.Empty(t, b.dict.index)
+}
+
+func TestAppendToErrors(t *testing.T) {
+	b := New()
+	rows := testRows()
+	b.Add(&rows[0])
+	err := b.AppendTo(newColumns(t, typesOf(false))[:3])
+	var ce *ColumnError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "(all)", ce.Column)
+
+	types := typesOf(false)
+	types[7] = "Array(UInt64)" // severity
+	err = b.AppendTo(newColumns(t, types))
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "severity", ce.Column)
+	assert.ErrorContains(t, err, "column severity: ")
+}
+
+// A warm block appends rows without allocating.
+func TestAddAllocs(t *testing.T) {
+	rows := testRows()
+	b := New()
+	fill := func() {
+		for i := range rows {
+			b.Add(&rows[i])
+		}
+		b.Reset()
+	}
+	fill()
+	if n := testing.AllocsPerRun(100, fill); n != 0 {
+		t.Errorf("Add allocates %.0f times per %d rows", n, len(rows))
+	}
+}
+
+// Appending a block to warm driver columns costs a few allocations per
+// column (the driver's), none per row: strings go to LowCardinality columns
+// as canonical pointers, array rows as pointer slices.
+func TestAppendToAllocs(t *testing.T) {
+	const n = 1000
+	b, cols := filledBlock(n), newColumns(t, typesOf(true))
+	appendAll(t, b, cols)
+	if perRow := testing.AllocsPerRun(10, func() { appendAll(t, b, cols) }) / n; perRow > 0.2 {
+		t.Errorf("AppendTo allocates %.2f times per row, want none per row", perRow)
+	}
+}
+
+// filledBlock is a block of n rows from testRows.
+func filledBlock(n int) *Block {
+	rows := testRows()
+	b := New()
+	for i := range n {
+		b.Add(&rows[i%len(rows)])
+	}
+	return b
+}
+
+// appendAll appends b to cols, emptied first.
+func appendAll(tb testing.TB, b *Block, cols []column.Interface) {
+	for _, c := range cols {
+		c.Reset()
+	}
+	if err := b.AppendTo(cols); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func BenchmarkAdd(b *testing.B) {
+	rows := testRows()
+	const perOp = 10_000
+	blk := New()
+	fill := func() {
+		for i := range perOp {
+			blk.Add(&rows[i%len(rows)])
+		}
+		blk.Reset()
+	}
+	fill()
+	b.ReportAllocs()
+	for b.Loop() {
+		fill()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perOp), "ns/row")
+}
+
+func BenchmarkAppendTo(b *testing.B) {
+	const perOp = 10_000
+	blk, cols := filledBlock(perOp), newColumns(b, typesOf(true))
+	b.ReportAllocs()
+	for b.Loop() {
+		appendAll(b, blk, cols)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perOp), "ns/row")
+}
