@@ -41,6 +41,16 @@ func (s Severity) Enum8() int8 {
 	return int8(SeverityInfo)
 }
 
+// SeverityOfLevel is the stored level of a level number that counts trace..fatal
+// from 1 to 6, as the severity column and the Aires protocol's Severity enum do;
+// any other number (unspecified, unknown) is info.
+func SeverityOfLevel(v int32) Severity {
+	if v >= int32(SeverityTrace) && v <= int32(SeverityFatal) {
+		return Severity(v)
+	}
+	return SeverityInfo
+}
+
 // severityEnum8Type is the ClickHouse type of the severity column, built from
 // the level names so the two cannot disagree.
 func severityEnum8Type() string {

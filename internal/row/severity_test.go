@@ -38,3 +38,24 @@ func TestSeverityEnum8(t *testing.T) {
 		assert.Equal(t, want, s.Enum8(), "level %d", s)
 	}
 }
+
+func TestSeverityOfLevel(t *testing.T) {
+	for _, tc := range []struct {
+		level int32
+		want  Severity
+	}{
+		{0, SeverityInfo}, // unspecified
+		{1, SeverityTrace},
+		{2, SeverityDebug},
+		{3, SeverityInfo},
+		{4, SeverityWarn},
+		{5, SeverityError},
+		{6, SeverityFatal},
+		{7, SeverityInfo},
+		{-1, SeverityInfo},
+	} {
+		if got := SeverityOfLevel(tc.level); got != tc.want {
+			t.Errorf("SeverityOfLevel(%d) = %v, want %v", tc.level, got, tc.want)
+		}
+	}
+}

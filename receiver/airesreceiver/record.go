@@ -72,7 +72,7 @@ func convertHead(lr plog.LogRecord, e *wire.Event, observed pcommon.Timestamp) p
 	}
 	lr.SetTimestamp(ts)
 	lr.SetObservedTimestamp(observed)
-	sev := severityOf(e.Severity)
+	sev := row.SeverityOfLevel(e.Severity)
 	lr.SetSeverityNumber(sev.SeverityNumber())
 	lr.SetSeverityText(sev.Text())
 	if e.Message != "" {
@@ -240,15 +240,14 @@ func setValue(dst pcommon.Value, v *airesv1.AnyValue) {
 	}
 }
 
-// severityOf is the stored level of an aires.v1.Severity value: the protocol
-// numbers trace..fatal as row.Severity does; unspecified (and, unreachable
-// after validation, unknown values) means info.
-func severityOf(v int32) row.Severity {
-	if v >= int32(airesv1.Severity_SEVERITY_TRACE) && v <= int32(airesv1.Severity_SEVERITY_FATAL) {
-		return row.Severity(v)
-	}
-	return row.SeverityInfo
-}
+// The protocol numbers its severities as the stored levels do, so
+// row.SeverityOfLevel maps them; these fail to compile if either side moves.
+var (
+	_ [int32(row.SeverityTrace) - int32(airesv1.Severity_SEVERITY_TRACE)]struct{}
+	_ [int32(airesv1.Severity_SEVERITY_TRACE) - int32(row.SeverityTrace)]struct{}
+	_ [int32(row.SeverityFatal) - int32(airesv1.Severity_SEVERITY_FATAL)]struct{}
+	_ [int32(airesv1.Severity_SEVERITY_FATAL) - int32(row.SeverityFatal)]struct{}
+)
 
 func putStrIfSet(m pcommon.Map, key, value string) {
 	if value != "" {
