@@ -22,13 +22,21 @@ type exporterSettings struct {
 	FlushTimeout       time.Duration
 	Consumers          int
 	QueueSize          int
+	// QueueMode is what the acknowledgement means (queueModes): memory (the
+	// batch is in the in-memory queue), persistent (on disk, file_storage) or
+	// wait_for_result (inserted into ClickHouse).
+	QueueMode string `json:"queue_mode"`
 }
+
+// queueModes are the values of -queue-mode.
+var queueModes = []string{"memory", "persistent", "wait_for_result"}
 
 type collectorSettings struct {
 	exporterSettings
 	AiresPort, HealthPort, MetricsPort, PprofPort int
 	ClickHouse, Database                          string
 	MemoryLimitMiB                                int
+	StorageDir                                    string // file_storage directory (queue mode persistent)
 	Env                                           string // extra KEY=VALUE,... for the process
 }
 
@@ -39,6 +47,10 @@ extensions:
 {{- if .PprofPort}}
   pprof:
     endpoint: 127.0.0.1:{{.PprofPort}}
+{{- end}}
+{{- if eq .QueueMode "persistent"}}
+  file_storage:
+    directory: {{.StorageDir}}
 {{- end}}
 receivers:
   aires:
@@ -59,6 +71,11 @@ exporters:
     database: {{.Database}}
     create_schema: true
     sending_queue:
+{{- if eq .QueueMode "persistent"}}
+      storage: file_storage
+{{- else if eq .QueueMode "wait_for_result"}}
+      wait_for_result: true
+{{- end}}
       sizer: items
       queue_size: {{.QueueSize}}
       num_consumers: {{.Consumers}}
@@ -68,7 +85,7 @@ exporters:
         min_size: {{.MinBatch}}
         max_size: {{.MaxBatch}}
 service:
-  extensions: [health_check{{if .PprofPort}}, pprof{{end}}]
+  extensions: [health_check{{if .PprofPort}}, pprof{{end}}{{if eq .QueueMode "persistent"}}, file_storage{{end}}]
   telemetry:
     logs:
       level: warn
@@ -101,6 +118,12 @@ func startCollector(bin, dir string, s collectorSettings) (*collector, error) {
 			return nil, err
 		}
 		*p = port
+	}
+	if s.QueueMode == "persistent" {
+		s.StorageDir = filepath.Join(dir, "queue")
+		if err := os.MkdirAll(s.StorageDir, 0o700); err != nil {
+			return nil, err
+		}
 	}
 	tmpl := template.Must(template.New("cfg").Funcs(template.FuncMap{"div": func(a, b int) int { return a / b }}).Parse(collectorConfig))
 	var cfg bytes.Buffer

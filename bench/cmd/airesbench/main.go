@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -58,6 +59,8 @@ type config struct {
 	overDur      time.Duration
 	overFactor   float64
 	latLoad      float64
+
+	sdkBatch int
 
 	pprofPort    int
 	collectorEnv string
@@ -97,6 +100,8 @@ func run() error {
 	flag.DurationVar(&c.exp.FlushTimeout, "flush-timeout", 500*time.Millisecond, "exporter sending_queue.batch.flush_timeout")
 	flag.IntVar(&c.exp.Consumers, "consumers", 2, "exporter sending_queue.num_consumers")
 	flag.IntVar(&c.exp.QueueSize, "queue-size", 200000, "exporter sending_queue.queue_size (items)")
+	flag.StringVar(&c.exp.QueueMode, "queue-mode", "memory", "what the collector's acknowledgement means: "+strings.Join(queueModes, ", ")+" (sending_queue in memory, on file_storage, or wait_for_result: answered after the insert)")
+	flag.IntVar(&c.sdkBatch, "sdk-batch-size", 0, "SDK Config.BatchSize, events per request (0: the SDK default)")
 	flag.IntVar(&c.memLimitMiB, "memory-limit-mib", 1024, "memory_limiter limit_mib in front of aires_transform, spike 20% (0: no memory_limiter)")
 	flag.IntVar(&c.rawBatch, "raw-batch", 0, "rows per raw insert (default: max-batch)")
 	flag.IntVar(&c.rawWriter, "raw-writers", 2, "raw insert goroutines")
@@ -106,6 +111,9 @@ func run() error {
 	flag.IntVar(&c.pprofPort, "pprof-port", 0, "enable the collector's pprof extension on this port (needs a binary with it) and save profiles")
 	flag.StringVar(&c.profileDir, "profile-dir", "", "where to save collector profiles (with -pprof-port)")
 	flag.Parse()
+	if !slices.Contains(queueModes, c.exp.QueueMode) {
+		return fmt.Errorf("-queue-mode %q: use one of %s", c.exp.QueueMode, strings.Join(queueModes, ", "))
+	}
 	if c.rawBatch == 0 {
 		c.rawBatch = c.exp.MaxBatch
 	}
@@ -191,7 +199,7 @@ func bench(ctx context.Context, c *config) (*report, error) {
 	d.Quick = c.quick
 	d.Exporter = c.exp
 	d.MemoryLimitMiB = c.memLimitMiB
-	d.Clients, d.Goroutines, d.Gzip = c.clients, c.goroutines, c.gzip
+	d.Clients, d.Goroutines, d.Gzip, d.SDKBatchSize = c.clients, c.goroutines, c.gzip, c.sdkBatch
 
 	if !c.skipSDK {
 		logf("phase sdk: bench/sdkcompare (benchtime %s, count %d)", c.sdkBenchtime, c.sdkCount)
@@ -273,7 +281,7 @@ func bench(ctx context.Context, c *config) (*report, error) {
 		}
 	}
 
-	f, err := newFleet(fmt.Sprintf("127.0.0.1:%d", col.AiresPort), c.clients, c.goroutines, tmpls, c.gzip)
+	f, err := newFleet(fmt.Sprintf("127.0.0.1:%d", col.AiresPort), c.clients, c.goroutines, c.sdkBatch, tmpls, c.gzip)
 	if err != nil {
 		return nil, err
 	}

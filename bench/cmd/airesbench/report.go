@@ -56,6 +56,7 @@ type details struct {
 	Clients          int                 `json:"sdk_clients"`
 	Goroutines       int                 `json:"goroutines_per_client"`
 	Gzip             bool                `json:"sdk_gzip"`
+	SDKBatchSize     int                 `json:"sdk_batch_size,omitempty"`
 	Exporter         exporterSettings    `json:"exporter"`
 	MemoryLimitMiB   int                 `json:"memory_limiter_mib"`
 	Raw              *rawResult          `json:"raw,omitempty"`
@@ -111,8 +112,8 @@ func printTable(w io.Writer, r *report) {
 		mode = "quick"
 	}
 	fmt.Fprintf(w, "\nAires bench (%s), %s: %d cores (%s), %.0f GB, ClickHouse %s, %s\n", mode, r.When, r.Machine.Cores, r.Machine.CPU, r.Machine.MemGB, r.Machine.ClickHouseVersion, r.Machine.Go)
-	fmt.Fprintf(w, "load: %d SDK clients x %d goroutines, gzip %v; exporter batch %d-%d rows / %s, %d consumers, queue %d; memory_limiter %d MiB\n\n",
-		d.Clients, d.Goroutines, d.Gzip, d.Exporter.MinBatch, d.Exporter.MaxBatch, d.Exporter.FlushTimeout, d.Exporter.Consumers, d.Exporter.QueueSize, d.MemoryLimitMiB)
+	fmt.Fprintf(w, "load: %d SDK clients x %d goroutines, gzip %v, SDK batch %d (0: default); exporter batch %d-%d rows / %s, %d consumers, queue %d (%s); memory_limiter %d MiB\n\n",
+		d.Clients, d.Goroutines, d.Gzip, d.SDKBatchSize, d.Exporter.MinBatch, d.Exporter.MaxBatch, d.Exporter.FlushTimeout, d.Exporter.Consumers, d.Exporter.QueueSize, d.Exporter.QueueMode, d.MemoryLimitMiB)
 	row := func(name, val, target, ok string) { fmt.Fprintf(w, "  %-26s %16s   %-30s %s\n", name, val, target, ok) }
 	check := func(b bool) string {
 		if b {
