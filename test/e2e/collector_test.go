@@ -55,6 +55,12 @@ type collectorSettings struct {
 	Database                        string
 	QueueSize                       int
 	StorageDir                      string
+	// WaitForResult makes the receivers answer only after the insert
+	// (sending_queue.wait_for_result).
+	WaitForResult bool
+	// ExporterBatching keeps the exporter's default batches (40,000-50,000
+	// rows or 500 ms) instead of the small ones the tests use.
+	ExporterBatching bool
 }
 
 const configTemplate = `
@@ -86,12 +92,17 @@ exporters:
 {{- if .StorageDir}}
       storage: file_storage
 {{- end}}
+{{- if .WaitForResult}}
+      wait_for_result: true
+{{- end}}
       queue_size: {{.QueueSize}}
       sizer: items
+{{- if not .ExporterBatching}}
       batch:
         flush_timeout: 200ms
         min_size: 1000
         max_size: 5000
+{{- end}}
     retry_on_failure:
       enabled: true
       initial_interval: 200ms
