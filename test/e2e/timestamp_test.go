@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -10,8 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
-	"google.golang.org/grpc"
 )
 
 // An OTLP record dated 2200 (past what the DateTime column holds) is stored
@@ -32,11 +29,7 @@ func TestOTLPRecordFromTheFuture(t *testing.T) {
 	lr.Body().SetStr("dated 2200")
 	lr.Attributes().PutStr("log.record.uid", "01934a5b-6c7d-7e8f-9a0b-2200aaaaaaaa")
 
-	conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", e.col.OTLPPort), grpcInsecure())
-	require.NoError(t, err)
-	defer conn.Close()
-	_, err = plogotlp.NewGRPCClient(conn).Export(ctxTimeout(t, 10*time.Second), plogotlp.NewExportRequestFromLogs(ld))
-	require.NoError(t, err)
+	exportOTLP(t, e.col.OTLPPort, ld)
 
 	waitCount(t, e.db, 1, 10*time.Second, `SELECT count() FROM aires_e2e.events`)
 	var ns uint64
