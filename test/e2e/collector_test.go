@@ -61,6 +61,9 @@ type collectorSettings struct {
 	// ExporterBatching keeps the exporter's default batches (40,000-50,000
 	// rows or 500 ms) instead of the small ones the tests use.
 	ExporterBatching bool
+	// RetryMaxElapsed is retry_on_failure.max_elapsed_time; empty: 0s (no
+	// limit).
+	RetryMaxElapsed string
 }
 
 const configTemplate = `
@@ -107,7 +110,7 @@ exporters:
       enabled: true
       initial_interval: 200ms
       max_interval: 1s
-      max_elapsed_time: 0s
+      max_elapsed_time: {{or .RetryMaxElapsed "0s"}}
 service:
   extensions: [health_check{{if .StorageDir}}, file_storage{{end}}]
   telemetry:
