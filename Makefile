@@ -54,7 +54,7 @@ run: build
 	scripts/clickhouse.sh start $(RUN_DIR)/clickhouse $${AIRES_CLICKHOUSE_PORT:-9000} $${AIRES_CLICKHOUSE_HTTP_PORT:-8123} >/dev/null
 	@echo "ClickHouse on 127.0.0.1:$${AIRES_CLICKHOUSE_PORT:-9000} (data in $(RUN_DIR)/clickhouse; stop: make clickhouse-stop)"
 	@echo "aires-collector: Aires gRPC on localhost:4320, OTLP gRPC on localhost:4317, health on localhost:13133"
-	$(COLLECTOR) --config config/aires-collector.yaml
+	AIRES_QUEUE_DIR=$(RUN_DIR)/queue $(COLLECTOR) --config config/aires-collector.yaml
 
 clickhouse-start:
 	scripts/clickhouse.sh start $(RUN_DIR)/clickhouse $${AIRES_CLICKHOUSE_PORT:-9000} $${AIRES_CLICKHOUSE_HTTP_PORT:-8123}

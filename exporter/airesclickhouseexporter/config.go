@@ -21,7 +21,10 @@ import (
 
 // Config is the configuration of the aires_clickhouse exporter.
 type Config struct {
-	TimeoutConfig exporterhelper.TimeoutConfig                             `mapstructure:",squash"`
+	TimeoutConfig exporterhelper.TimeoutConfig `mapstructure:",squash"`
+	// QueueConfig also decides what the receivers' OK means: the events are
+	// in memory (default), on disk (storage: file_storage) or inserted
+	// (wait_for_result: true); README, Acknowledgement.
 	QueueConfig   configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
 	BackOffConfig configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
 

@@ -51,10 +51,23 @@ func TestLoadConfig(t *testing.T) {
 	noQueue.Endpoint = "127.0.0.1:9000"
 	noQueue.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
 
+	// The acknowledgement modes: only what is written changes, the other
+	// queue and batch defaults stay.
+	persistent := createDefaultConfig().(*Config)
+	storage := component.MustNewID("file_storage")
+	persistent.QueueConfig.Get().StorageID = &storage
+	waitForResult := createDefaultConfig().(*Config)
+	wq := waitForResult.QueueConfig.Get()
+	wq.WaitForResult = true
+	wq.Batch.Get().FlushTimeout = 200 * time.Millisecond
+	wq.Batch.Get().MinSize = 10_000
+
 	tests := []struct {
 		id   component.ID
 		want *Config
 	}{
+		{id: component.NewIDWithName(metadata.Type, "persistent"), want: persistent},
+		{id: component.NewIDWithName(metadata.Type, "wait_for_result"), want: waitForResult},
 		{id: component.NewID(metadata.Type), want: createDefaultConfig().(*Config)},
 		{id: component.NewIDWithName(metadata.Type, "full"), want: full},
 		{id: component.NewIDWithName(metadata.Type, "no_queue"), want: noQueue},

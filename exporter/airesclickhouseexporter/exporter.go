@@ -270,7 +270,7 @@ func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	}
 	ins := e.inserters.get()
 	defer e.inserters.put(ins)
-	e.fill(ins.blk, &ins.row, ld)
+	replaced := e.fill(ins.blk, &ins.row, ld)
 	if ins.blk.Len() == 0 {
 		return nil
 	}
@@ -291,11 +291,16 @@ func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	e.telemetry.ExporterAiresClickhouseInsertDuration.Record(ctx, time.Since(start).Seconds())
 	e.telemetry.ExporterAiresClickhouseBatchSize.Record(ctx, n)
 	e.telemetry.ExporterAiresClickhouseRowsInserted.Add(ctx, n)
+	if replaced > 0 {
+		e.telemetry.ExporterAiresClickhouseTimestampsReplaced.Add(ctx, replaced)
+	}
 	return nil
 }
 
-// fill builds one row per log record into blk, using r as scratch.
-func (e *logsExporter) fill(blk *chblock.Block, r *row.Row, ld plog.Logs) {
+// fill builds one row per log record into blk, using r as scratch, and
+// returns how many rows have another time than their record's (out of
+// bounds): counted once the insert succeeded, so retries do not count twice.
+func (e *logsExporter) fill(blk *chblock.Block, r *row.Row, ld plog.Logs) (replaced int64) {
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
@@ -305,9 +310,12 @@ func (e *logsExporter) fill(blk *chblock.Block, r *row.Row, ld plog.Logs) {
 			sl := sls.At(j)
 			lrs := sl.LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				e.builder.Build(res, lrs.At(k), r)
+				if e.builder.Build(res, lrs.At(k), r).TimestampReplaced {
+					replaced++
+				}
 				blk.Add(r)
 			}
 		}
 	}
+	return replaced
 }

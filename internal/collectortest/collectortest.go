@@ -104,3 +104,10 @@ func (p *Process) Stop(timeout time.Duration) {
 		<-p.exited
 	}
 }
+
+// Kill ends the process with SIGKILL, as a crash would: no shutdown, no
+// flush of its queues. It returns once the process has exited.
+func (p *Process) Kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.exited
+}

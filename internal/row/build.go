@@ -54,26 +54,34 @@ func NewBuilder(l Limits) *Builder {
 // Limits returns the limits in force (defaults filled in).
 func (b *Builder) Limits() Limits { return b.limits }
 
+// Built says what Build had to change in a record to make its row: the
+// caller counts it.
+type Built struct {
+	// DroppedAttributes is how many attributes the attribute limit dropped.
+	DroppedAttributes int
+	// TimestampReplaced is true when the record's time was outside the
+	// bounds (TimestampInRange) and the row has another one, the original
+	// kept in the attribute semconv.AiresOriginalTimestampNs.
+	TimestampReplaced bool
+}
+
 // Build fills r (after resetting it) from one log record and its resource.
 //
 // It is deterministic: the same record gives the same row, ID included (a
 // record without log.record.uid gets an ID hashed from its content), so a
-// retried insert is identical to the first one. The one exception is a record
+// retried insert is identical to the first one. The exceptions are a record
 // with neither Timestamp nor ObservedTimestamp, which is stamped with the
-// current time.
-//
-// It returns how many attributes were dropped by the attribute limit.
-func (b *Builder) Build(res pcommon.Resource, lr plog.LogRecord, r *Row) (dropped int) {
+// current time, and a record whose time is out of bounds without an
+// ObservedTimestamp in bounds, also stored at the current time (its id still
+// hashes the time it was sent with, so it does not change).
+func (b *Builder) Build(res pcommon.Resource, lr plog.LogRecord, r *Row) Built {
 	r.Reset()
 	b.resource(res.Attributes(), r)
 
-	switch {
-	case lr.Timestamp() != 0:
-		r.TimestampNs = uint64(lr.Timestamp())
-	case lr.ObservedTimestamp() != 0:
-		r.TimestampNs = uint64(lr.ObservedTimestamp())
-	default:
-		r.TimestampNs = uint64(b.now().UnixNano())
+	ts, original := eventTime(lr, b.now)
+	r.TimestampNs = ts
+	if original != 0 {
+		r.TimestampNs = original // for contentID; replaced below
 	}
 	r.Severity = SeverityOf(lr.SeverityNumber(), lr.SeverityText())
 	r.Message = valid(bodyString(lr.Body()))
@@ -88,12 +96,17 @@ func (b *Builder) Build(res pcommon.Resource, lr plog.LogRecord, r *Row) (droppe
 	if !st.hasID {
 		r.ID = contentID(r)
 	}
-	return st.dropped
+	if original != 0 {
+		r.TimestampNs = ts
+		keepOriginalTimestamp(r, original)
+	}
+	return Built{DroppedAttributes: st.dropped, TimestampReplaced: original != 0}
 }
 
 type buildState struct {
 	hasID, haveMs bool
 	dropped       int
+	exempt        int // attributes kept outside the limit
 }
 
 // field stores one attribute: a known semantic key goes to its column,
@@ -173,6 +186,12 @@ func (b *Builder) field(k string, v pcommon.Value, r *Row, st *buildState) {
 	case semconv.AiresTags:
 		b.tags(v, r)
 		return
+	case semconv.AiresOriginalTimestampNs:
+		// Outside the attribute limit, as when Build wrote it: a row
+		// rebuilt from a rewritten record keeps it and all the others.
+		b.attr(k, v, r)
+		st.exempt++
+		return
 	}
 	if v.Type() == pcommon.ValueTypeMap {
 		v.Map().Range(func(sub string, sv pcommon.Value) bool {
@@ -181,7 +200,7 @@ func (b *Builder) field(k string, v pcommon.Value, r *Row, st *buildState) {
 		})
 		return
 	}
-	if r.AttributeCount() >= b.limits.MaxAttributes {
+	if r.AttributeCount()-st.exempt >= b.limits.MaxAttributes {
 		st.dropped++
 		return
 	}

@@ -189,9 +189,9 @@ func TestBuildFields(t *testing.T) {
 		{
 			name: "observed timestamp used when timestamp unset",
 			setup: func(_ pcommon.Resource, lr plog.LogRecord) {
-				lr.SetObservedTimestamp(42)
+				lr.SetObservedTimestamp(1_764_200_000_000_000_042)
 			},
-			check: func(t *testing.T, r *Row) { assert.Equal(t, uint64(42), r.TimestampNs) },
+			check: func(t *testing.T, r *Row) { assert.Equal(t, uint64(1_764_200_000_000_000_042), r.TimestampNs) },
 		},
 		{
 			name:  "no timestamps: now",
@@ -233,15 +233,15 @@ func TestBuildLimits(t *testing.T) {
 	}
 	lr.Attributes().PutStr("long", strings.Repeat("é", 10)) // 20 bytes
 	var r Row
-	dropped := NewBuilder(Limits{MaxAttributes: 11, MaxValueLength: 5}).Build(rl.Resource(), lr, &r)
+	built := NewBuilder(Limits{MaxAttributes: 11, MaxValueLength: 5}).Build(rl.Resource(), lr, &r)
 	assert.Equal(t, 11, r.AttributeCount())
-	assert.Zero(t, dropped)
+	assert.Zero(t, built.DroppedAttributes)
 	assert.Equal(t, []string{"éé"}, r.StrValues, "cut at a rune boundary, within 5 bytes")
 
 	r.Reset()
-	dropped = NewBuilder(Limits{MaxAttributes: 3}).Build(rl.Resource(), lr, &r)
+	built = NewBuilder(Limits{MaxAttributes: 3}).Build(rl.Resource(), lr, &r)
 	assert.Equal(t, 3, r.AttributeCount())
-	assert.Equal(t, 8, dropped)
+	assert.Equal(t, 8, built.DroppedAttributes)
 }
 
 func TestBuildIsDeterministic(t *testing.T) {

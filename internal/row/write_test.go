@@ -2,6 +2,7 @@ package row
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -44,6 +45,9 @@ func TestRecordMatches(t *testing.T) {
 		"observed timestamp only": {func(lr plog.LogRecord) {
 			lr.SetObservedTimestamp(lr.Timestamp())
 			lr.SetTimestamp(0)
+		}, false},
+		"timestamp 2200": {func(lr plog.LogRecord) {
+			lr.SetTimestamp(pcommon.NewTimestampFromTime(time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)))
 		}, false},
 		"tag not a string": {func(lr plog.LogRecord) {
 			v, _ := lr.Attributes().Get("aires.tags")

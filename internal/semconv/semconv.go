@@ -44,4 +44,8 @@ const (
 
 	// AiresTags is the event's tags, a list of strings.
 	AiresTags = "aires.tags"
+	// AiresOriginalTimestampNs keeps, as decimal text, the timestamp (Unix
+	// nanoseconds) a log record was sent with when it was outside the bounds
+	// every input path applies and the record was stored at another time.
+	AiresOriginalTimestampNs = "aires.original_timestamp_ns"
 )

@@ -59,12 +59,12 @@ func (t *transform) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, e
 		r.Clear() // the pool must not keep this batch's strings alive
 		t.rows.Put(r)
 	}()
-	dropped := 0
+	dropped, replaced := 0, 0
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
 		res := rl.Resource()
-		built := false
+		anyBuilt := false
 		sls := rl.ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			sl := sls.At(j)
@@ -72,22 +72,29 @@ func (t *transform) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, e
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
 				dropped += t.applyRules(lr.Attributes())
-				dropped += t.builder.Build(res, lr, r)
+				built := t.builder.Build(res, lr, r)
+				dropped += built.DroppedAttributes
+				if built.TimestampReplaced {
+					replaced++
+				}
 				// Records from the aires receiver are usually canonical
 				// already: checking costs no allocation, rewriting ~30.
 				if !row.RecordMatches(r, lr) {
 					row.WriteRecord(r, lr)
 				}
-				built = true
+				anyBuilt = true
 			}
 		}
 		// The resource is read by every Build above: rewrite it last.
-		if built {
+		if anyBuilt {
 			row.WriteResource(r, res.Attributes())
 		}
 	}
 	if dropped > 0 {
 		t.telemetry.AiresTransformAttributesDropped.Add(ctx, int64(dropped))
+	}
+	if replaced > 0 {
+		t.telemetry.AiresTransformTimestampsReplaced.Add(ctx, int64(replaced))
 	}
 	return ld, nil
 }

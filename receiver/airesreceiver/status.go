@@ -18,7 +18,9 @@ import (
 //
 //   - nil: OK;
 //   - permanent (consumererror.IsPermanent): INVALID_ARGUMENT, never retried;
-//   - the client's context ended: CANCELED or DEADLINE_EXCEEDED;
+//   - the client's context ended: CANCELED or DEADLINE_EXCEEDED (with the
+//     exporter's sending_queue.wait_for_result, possibly after the insert
+//     started: the client's retry may then store the rows twice);
 //   - anything else (memory limiter, full queue, exporter down):
 //     UNAVAILABLE with a RetryInfo detail carrying retryAfter, the OTLP
 //     throttling rule, so clients wait before they retry.
@@ -30,9 +32,9 @@ func consumerErrorStatus(err error, retryAfter time.Duration) error {
 		return status.Error(codes.InvalidArgument, fmt.Sprintf(
 			"the collector pipeline rejected the batch permanently (%v): do not retry it unchanged", err))
 	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, fmt.Sprintf("the request was canceled before the pipeline took the batch: %v", err))
+		return status.Error(codes.Canceled, fmt.Sprintf("the request was canceled before the pipeline took the batch (with sending_queue.wait_for_result: before its insert finished; it may be stored): %v", err))
 	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, fmt.Sprintf("the deadline passed before the pipeline took the batch: %v", err))
+		return status.Error(codes.DeadlineExceeded, fmt.Sprintf("the deadline passed before the pipeline took the batch (with sending_queue.wait_for_result: before its insert finished; it may be stored): %v", err))
 	default:
 		return unavailableStatus(fmt.Sprintf(
 			"the collector pipeline refused the batch (%v): retry after %s", err, retryAfter), retryAfter)

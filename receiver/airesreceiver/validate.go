@@ -10,16 +10,14 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/aires-dev/aires/internal/row"
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
 	"github.com/aires-dev/aires/receiver/airesreceiver/internal/wire"
 )
 
+// An event's timestamp is checked against the bounds every input path
+// applies, kept in one place: row.TimestampInRange.
 const (
-	// minTimestamp is 2000-01-01T00:00:00Z: older timestamps are bugs (a
-	// zero-ish clock, seconds sent as nanoseconds), not events.
-	minTimestamp = uint64(946684800) * uint64(time.Second)
-	// maxFutureSkew is how far ahead of the collector's clock an event may be.
-	maxFutureSkew = 24 * time.Hour
 	// maxAttributeDepth bounds how deeply maps and lists may nest inside one
 	// attribute value.
 	maxAttributeDepth = 16
@@ -100,7 +98,7 @@ func validateScalars(idBytes int, ts uint64, severity int32, traceBytes, spanByt
 		return fmt.Sprintf("id has %d bytes, want 16 (a UUID) or none (the collector assigns one)", n)
 	}
 	if ts != 0 {
-		if ts < minTimestamp || ts > math.MaxInt64 || int64(ts) > now.Add(maxFutureSkew).UnixNano() {
+		if !row.TimestampInRange(ts, now) {
 			return fmt.Sprintf("absurd timestamp %d ns since the Unix epoch: want a time after 2000-01-01 and at most 24h ahead of the collector's clock, in nanoseconds, or 0 for the receive time", ts)
 		}
 	}

@@ -51,6 +51,10 @@ func TestValidateEvent(t *testing.T) {
 		{name: "timestamp 23h ahead", event: func(ev *airesv1.Event) { ev.TimestampUnixNano = uint64(now.Add(23 * time.Hour).UnixNano()) }},
 		{name: "timestamp 25h ahead", event: func(ev *airesv1.Event) { ev.TimestampUnixNano = uint64(now.Add(25 * time.Hour).UnixNano()) }, reason: "absurd timestamp"},
 		{name: "timestamp above int64", event: func(ev *airesv1.Event) { ev.TimestampUnixNano = math.MaxUint64 }, reason: "absurd timestamp"},
+		{name: "timestamp 2200", event: func(ev *airesv1.Event) {
+			ev.TimestampUnixNano = uint64(time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+		}, reason: "absurd timestamp"},
+		{name: "timestamp 2^63-1", event: func(ev *airesv1.Event) { ev.TimestampUnixNano = math.MaxInt64 }, reason: "absurd timestamp"},
 		{name: "unspecified severity", event: func(ev *airesv1.Event) { ev.Severity = airesv1.Severity_SEVERITY_UNSPECIFIED }},
 		{name: "fatal severity", event: func(ev *airesv1.Event) { ev.Severity = airesv1.Severity_SEVERITY_FATAL }},
 		{name: "unknown severity", event: func(ev *airesv1.Event) { ev.Severity = 7 }, reason: "unknown severity 7"},

@@ -55,6 +55,15 @@ type collectorSettings struct {
 	Database                        string
 	QueueSize                       int
 	StorageDir                      string
+	// WaitForResult makes the receivers answer only after the insert
+	// (sending_queue.wait_for_result).
+	WaitForResult bool
+	// ExporterBatching keeps the exporter's default batches (40,000-50,000
+	// rows or 500 ms) instead of the small ones the tests use.
+	ExporterBatching bool
+	// RetryMaxElapsed is retry_on_failure.max_elapsed_time; empty: 0s (no
+	// limit).
+	RetryMaxElapsed string
 }
 
 const configTemplate = `
@@ -86,17 +95,22 @@ exporters:
 {{- if .StorageDir}}
       storage: file_storage
 {{- end}}
+{{- if .WaitForResult}}
+      wait_for_result: true
+{{- end}}
       queue_size: {{.QueueSize}}
       sizer: items
+{{- if not .ExporterBatching}}
       batch:
         flush_timeout: 200ms
         min_size: 1000
         max_size: 5000
+{{- end}}
     retry_on_failure:
       enabled: true
       initial_interval: 200ms
       max_interval: 1s
-      max_elapsed_time: 0s
+      max_elapsed_time: {{or .RetryMaxElapsed "0s"}}
 service:
   extensions: [health_check{{if .StorageDir}}, file_storage{{end}}]
   telemetry:

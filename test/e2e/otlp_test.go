@@ -51,11 +51,7 @@ func TestOTLPLogsLandInColumns(t *testing.T) {
 	a.PutStr("exception.stacktrace", "at fetch()")
 	a.PutInt("retry.count", 2)
 
-	conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", e.col.OTLPPort), grpcInsecure())
-	require.NoError(t, err)
-	defer conn.Close()
-	_, err = plogotlp.NewGRPCClient(conn).Export(ctxTimeout(t, 10*time.Second), plogotlp.NewExportRequestFromLogs(ld))
-	require.NoError(t, err)
+	exportOTLP(t, e.col.OTLPPort, ld)
 
 	waitCount(t, e.db, 1, 10*time.Second, `SELECT count() FROM aires_e2e.events`)
 	got := readEvent(t, e.db, "01934a5b-6c7d-7e8f-9a0b-1c2d3e4f5a6b")
@@ -84,4 +80,15 @@ func TestOTLPLogsLandInColumns(t *testing.T) {
 	assert.Equal(t, []string{"retry.count"}, got.IntKeys)
 	assert.Equal(t, []int64{2}, got.IntValues)
 	assert.Empty(t, got.StrKeys)
+}
+
+// exportOTLP sends ld to the collector's OTLP gRPC receiver and requires
+// success.
+func exportOTLP(t *testing.T, port int, ld plog.Logs) {
+	t.Helper()
+	conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", port), grpcInsecure())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = plogotlp.NewGRPCClient(conn).Export(ctxTimeout(t, 10*time.Second), plogotlp.NewExportRequestFromLogs(ld))
+	require.NoError(t, err)
 }

@@ -25,7 +25,7 @@ type exporterSettings struct {
 	// QueueMode is what the acknowledgement means (queueModes): memory (the
 	// batch is in the in-memory queue), persistent (on disk, file_storage) or
 	// wait_for_result (inserted into ClickHouse).
-	QueueMode string `json:"queue_mode"`
+	QueueMode string
 }
 
 // queueModes are the values of -queue-mode.

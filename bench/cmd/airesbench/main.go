@@ -20,7 +20,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -92,7 +91,7 @@ func run() error {
 	flag.DurationVar(&c.exp.FlushTimeout, "flush-timeout", 500*time.Millisecond, "exporter sending_queue.batch.flush_timeout")
 	flag.IntVar(&c.exp.Consumers, "consumers", 2, "exporter sending_queue.num_consumers")
 	flag.IntVar(&c.exp.QueueSize, "queue-size", 200000, "exporter sending_queue.queue_size (items)")
-	flag.StringVar(&c.exp.QueueMode, "queue-mode", "memory", "what the collector's acknowledgement means: "+strings.Join(queueModes, ", ")+" (sending_queue in memory, on file_storage, or wait_for_result: answered after the insert)")
+	flag.StringVar(&c.exp.QueueMode, "queue-mode", "memory", "what the collector's acknowledgement means: "+strings.Join(queueModes, ", ")+" (sending_queue in memory, on file_storage, or wait_for_result: answered after the insert); several, comma-separated, run one after the other and are compared")
 	flag.IntVar(&c.sdkBatch, "sdk-batch-size", 0, "SDK Config.BatchSize, events per request (0: the SDK default)")
 	flag.IntVar(&c.memLimitMiB, "memory-limit-mib", 1024, "memory_limiter limit_mib in front of aires_transform, spike 20% (0: no memory_limiter)")
 	flag.IntVar(&c.rawBatch, "raw-batch", 0, "rows per raw insert (default: max-batch)")
@@ -103,8 +102,9 @@ func run() error {
 	flag.IntVar(&c.pprofPort, "pprof-port", 0, "enable the collector's pprof extension on this port (needs a binary with it) and save profiles")
 	flag.StringVar(&c.profileDir, "profile-dir", "", "where to save collector profiles (with -pprof-port)")
 	flag.Parse()
-	if !slices.Contains(queueModes, c.exp.QueueMode) {
-		return fmt.Errorf("-queue-mode %q: use one of %s", c.exp.QueueMode, strings.Join(queueModes, ", "))
+	modes, err := parseQueueModes(c.exp.QueueMode)
+	if err != nil {
+		return err
 	}
 	if c.rawBatch == 0 {
 		c.rawBatch = c.exp.MaxBatch
@@ -129,13 +129,7 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	started := time.Now()
-	rep, err := bench(ctx, &c)
-	if err != nil {
-		return err
-	}
-	rep.Details.DurationSec = round2(time.Since(started).Seconds())
-	return writeReport(&c, rep)
+	return runModes(ctx, &c, modes)
 }
 
 func envOr(k, def string) string {

@@ -72,7 +72,7 @@ type details struct {
 func (e exporterSettings) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]any{
 		"min_size": e.MinBatch, "max_size": e.MaxBatch, "flush_timeout": e.FlushTimeout.String(),
-		"num_consumers": e.Consumers, "queue_size": e.QueueSize,
+		"num_consumers": e.Consumers, "queue_size": e.QueueSize, "queue_mode": e.QueueMode,
 	})
 }
 

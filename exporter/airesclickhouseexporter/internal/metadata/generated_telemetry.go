@@ -23,13 +23,14 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                                 metric.Meter
-	mu                                    sync.Mutex
-	registrations                         []metric.Registration
-	ExporterAiresClickhouseBatchSize      metric.Int64Histogram
-	ExporterAiresClickhouseInsertDuration metric.Float64Histogram
-	ExporterAiresClickhouseRowsFailed     metric.Int64Counter
-	ExporterAiresClickhouseRowsInserted   metric.Int64Counter
+	meter                                     metric.Meter
+	mu                                        sync.Mutex
+	registrations                             []metric.Registration
+	ExporterAiresClickhouseBatchSize          metric.Int64Histogram
+	ExporterAiresClickhouseInsertDuration     metric.Float64Histogram
+	ExporterAiresClickhouseRowsFailed         metric.Int64Counter
+	ExporterAiresClickhouseRowsInserted       metric.Int64Counter
+	ExporterAiresClickhouseTimestampsReplaced metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -84,6 +85,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.ExporterAiresClickhouseRowsInserted, err = builder.meter.Int64Counter(
 		"otelcol_exporter_aires_clickhouse_rows_inserted",
 		metric.WithDescription("Number of rows inserted into ClickHouse. [Alpha]"),
+		metric.WithUnit("{row}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterAiresClickhouseTimestampsReplaced, err = builder.meter.Int64Counter(
+		"otelcol_exporter_aires_clickhouse_timestamps_replaced",
+		metric.WithDescription("Rows inserted with another time than their log record's, which was outside 2000-01-01 .. 24h ahead (and at most 2106-02-07); the original is in the attribute aires.original_timestamp_ns. Zero when aires_transform runs first (it counts them). [Alpha]"),
 		metric.WithUnit("{row}"),
 	)
 	errs = errors.Join(errs, err)

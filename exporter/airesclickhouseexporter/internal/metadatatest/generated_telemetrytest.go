@@ -82,3 +82,19 @@ func AssertEqualExporterAiresClickhouseRowsInserted(t *testing.T, tt *componentt
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
+
+func AssertEqualExporterAiresClickhouseTimestampsReplaced(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_exporter_aires_clickhouse_timestamps_replaced",
+		Description: "Rows inserted with another time than their log record's, which was outside 2000-01-01 .. 24h ahead (and at most 2106-02-07); the original is in the attribute aires.original_timestamp_ns. Zero when aires_transform runs first (it counts them). [Alpha]",
+		Unit:        "{row}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_exporter_aires_clickhouse_timestamps_replaced")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}

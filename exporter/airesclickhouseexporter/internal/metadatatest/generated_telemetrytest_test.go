@@ -23,6 +23,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ExporterAiresClickhouseInsertDuration.Record(context.Background(), 1)
 	tb.ExporterAiresClickhouseRowsFailed.Add(context.Background(), 1)
 	tb.ExporterAiresClickhouseRowsInserted.Add(context.Background(), 1)
+	tb.ExporterAiresClickhouseTimestampsReplaced.Add(context.Background(), 1)
 	AssertEqualExporterAiresClickhouseBatchSize(t, testTel,
 		[]metricdata.HistogramDataPoint[int64]{{}}, metricdatatest.IgnoreValue(),
 		metricdatatest.IgnoreTimestamp())
@@ -33,6 +34,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterAiresClickhouseRowsInserted(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterAiresClickhouseTimestampsReplaced(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

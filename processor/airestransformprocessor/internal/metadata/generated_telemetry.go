@@ -23,10 +23,11 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                           metric.Meter
-	mu                              sync.Mutex
-	registrations                   []metric.Registration
-	AiresTransformAttributesDropped metric.Int64Counter
+	meter                            metric.Meter
+	mu                               sync.Mutex
+	registrations                    []metric.Registration
+	AiresTransformAttributesDropped  metric.Int64Counter
+	AiresTransformTimestampsReplaced metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -62,6 +63,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_aires_transform_attributes_dropped",
 		metric.WithDescription("Attributes dropped by the aires_transform processor (over the attribute limit or by a drop rule). [Alpha]"),
 		metric.WithUnit("{attributes}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.AiresTransformTimestampsReplaced, err = builder.meter.Int64Counter(
+		"otelcol_aires_transform_timestamps_replaced",
+		metric.WithDescription("Log records whose timestamp was outside 2000-01-01 .. 24h ahead (and at most 2106-02-07) and which were kept at their observed time, or the time they were processed, with the original in the attribute aires.original_timestamp_ns. [Alpha]"),
+		metric.WithUnit("{records}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

@@ -36,3 +36,19 @@ func AssertEqualAiresTransformAttributesDropped(t *testing.T, tt *componenttest.
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
+
+func AssertEqualAiresTransformTimestampsReplaced(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_aires_transform_timestamps_replaced",
+		Description: "Log records whose timestamp was outside 2000-01-01 .. 24h ahead (and at most 2106-02-07) and which were kept at their observed time, or the time they were processed, with the original in the attribute aires.original_timestamp_ns. [Alpha]",
+		Unit:        "{records}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_aires_transform_timestamps_replaced")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
