@@ -6,7 +6,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -50,13 +49,7 @@ func TestWaitForResultAnswers(t *testing.T) {
 	_, err = client.Ingest(ctxTimeout(t, 30*time.Second), fullBatch(0xb0, 10, ts))
 	st := status.Convert(err)
 	require.Equal(t, codes.Unavailable, st.Code(), "ClickHouse down: %v", err)
-	var retry *errdetails.RetryInfo
-	for _, d := range st.Details() {
-		if ri, ok := d.(*errdetails.RetryInfo); ok {
-			retry = ri
-		}
-	}
-	require.NotNil(t, retry, "UNAVAILABLE must carry a RetryInfo: %v", st)
+	require.NotNil(t, retryInfo(st), "UNAVAILABLE must carry a RetryInfo: %v", st)
 	e.col.alive(t)
 
 	var stored uint64

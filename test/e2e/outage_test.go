@@ -44,12 +44,7 @@ func TestClickHouseOutage(t *testing.T) {
 	}
 	e.col.alive(t)
 	assert.Equal(t, codes.Unavailable, refusal.Code(), "refusal: %v", refusal)
-	var retry *errdetails.RetryInfo
-	for _, d := range refusal.Details() {
-		if ri, ok := d.(*errdetails.RetryInfo); ok {
-			retry = ri
-		}
-	}
+	retry := retryInfo(refusal)
 	require.NotNil(t, retry, "UNAVAILABLE must carry a RetryInfo: %v", refusal)
 	assert.Positive(t, retry.RetryDelay.AsDuration())
 	t.Logf("accepted %d events before the refusal: %v (retry after %v)", accepted, refusal.Message(), retry.RetryDelay.AsDuration())
@@ -58,4 +53,15 @@ func TestClickHouseOutage(t *testing.T) {
 	waitCount(t, e.db, accepted, 90*time.Second, `SELECT count() FROM aires_e2e.events`)
 	waitCount(t, e.db, accepted, time.Second, `SELECT uniqExact(id) FROM aires_e2e.events`)
 	e.col.alive(t)
+}
+
+// retryInfo is the RetryInfo detail of st, or nil.
+func retryInfo(st *status.Status) *errdetails.RetryInfo {
+	var retry *errdetails.RetryInfo
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok {
+			retry = ri
+		}
+	}
+	return retry
 }
