@@ -1,0 +1,43 @@
+package chaos
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aires-dev/aires/internal/chtest"
+)
+
+// TestChaosShort runs the short suite (make chaos-short, part of make
+// test). Without the collector binary or ClickHouse it is skipped on a
+// developer machine and fails when CI is set.
+func TestChaosShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the fault-injection suite takes about two minutes")
+	}
+	bin := os.Getenv("AIRES_COLLECTOR")
+	if bin == "" {
+		root, err := chtest.RepoRoot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		bin = filepath.Join(root, "build", "aires-collector", "aires-collector")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		chtest.FailOrSkip(t, "collector binary %s not found: run `make build` first", bin)
+	}
+	var progress bytes.Buffer
+	results, err := Run(Options{Collector: bin, WorkDir: t.TempDir(), Short: true, Log: &progress,
+		FailOnDuplicates: os.Getenv("AIRES_CHAOS_FAIL_ON_DUPLICATES") != ""})
+	if err != nil {
+		chtest.FailOrSkip(t, "%v", err)
+	}
+	var table bytes.Buffer
+	failed := WriteTable(&table, results, os.Getenv("AIRES_CHAOS_FAIL_ON_DUPLICATES") != "")
+	t.Logf("\n%s", table.String())
+	if failed > 0 {
+		t.Logf("progress:\n%s", progress.String())
+		t.Errorf("%d of %d rows failed", failed, len(results))
+	}
+}
