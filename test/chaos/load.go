@@ -2,7 +2,6 @@ package chaos
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -120,6 +119,10 @@ func seqOf(attrs []*airesv1.KeyValue) (int64, bool) {
 	return 0, false
 }
 
+// unpacedBacklog bounds the events an unpaced client keeps queued: enough
+// to always have the next batch ready, few enough to flush in seconds.
+const unpacedBacklog = 1024
+
 // loadSpec is what the SDK clients send.
 type loadSpec struct {
 	Streams      int // SDK clients, each with its own worker
@@ -186,7 +189,7 @@ func (l *load) send(c *aires.Client, msg string) {
 		}
 		// Unpaced: keep the SDK's queue topped up without dropping (a
 		// dropped event would only measure the SDK's queue).
-		for s := c.Stats(); s.Enqueued-s.Sent-s.Failed < 1<<15; s = c.Stats() {
+		for s := c.Stats(); s.Enqueued-s.Sent-s.Failed < unpacedBacklog; s = c.Stats() {
 			for range 256 {
 				c.Info(msg, aires.Int64(SeqKey, l.led.issue()))
 			}
@@ -208,15 +211,28 @@ func (l *load) finish(timeout time.Duration) (aires.Stats, error) {
 		}
 	}
 	st := l.stopClients()
-	return st, errors.Join(errs...)
+	if len(errs) > 0 {
+		return st, fmt.Errorf("%d of %d clients: %w", len(errs), len(l.clients), errs[0])
+	}
+	return st, nil
 }
 
 func (l *load) stopClients() aires.Stats {
+	// One deadline for all: a client still retrying against a refusing
+	// collector gives up its queue after it.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, c := range l.clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = c.Shutdown(ctx)
+		}()
+	}
+	wg.Wait()
 	var sum aires.Stats
 	for _, c := range l.clients {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_ = c.Shutdown(ctx)
-		cancel()
 		s := c.Stats()
 		sum.Enqueued += s.Enqueued
 		sum.Sent += s.Sent

@@ -14,13 +14,13 @@ import (
 // acknowledged and retries, in every mode: nothing acknowledged may be
 // lost. A batch whose insert was cut may be inserted twice (duplicates).
 func clickHouseKill(e *env, mode Mode) Result {
-	r := e.underLoad("clickhouse-kill", mode, steadyLoad, nil, func(*collector) (string, error) {
+	r := e.underLoad(mode, plan{name: "clickhouse-kill", spec: steadyLoad, fault: func(*collector) (string, error) {
 		if err := e.ch.kill9(); err != nil {
 			return "", err
 		}
 		time.Sleep(e.timing.Down)
 		return "", e.ch.Restart()
-	})
+	}})
 	r.Promise = Promise{NoLoss: true, NoDuplicates: true}
 	return r
 }
@@ -32,13 +32,13 @@ func clickHouseKill(e *env, mode Mode) Result {
 // With wait_for_result, the SDK sends again what was inserted but not yet
 // answered, so duplicates are expected there and only reported.
 func collectorKill(e *env, mode Mode) Result {
-	r := e.underLoad("collector-kill", mode, steadyLoad, nil, func(c *collector) (string, error) {
+	r := e.underLoad(mode, plan{name: "collector-kill", spec: steadyLoad, fault: func(c *collector) (string, error) {
 		if err := c.kill9(); err != nil {
 			return "", err
 		}
 		time.Sleep(e.timing.Down)
 		return "", c.start()
-	})
+	}})
 	switch mode {
 	case ModePersistent:
 		r.Promise = Promise{NoLoss: true, NoDuplicates: true}
@@ -52,7 +52,7 @@ func collectorKill(e *env, mode Mode) Result {
 const diskFullBytes = 4 << 20
 
 // diskFull: the persistent queue lives on a 4 MiB tmpfs and ClickHouse is
-// stopped under load, so the queue fills the disk. The collector must refuse
+// killed under load, so the queue fills the disk. The collector must refuse
 // what it cannot write (not acknowledge it), stay up, and deliver what it
 // acknowledged once ClickHouse is back.
 func diskFull(e *env, mode Mode) Result {
@@ -67,16 +67,16 @@ func diskFull(e *env, mode Mode) Result {
 		return nil
 	}
 	var logPath string
-	r := e.underLoad("disk-full", mode, steadyLoad, edit, func(c *collector) (string, error) {
+	r := e.underLoad(mode, plan{name: "disk-full", spec: steadyLoad, edit: edit, restartIfLost: true, fault: func(c *collector) (string, error) {
 		logPath = c.out.path
-		if err := e.ch.Stop(); err != nil {
+		if err := e.ch.kill9(); err != nil {
 			return "", err
 		}
 		// Let the queue fill the disk: at 8,000 events/s, 4 MiB is gone in
 		// about a second.
 		time.Sleep(2 * e.timing.Load / 3)
 		return "", e.ch.Restart()
-	})
+	}})
 	if mountPoint != "" {
 		defer func() { _ = exec.Command("umount", "-l", mountPoint).Run() }()
 	}
@@ -92,8 +92,8 @@ func diskFull(e *env, mode Mode) Result {
 
 // Overload memory limits: the collector idles near 60 MiB here.
 const (
-	overloadLimitMiB = 192
-	overloadSpikeMiB = 48
+	overloadLimitMiB = 128
+	overloadSpikeMiB = 32
 )
 
 // overload: 8 SDK clients send 2 KiB events as fast as the collector takes
@@ -102,14 +102,14 @@ const (
 // refuse (the SDK retries) before the queue outgrows memory; the collector
 // must stay up and lose nothing it acknowledged.
 func overload(e *env, mode Mode) Result {
-	spec := loadSpec{Streams: 8, Rate: 0, MessageBytes: 2048, BatchSize: 256}
+	spec := loadSpec{Streams: 8, Rate: 0, MessageBytes: 1024, BatchSize: 256}
 	edit := func(c *collectorConfig) error {
 		c.MemoryLimitMiB, c.SpikeLimitMiB = overloadLimitMiB, overloadSpikeMiB
 		return nil
 	}
 	peakCh := make(chan int, 1)
 	var logPath string
-	r := e.underLoad("overload", mode, spec, edit, func(c *collector) (string, error) {
+	r := e.underLoad(mode, plan{name: "overload", spec: spec, edit: edit, fault: func(c *collector) (string, error) {
 		logPath = c.out.path
 		// Sample the peak at the end of the load, while the process is up.
 		go func() {
@@ -117,14 +117,14 @@ func overload(e *env, mode Mode) Result {
 			peakCh <- c.peakRSSMiB()
 		}()
 		return "", nil
-	})
+	}})
 	peak := 0 // unknown when the scenario stopped before its fault
 	select {
 	case peak = <-peakCh:
 	default:
 	}
-	refusals := countInFile(logPath, "memory limiter")
-	r.Note = fmt.Sprintf("memory_limiter %d MiB (spike %d): collector peak RSS %d MiB, %d log lines from the limiter; %s",
+	refusals := countInFile(logPath, "refusing data")
+	r.Note = fmt.Sprintf("memory_limiter %d MiB (spike %d): collector peak RSS %d MiB, the limiter started refusing data %d times; %s",
 		overloadLimitMiB, overloadSpikeMiB, peak, refusals, r.Note)
 	r.Promise = Promise{NoLoss: true}
 	return r

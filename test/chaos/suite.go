@@ -28,14 +28,15 @@ type Options struct {
 type timing struct {
 	Load   time.Duration // how long the SDK clients send
 	Down   time.Duration // how long a killed process stays down
+	Flush  time.Duration // how long the SDK clients may take to send what they hold
 	Settle settleTimes
 }
 
 func (o Options) timing() timing {
 	if o.Short {
-		return timing{Load: 3 * time.Second, Down: time.Second, Settle: settleTimes{Quiet: 2 * time.Second, Max: 45 * time.Second}}
+		return timing{Load: 3 * time.Second, Down: time.Second, Flush: 10 * time.Second, Settle: settleTimes{Quiet: 2 * time.Second, Max: 45 * time.Second}}
 	}
-	return timing{Load: 8 * time.Second, Down: 2 * time.Second, Settle: settleTimes{Quiet: 3 * time.Second, Max: 90 * time.Second}}
+	return timing{Load: 8 * time.Second, Down: 2 * time.Second, Flush: 60 * time.Second, Settle: settleTimes{Quiet: 3 * time.Second, Max: 90 * time.Second}}
 }
 
 // steadyLoad is the load of the crash scenarios: 8,000 events/s of 200-byte
@@ -160,25 +161,37 @@ func database(name string, mode Mode) string {
 	return strings.NewReplacer("-", "_").Replace(fmt.Sprintf("chaos_%s_%s", name, mode))
 }
 
+// plan is one fault scenario run by underLoad.
+type plan struct {
+	name  string
+	spec  loadSpec
+	edit  func(*collectorConfig) error     // changes to the mode's config (optional)
+	fault func(*collector) (string, error) // the fault, with a note for the table
+	// restartIfLost restarts the collector (SIGTERM, start) when
+	// acknowledged events are missing, and notes how many it then delivers:
+	// whether they were on disk, or gone. The row keeps the counts from
+	// before the restart (what an operator sees while the collector runs).
+	restartIfLost bool
+}
+
 // underLoad runs the common shape of a fault scenario: start a collector in
-// mode (edited by edit), send spec's load for the scenario's load time with
-// fault applied a third of the way in, stop the load, wait for delivery and
+// mode, send the plan's load for the scenario's load time with the fault
+// applied a third of the way in, stop the load, wait for delivery and
 // compare what was acknowledged with what is stored.
-func (e *env) underLoad(name string, mode Mode, spec loadSpec, edit func(*collectorConfig) error,
-	fault func(c *collector) (string, error)) (r Result) {
-	dir, err := e.scratch(name, mode)
+func (e *env) underLoad(mode Mode, p plan) (r Result) {
+	dir, err := e.scratch(p.name, mode)
 	if err != nil {
 		return Result{Err: err}
 	}
-	cfg := collectorConfig{Mode: mode, ClickHouse: e.ch.Endpoint(), Database: database(name, mode),
+	cfg := collectorConfig{Mode: mode, ClickHouse: e.ch.Endpoint(), Database: database(p.name, mode),
 		StorageDir: filepath.Join(dir, "queue")}
 	if mode == ModePersistent {
 		if err := os.MkdirAll(cfg.StorageDir, 0o755); err != nil {
 			return Result{Err: err}
 		}
 	}
-	if edit != nil {
-		if err := edit(&cfg); err != nil {
+	if p.edit != nil {
+		if err := p.edit(&cfg); err != nil {
 			return Result{Err: err}
 		}
 	}
@@ -189,14 +202,14 @@ func (e *env) underLoad(name string, mode Mode, spec loadSpec, edit func(*collec
 	defer col.stop()
 	led := newLedger()
 	service := "chaos-" + e.run
-	ld, err := startLoad(col.airesAddr(), service, spec, led)
+	ld, err := startLoad(col.airesAddr(), service, p.spec, led)
 	if err != nil {
 		return Result{Err: err}
 	}
 	time.Sleep(e.timing.Load / 3)
-	note, faultErr := fault(col)
+	note, faultErr := p.fault(col)
 	time.Sleep(e.timing.Load - e.timing.Load/3)
-	st, finishErr := ld.finish(60 * time.Second)
+	st, finishErr := ld.finish(e.timing.Flush)
 	acked := led.acknowledged()
 	s, settleErr := settle(e.ch.db, cfg.Database, service, acked, e.timing.Settle)
 	r = Result{Counts: count(led.sent(), acked, s), Alive: col.alive(), Note: note}
@@ -207,17 +220,33 @@ func (e *env) underLoad(name string, mode Mode, spec loadSpec, edit func(*collec
 	} else if led.unknown == 0 && st.Sent != r.Acknowledged {
 		r.Err = fmt.Errorf("the SDK counted %d events sent, the ledger %d acknowledged: the ledger missed an answer", st.Sent, r.Acknowledged)
 	}
-	sdk := fmt.Sprintf("SDK: %d failed, %d dropped", st.Failed, st.Dropped)
+	notes := []string{fmt.Sprintf("SDK: %d failed, %d dropped", st.Failed, st.Dropped)}
+	if r.Note != "" {
+		notes = append([]string{r.Note}, notes...)
+	}
 	if finishErr != nil {
-		sdk += fmt.Sprintf(", flush: %v", finishErr)
+		notes = append(notes, fmt.Sprintf("flush: %v", finishErr))
 	}
-	if r.Note == "" {
-		r.Note = sdk
-	} else {
-		r.Note += "; " + sdk
+	if p.restartIfLost && r.Lost > 0 && r.Err == nil {
+		notes = append(notes, e.restartAndRecount(col, cfg.Database, service, acked, r.Lost))
 	}
-	if !r.Alive || r.Err != nil {
-		r.Note += "; collector log: " + col.out.path
+	if !r.Alive || r.Err != nil || r.Lost > 0 {
+		notes = append(notes, "collector log: "+col.out.path)
 	}
+	r.Note = strings.Join(notes, "; ")
 	return r
+}
+
+// restartAndRecount restarts the collector and says how many of the lost
+// events it delivered then.
+func (e *env) restartAndRecount(col *collector, database, service string, acked map[int64]struct{}, lost uint64) string {
+	col.proc.Stop(20 * time.Second)
+	if err := col.start(); err != nil {
+		return fmt.Sprintf("after a collector restart: it does not start: %v", err)
+	}
+	s, err := settle(e.ch.db, database, service, acked, e.timing.Settle)
+	if err != nil {
+		return fmt.Sprintf("after a collector restart: %v", err)
+	}
+	return fmt.Sprintf("after a collector restart, %d of the %d were delivered", lost-missing(acked, s), lost)
 }
