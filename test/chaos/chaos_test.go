@@ -27,8 +27,21 @@ func TestChaosShort(t *testing.T) {
 	if _, err := os.Stat(bin); err != nil {
 		chtest.FailOrSkip(t, "collector binary %s not found: run `make build` first", bin)
 	}
+	// The scratch directory stays when the test fails: ClickHouse's data and
+	// every collector's config and log are in it.
+	dir, err := os.MkdirTemp("", "aireschaos-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("scratch directory kept: %s", dir)
+			return
+		}
+		_ = os.RemoveAll(dir)
+	})
 	var progress bytes.Buffer
-	results, err := Run(Options{Collector: bin, WorkDir: t.TempDir(), Short: true, Log: &progress,
+	results, err := Run(Options{Collector: bin, WorkDir: dir, Short: true, Log: &progress,
 		FailOnDuplicates: os.Getenv("AIRES_CHAOS_FAIL_ON_DUPLICATES") != ""})
 	if err != nil {
 		chtest.FailOrSkip(t, "%v", err)

@@ -220,7 +220,7 @@ func (l *load) finish(timeout time.Duration) (aires.Stats, error) {
 func (l *load) stopClients() aires.Stats {
 	// One deadline for all: a client still retrying against a refusing
 	// collector gives up its queue after it.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, c := range l.clients {

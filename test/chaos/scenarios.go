@@ -74,7 +74,7 @@ func diskFull(e *env, mode Mode) Result {
 		}
 		// Let the queue fill the disk: at 8,000 events/s, 4 MiB is gone in
 		// about a second.
-		time.Sleep(2 * e.timing.Load / 3)
+		time.Sleep(max(2*e.timing.Load/3, 2*time.Second))
 		return "", e.ch.Restart()
 	}})
 	if mountPoint != "" {

@@ -34,7 +34,7 @@ type timing struct {
 
 func (o Options) timing() timing {
 	if o.Short {
-		return timing{Load: 3 * time.Second, Down: time.Second, Flush: 10 * time.Second, Settle: settleTimes{Quiet: 2 * time.Second, Max: 45 * time.Second}}
+		return timing{Load: 2 * time.Second, Down: time.Second, Flush: 10 * time.Second, Settle: settleTimes{Quiet: 2 * time.Second, Max: 45 * time.Second}}
 	}
 	return timing{Load: 8 * time.Second, Down: 2 * time.Second, Flush: 60 * time.Second, Settle: settleTimes{Quiet: 3 * time.Second, Max: 90 * time.Second}}
 }

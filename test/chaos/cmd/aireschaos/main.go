@@ -19,7 +19,7 @@ func main() {
 	var modes, only string
 	flag.StringVar(&o.Collector, "collector", os.Getenv("AIRES_COLLECTOR"), "the ocb-built aires-collector (default: $AIRES_COLLECTOR, else build/aires-collector/aires-collector)")
 	flag.StringVar(&o.WorkDir, "dir", "", "scratch directory, kept after the run (default: a new temporary directory)")
-	flag.BoolVar(&o.Short, "short", false, "the quick version (3 s of load per scenario, ClickHouse kill in one mode)")
+	flag.BoolVar(&o.Short, "short", false, "the quick version (2 s of load per scenario, ClickHouse kill in one mode)")
 	flag.StringVar(&modes, "modes", "", "comma-separated acknowledgement modes (default: memory,persistent,wait_for_result)")
 	flag.StringVar(&only, "only", "", "comma-separated scenarios to run (default: all): "+strings.Join(chaos.ScenarioNames(), ", "))
 	flag.BoolVar(&o.FailOnDuplicates, "fail-on-duplicates", false, "fail rows that promise no duplicates when they have some (default: report only, until deduplication of retried inserts lands)")
