@@ -16,6 +16,7 @@ type Options struct {
 	Short     bool      // the quick version run by make test
 	Modes     []Mode    // acknowledgement modes of the crash scenarios (default: all)
 	Only      []string  // scenario names to run (default: all)
+	Skip      []string  // scenario names not to run
 	Log       io.Writer // progress lines (default: discarded)
 	// FailOnDuplicates makes duplicates fail the rows that promise none
 	// (ClickHouse kill, collector kill with the persistent queue, disk
@@ -110,7 +111,7 @@ func Run(o Options) ([]Result, error) {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
-	for _, name := range o.Only {
+	for _, name := range append(append([]string{}, o.Only...), o.Skip...) {
 		if !contains(ScenarioNames(), name) {
 			return nil, fmt.Errorf("unknown scenario %q (known: %s)", name, strings.Join(ScenarioNames(), ", "))
 		}
@@ -126,7 +127,7 @@ func Run(o Options) ([]Result, error) {
 	e := &env{opts: o, timing: o.timing(), ch: ch, run: fmt.Sprintf("%x", time.Now().UnixNano()), log: o.Log}
 	var results []Result
 	for _, s := range scenarios {
-		if len(o.Only) > 0 && !contains(o.Only, s.name) {
+		if len(o.Only) > 0 && !contains(o.Only, s.name) || contains(o.Skip, s.name) {
 			continue
 		}
 		for _, m := range s.modes(o) {

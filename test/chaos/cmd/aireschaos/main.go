@@ -16,12 +16,13 @@ import (
 
 func main() {
 	var o chaos.Options
-	var modes, only string
+	var modes, only, skip string
 	flag.StringVar(&o.Collector, "collector", os.Getenv("AIRES_COLLECTOR"), "the ocb-built aires-collector (default: $AIRES_COLLECTOR, else build/aires-collector/aires-collector)")
 	flag.StringVar(&o.WorkDir, "dir", "", "scratch directory, kept after the run (default: a new temporary directory)")
 	flag.BoolVar(&o.Short, "short", false, "the quick version (2 s of load per scenario, ClickHouse kill in one mode)")
 	flag.StringVar(&modes, "modes", "", "comma-separated acknowledgement modes (default: memory,persistent,wait_for_result)")
 	flag.StringVar(&only, "only", "", "comma-separated scenarios to run (default: all): "+strings.Join(chaos.ScenarioNames(), ", "))
+	flag.StringVar(&skip, "skip", "", "comma-separated scenarios not to run (disk-full needs root)")
 	flag.BoolVar(&o.FailOnDuplicates, "fail-on-duplicates", false, "fail rows that promise no duplicates when they have some (default: report only, until deduplication of retried inserts lands)")
 	quiet := flag.Bool("q", false, "no progress lines")
 	flag.Parse()
@@ -47,7 +48,7 @@ func main() {
 		}
 		o.Modes = append(o.Modes, mode)
 	}
-	o.Only = split(only)
+	o.Only, o.Skip = split(only), split(skip)
 	if !*quiet {
 		o.Log = os.Stderr
 	}
