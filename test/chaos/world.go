@@ -65,56 +65,34 @@ type collectorConfig struct {
 // the queue is the exporter's default (what config/aires-collector.yaml runs).
 const configTemplate = `
 extensions:
-  health_check:
-    endpoint: 127.0.0.1:{{.HealthPort}}
+  health_check: {endpoint: "127.0.0.1:{{.HealthPort}}"}
 {{- if eq .Mode "persistent"}}
-  file_storage:
-    directory: {{.StorageDir}}
+  file_storage: {directory: "{{.StorageDir}}"}
 {{- end}}
 receivers:
-  aires:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:{{.AiresPort}}
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:{{.OTLPPort}}
+  aires: {protocols: {grpc: {endpoint: "127.0.0.1:{{.AiresPort}}"}}}
+  otlp: {protocols: {grpc: {endpoint: "127.0.0.1:{{.OTLPPort}}"}}}
 processors:
-  memory_limiter:
 {{- if .MemoryLimitMiB}}
-    check_interval: 100ms
-    limit_mib: {{.MemoryLimitMiB}}
-    spike_limit_mib: {{.SpikeLimitMiB}}
+  memory_limiter: {check_interval: 100ms, limit_mib: {{.MemoryLimitMiB}}, spike_limit_mib: {{.SpikeLimitMiB}}}
 {{- else}}
-    check_interval: 1s
-    limit_percentage: 75
-    spike_limit_percentage: 20
+  memory_limiter: {check_interval: 1s, limit_percentage: 75, spike_limit_percentage: 20}
 {{- end}}
   aires_transform:
 exporters:
   aires_clickhouse:
-    endpoint: {{.ClickHouse}}
-    database: {{.Database}}
+    endpoint: "{{.ClickHouse}}"
+    database: "{{.Database}}"
     create_schema: true
-    timeout: 5s
 {{- if eq .Mode "persistent"}}
-    sending_queue:
-      storage: file_storage
+    sending_queue: {storage: file_storage}
 {{- else if eq .Mode "wait_for_result"}}
-    sending_queue:
-      wait_for_result: true
+    sending_queue: {wait_for_result: true}
 {{- end}}
-    retry_on_failure:
-      enabled: true
-      initial_interval: 200ms
-      max_interval: 1s
-      max_elapsed_time: 0s
+    retry_on_failure: {enabled: true, initial_interval: 200ms, max_interval: 1s, max_elapsed_time: 0s}
 service:
   extensions: [health_check{{if eq .Mode "persistent"}}, file_storage{{end}}]
-  telemetry:
-    metrics:
-      level: none
+  telemetry: {metrics: {level: none}}
   pipelines:
     logs:
       receivers: [aires, otlp]
