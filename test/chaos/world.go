@@ -60,9 +60,11 @@ type collectorConfig struct {
 	MemoryLimitMiB, SpikeLimitMiB   int    // memory_limiter; 0: the default config's percentages
 }
 
-// The retry interval is shortened from the exporter's 5 s so that a scenario
-// recovers within seconds of ClickHouse coming back; everything else about
-// the queue is the exporter's default (what config/aires-collector.yaml runs).
+// wait_for_result is spelled out in every mode, so that a change of the
+// exporter's default cannot turn one mode into another. The retry interval
+// is shortened from the exporter's 5 s so that a scenario recovers within
+// seconds of ClickHouse coming back; everything else about the queue is the
+// exporter's default (what config/aires-collector.yaml runs).
 const configTemplate = `
 extensions:
   health_check: {endpoint: "127.0.0.1:{{.HealthPort}}"}
@@ -85,9 +87,11 @@ exporters:
     database: "{{.Database}}"
     create_schema: true
 {{- if eq .Mode "persistent"}}
-    sending_queue: {storage: file_storage}
+    sending_queue: {storage: file_storage, wait_for_result: false}
 {{- else if eq .Mode "wait_for_result"}}
     sending_queue: {wait_for_result: true}
+{{- else}}
+    sending_queue: {wait_for_result: false}
 {{- end}}
     retry_on_failure: {enabled: true, initial_interval: 200ms, max_interval: 1s, max_elapsed_time: 0s}
 service:
