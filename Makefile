@@ -12,7 +12,7 @@ RUN_DIR ?= $(CURDIR)/.run
 # these machines cannot reach, and fails. Only those two tools use it.
 PROXY_ONLY := $(shell $(GO) env GOPROXY | sed -e 's/[,|]direct$$//')
 
-.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk test-modern bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
+.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
 
 all: build
 
@@ -69,11 +69,12 @@ vet:
 	cd sdk && $(GO) vet ./...
 	cd test/e2e && $(GO) vet ./...
 	cd test/modern && $(GO) vet ./...
+	cd test/chaos && $(GO) vet ./...
 	cd bench && $(GO) vet ./...
 	cd bench/sdkcompare && $(GO) vet ./...
 	cd examples/quickstart && $(GO) vet ./...
 
-MODULES := . proto sdk test/e2e test/modern bench bench/sdkcompare examples/quickstart
+MODULES := . proto sdk test/e2e test/modern test/chaos bench bench/sdkcompare examples/quickstart
 
 $(BIN)/staticcheck: internal/tools/lint/go.mod
 	@mkdir -p $(BIN)
@@ -105,9 +106,9 @@ check-generated: proto generate
 	@git diff --exit-code -- proto receiver processor exporter || \
 		{ echo "generated code is out of date: run make proto generate and commit" >&2; exit 1; }
 
-## test: the whole suite: unit tests (race), the SDK, end to end on the ocb-built binary, and
-## ClickHouse 26.7 in process (chDB)
-test: build vet lint test-unit test-sdk test-e2e test-modern
+## test: the whole suite: unit tests (race), the SDK, end to end on the ocb-built binary,
+## ClickHouse 26.7 in process (chDB), and the short fault-injection suite
+test: build vet lint test-unit test-sdk test-e2e test-modern chaos-short
 
 test-unit:
 	$(GO) test -race -count=1 ./...
@@ -124,6 +125,17 @@ test-e2e: build
 test-modern:
 	lib=$$(bash scripts/chdb.sh install) && \
 		cd test/modern && LD_LIBRARY_PATH=$$lib$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH} $(GO) test -count=1 -timeout 10m ./...
+
+## chaos: the fault-injection suite (test/chaos): ClickHouse and collector killed under load in
+## each acknowledgement mode, the persistent queue's disk full (a tmpfs: needs root), memory_limiter
+## overload, malformed inputs on both ports; prints one table, fails when a promise is broken.
+## CHAOS_FLAGS: e.g. -fail-on-duplicates, -only collector-kill, -modes persistent (see -h)
+chaos: build
+	cd test/chaos && AIRES_COLLECTOR=$(COLLECTOR) $(GO) run ./cmd/aireschaos $(CHAOS_FLAGS)
+
+## chaos-short: the same, shorter (about 2-3 minutes), as a Go test (part of make test)
+chaos-short: build
+	cd test/chaos && AIRES_COLLECTOR=$(COLLECTOR) $(GO) test -count=1 -timeout 10m -v -run TestChaosShort ./...
 
 ## bench: measure the whole path on this machine (ClickHouse insert ceiling, SDK -> collector ->
 ## ClickHouse rate and latency, collector memory under 3x overload, SDK vs zap/slog/OTel) and
