@@ -12,6 +12,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/ext"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/google/uuid"
+	"go.uber.org/zap"
 
 	"github.com/aires-dev/aires/internal/schema"
 )
@@ -97,16 +98,23 @@ type idState struct {
 // doubts holds the inserts in doubt of one exporter.
 type doubts struct {
 	table   schema.Table
+	logger  *zap.Logger
 	journal *journal // nil without a persistent queue
 
 	mu       sync.Mutex
+	all      []*doubt // open doubts, oldest first
 	pending  []*doubt // not resolved yet
 	ids      map[[16]byte]idState
 	anything atomic.Bool // pending or ids not empty: the fast path's check
 }
 
-func newDoubts(table schema.Table) *doubts {
-	return &doubts{table: table, ids: make(map[[16]byte]idState)}
+// maxDoubts bounds the open doubts. A doubt whose rows never come back (the
+// retries gave up, the queue dropped the batch) would otherwise stay for
+// good; beyond the bound the oldest is given up, with a warning.
+const maxDoubts = journalSlots / 2
+
+func newDoubts(table schema.Table, logger *zap.Logger) *doubts {
+	return &doubts{table: table, logger: logger, ids: make(map[[16]byte]idState)}
 }
 
 func (t *doubts) open() bool { return t.anything.Load() }
@@ -119,9 +127,27 @@ func (t *doubts) add(b *batchRows) {
 	d := &doubt{queryID: b.queryID, ids: slices.Clone(b.ids), minTs: b.minTs, maxTs: b.maxTs,
 		services: slices.Clone(b.services), journalSlot: b.journalSlot}
 	t.mu.Lock()
-	t.pending = append(t.pending, d)
-	t.update()
+	t.addLocked(context.Background(), d)
 	t.mu.Unlock()
+}
+
+// addLocked opens doubt d, giving up the oldest beyond maxDoubts.
+func (t *doubts) addLocked(ctx context.Context, d *doubt) {
+	t.pending = append(t.pending, d)
+	t.all = append(t.all, d)
+	for len(t.all) > maxDoubts {
+		old := t.all[0]
+		t.logger.Warn("too many inserts in doubt: giving up the oldest, whose rows could be stored twice if they come back",
+			zap.Int("rows", len(old.ids)), zap.String("query_id", old.queryID))
+		for _, id := range old.ids {
+			if st, ok := t.ids[id]; ok && st.d == old {
+				delete(t.ids, id)
+			}
+		}
+		t.pending = slices.DeleteFunc(t.pending, func(p *doubt) bool { return p == old })
+		t.retire(ctx, old)
+	}
+	t.update()
 }
 
 // errStillRunning: the insert in doubt is still being executed by the
@@ -244,6 +270,7 @@ func (t *doubts) done(ctx context.Context, b *batchRows) {
 
 // retire forgets d (with t locked).
 func (t *doubts) retire(ctx context.Context, d *doubt) {
+	t.all = slices.DeleteFunc(t.all, func(o *doubt) bool { return o == d })
 	if t.journal != nil && d.journalSlot >= 0 {
 		t.journal.remove(ctx, d.journalSlot)
 	}

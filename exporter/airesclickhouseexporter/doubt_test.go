@@ -14,8 +14,10 @@ import (
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
 
 	"github.com/aires-dev/aires/internal/chtest"
+	"github.com/aires-dev/aires/internal/schema"
 )
 
 // cutMode is where cutProxy breaks the next INSERT's connection.
@@ -313,4 +315,27 @@ func TestJournalEntryRoundTrip(t *testing.T) {
 		_, err := decodeDoubt(bad)
 		assert.Error(t, err, "%x", bad)
 	}
+}
+
+// TestDoubtsBounded: beyond maxDoubts open doubts, the oldest is given up
+// (its journal entry deleted), so doubts whose rows never come back cannot
+// pile up.
+func TestDoubtsBounded(t *testing.T) {
+	ctx := context.Background()
+	mem := newMemStorage()
+	d := newDoubts(schema.Table{Database: "aires", Name: "events"}, zap.NewNop())
+	d.journal = &journal{client: mem, logger: zap.NewNop()}
+	for i := range maxDoubts + 3 {
+		b := &batchRows{}
+		b.reset()
+		b.add([16]byte{byte(i), byte(i >> 8)}, 1700000000e9, "checkout")
+		slot, err := d.journal.put(ctx, b)
+		require.NoError(t, err)
+		b.journalSlot = slot
+		d.add(b)
+	}
+	assert.Len(t, d.all, maxDoubts)
+	assert.Len(t, d.pending, maxDoubts)
+	assert.Equal(t, maxDoubts, mem.len())
+	assert.Equal(t, [16]byte{3}, d.all[0].ids[0], "the three oldest are given up")
 }

@@ -77,7 +77,7 @@ func newLogsExporter(set exporter.Settings, cfg *Config) (*logsExporter, error) 
 
 		now:             time.Now,
 		janitorInterval: defaultJanitorInterval,
-		doubts:          newDoubts(table),
+		doubts:          newDoubts(table, set.Logger),
 		id:              set.ID,
 	}
 	e.inserters = newInserterPool(e.queueConsumers())

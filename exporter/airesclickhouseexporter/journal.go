@@ -213,8 +213,9 @@ func (e *logsExporter) useJournal(ctx context.Context, client storage.Client) er
 	}
 	e.doubts.journal = j
 	e.doubts.mu.Lock()
-	e.doubts.pending = append(e.doubts.pending, left...)
-	e.doubts.update()
+	for _, d := range left {
+		e.doubts.addLocked(ctx, d)
+	}
 	e.doubts.mu.Unlock()
 	return nil
 }
