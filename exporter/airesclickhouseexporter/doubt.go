@@ -84,6 +84,10 @@ type doubt struct {
 	minTs, maxTs int64
 	services     []string
 	journalSlot  int
+	// fromJournal: left by a previous run, possibly by an insert that
+	// succeeded just before the crash (see journal), so it may well never
+	// come back.
+	fromJournal bool
 	// left counts the ids not yet seen in a batch that succeeded; the doubt
 	// is retired at 0.
 	left int
@@ -137,8 +141,10 @@ func (t *doubts) addLocked(ctx context.Context, d *doubt) {
 	t.all = append(t.all, d)
 	for len(t.all) > maxDoubts {
 		old := t.all[0]
-		t.logger.Warn("too many inserts in doubt: giving up the oldest, whose rows could be stored twice if they come back",
-			zap.Int("rows", len(old.ids)), zap.String("query_id", old.queryID))
+		if !old.fromJournal {
+			t.logger.Warn("too many inserts in doubt: giving up the oldest, whose rows could be stored twice if they come back",
+				zap.Int("rows", len(old.ids)), zap.String("query_id", old.queryID))
+		}
 		for _, id := range old.ids {
 			if st, ok := t.ids[id]; ok && st.d == old {
 				delete(t.ids, id)

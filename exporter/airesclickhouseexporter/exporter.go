@@ -347,7 +347,11 @@ func (e *logsExporter) insert(ctx context.Context, conn driver.Conn, caps schema
 		return err
 	}
 	if j := e.doubts.journal; j != nil && ins.rows.journalSlot >= 0 {
-		j.remove(ctx, ins.rows.journalSlot)
+		if err == nil {
+			j.settle(ctx, ins.rows.journalSlot)
+		} else {
+			j.remove(ctx, ins.rows.journalSlot)
+		}
 	}
 	if err == nil || consumererror.IsPermanent(classify(err)) {
 		e.doubts.done(ctx, &ins.rows)

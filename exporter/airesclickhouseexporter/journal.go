@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -16,8 +17,12 @@ import (
 // journal keeps, in the persistent queue's storage extension, the rows of
 // every insert in flight or in doubt, so that after a crash the exporter
 // knows which batches the queue delivers again may be stored already. An
-// entry is written before the INSERT and deleted once its outcome is known
-// (or, for a doubt, once all its rows are settled). An entry holds the
+// entry is written before the INSERT. A failed insert's entry is deleted at
+// once when nothing reached the server, and kept while the insert is in
+// doubt. A successful insert's entry is kept a little longer (the last
+// journalRecent of them, for at most journalRecentFor): the queue deletes
+// the batch from its storage only after the push returned, and a crash in
+// between delivers a stored batch again. An entry holds the
 // batch's ids (16 bytes a row), its time range and services: a small
 // fraction of what the queue itself writes for the same rows.
 //
@@ -27,11 +32,21 @@ type journal struct {
 	client storage.Client
 	logger *zap.Logger
 
-	mu   sync.Mutex
-	used [journalSlots]bool
+	mu     sync.Mutex
+	used   [journalSlots]bool
+	recent []recentEntry // entries of successful inserts, oldest first
 }
 
-const journalSlots = 256
+type recentEntry struct {
+	slot int
+	at   time.Time
+}
+
+const (
+	journalSlots     = 256
+	journalRecent    = 64
+	journalRecentFor = 10 * time.Second
+)
 
 func journalKey(slot int) string { return "aires_inflight_" + strconv.Itoa(slot) }
 
@@ -58,6 +73,23 @@ func (j *journal) put(ctx context.Context, b *batchRows) (int, error) {
 		return -1, fmt.Errorf("cannot write the in-flight journal entry of the batch to the storage extension: %w", err)
 	}
 	return slot, nil
+}
+
+// settle keeps the entry in slot, of an insert that succeeded, among the
+// recent ones, and deletes those that are too old or too many.
+func (j *journal) settle(ctx context.Context, slot int) {
+	now := time.Now()
+	j.mu.Lock()
+	j.recent = append(j.recent, recentEntry{slot, now})
+	var expired []int
+	for len(j.recent) > 0 && (len(j.recent) > journalRecent || now.Sub(j.recent[0].at) > journalRecentFor) {
+		expired = append(expired, j.recent[0].slot)
+		j.recent = j.recent[1:]
+	}
+	j.mu.Unlock()
+	for _, s := range expired {
+		j.remove(ctx, s)
+	}
 }
 
 // remove deletes the entry in slot.
@@ -97,7 +129,7 @@ func (j *journal) load(ctx context.Context) ([]*doubt, error) {
 			_ = j.client.Delete(ctx, journalKey(i))
 			continue
 		}
-		d.journalSlot = i
+		d.journalSlot, d.fromJournal = i, true
 		j.used[i] = true
 		out = append(out, d)
 	}
