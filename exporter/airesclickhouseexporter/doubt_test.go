@@ -4,8 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -338,4 +343,53 @@ func TestDoubtsBounded(t *testing.T) {
 	assert.Len(t, d.pending, maxDoubts)
 	assert.Equal(t, maxDoubts, mem.len())
 	assert.Equal(t, [16]byte{3}, d.all[0].ids[0], "the three oldest are given up")
+}
+
+// TestClickHouseKilledUnderInsertsLeavesNoDuplicate: the server is killed
+// (SIGKILL) three times while batches go in, each batch retried until it
+// succeeds, as exporterhelper does: every row is stored once.
+func TestClickHouseKilledUnderInsertsLeavesNoDuplicate(t *testing.T) {
+	srv := chtest.Start(t)
+	e := rawExporter(t, testConfig(srv.Endpoint(), func(c *Config) {
+		c.Database = "killed"
+		c.TimeoutConfig.Timeout = 5 * time.Second
+	}))
+	const batches, rows = 30, 3000
+	base := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+	var failed atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for k := range batches {
+			ld := manyLogs(rows, base.Add(time.Duration(k)*time.Minute))
+			for e.pushLogs(context.Background(), ld) != nil {
+				failed.Add(1)
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+	}()
+	db := srv.DB(t)
+	for kill := 1; kill <= 3; kill++ {
+		require.Eventually(t, func() bool {
+			var n uint64
+			return db.QueryRow("SELECT count() FROM killed.events").Scan(&n) == nil && n >= uint64(kill*8*rows)
+		}, 2*time.Minute, 20*time.Millisecond)
+		pid, err := os.ReadFile(filepath.Join(srv.Dir, "server.pid"))
+		require.NoError(t, err)
+		n, err := strconv.Atoi(strings.TrimSpace(string(pid)))
+		require.NoError(t, err)
+		require.NoError(t, syscall.Kill(n, syscall.SIGKILL))
+		require.Eventually(t, func() bool { return syscall.Kill(n, 0) != nil }, 10*time.Second, 10*time.Millisecond)
+		require.NoError(t, srv.Restart())
+	}
+	select {
+	case <-done:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the batches did not all go in within 3 minutes of the last restart")
+	}
+	db = srv.DB(t)
+	stored, unique := count(t, db, "SELECT count() FROM killed.events"), count(t, db, "SELECT uniqExact(id) FROM killed.events")
+	t.Logf("%d batches of %d rows, 3 kills, %d failed pushes: %d rows stored, %d duplicates", batches, rows, failed.Load(), stored, stored-unique)
+	assert.Equal(t, uint64(batches*rows), unique)
+	assert.Equal(t, unique, stored, "duplicate rows")
 }
