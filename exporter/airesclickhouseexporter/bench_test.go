@@ -16,7 +16,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/metadata"
-	"github.com/aires-dev/aires/internal/chblock"
 	"github.com/aires-dev/aires/internal/chtest"
 	"github.com/aires-dev/aires/internal/row"
 	"github.com/aires-dev/aires/internal/schema"
@@ -80,14 +79,16 @@ func newBenchExporter(tb testing.TB, endpoint string) *logsExporter {
 func BenchmarkConvert(b *testing.B) {
 	ld := benchLogs(benchBatch)
 	e := newBenchExporter(b, "tcp://127.0.0.1:9000")
-	blk, r := chblock.New(), new(row.Row)
-	e.fill(blk, r, ld) // warm the block's capacity, as a reused block is
-	blk.Reset()
+	ins := newInserter()
+	e.fill(ins, ld) // warm the block's capacity, as a reused block is
+	ins.blk.Reset()
+	ins.rows.reset()
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for b.Loop() {
-		e.fill(blk, r, ld)
-		blk.Reset()
+		e.fill(ins, ld)
+		ins.blk.Reset()
+		ins.rows.reset()
 	}
 	reportPerRow(b, benchBatch, cpu0)
 }
@@ -98,12 +99,14 @@ func TestConvertAllocs(t *testing.T) {
 	const n = 1000
 	ld := benchLogs(n)
 	e := newBenchExporter(t, "tcp://127.0.0.1:9000")
-	blk, r := chblock.New(), new(row.Row)
-	e.fill(blk, r, ld)
-	blk.Reset()
+	ins := newInserter()
+	e.fill(ins, ld)
+	ins.blk.Reset()
+	ins.rows.reset()
 	perRow := testing.AllocsPerRun(20, func() {
-		e.fill(blk, r, ld)
-		blk.Reset()
+		e.fill(ins, ld)
+		ins.blk.Reset()
+		ins.rows.reset()
 	}) / n
 	t.Logf("%.2f allocs per row", perRow)
 	if perRow > 2.05 {

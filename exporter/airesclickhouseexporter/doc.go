@@ -15,8 +15,16 @@
 // collector. migrate.go adapts the clickhouse-go connection to the
 // migrator's DB interface. With a retention, retention.go runs a janitor
 // goroutine (at start, then hourly, stopped by Shutdown) that drops expired
-// day partitions of the events table and the views (migrate.DropExpired). See README.md for the settings, the columns, the views and
-// the version matrix.
+// day partitions of the events table and the views (migrate.DropExpired).
+//
+// A retried batch is never stored twice: every insert carries the server's
+// deduplication token where it has one, and doubt.go resolves, on every
+// server, an insert whose outcome is unknown (broken while sending, or in
+// flight at a crash: journal.go keeps those in the persistent queue's
+// storage) by looking up its ids in the table before anything else is sent.
+//
+// See README.md for the settings, the columns, the views, the version
+// matrix and retries without duplicates.
 //
 // internal/metadata, documentation.md and the generated_*_test.go files come
 // from mdatagen v0.159.0 (the newest the module proxy serves that builds

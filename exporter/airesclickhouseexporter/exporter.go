@@ -9,6 +9,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/google/uuid"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -19,7 +20,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/metadata"
-	"github.com/aires-dev/aires/internal/chblock"
 	"github.com/aires-dev/aires/internal/row"
 	"github.com/aires-dev/aires/internal/schema"
 	"github.com/aires-dev/aires/internal/schema/migrate"
@@ -36,6 +36,9 @@ type logsExporter struct {
 	// inserters keeps each queue consumer's column block and reusable
 	// batch between pushes (see inserter).
 	inserters *inserterPool
+	// doubts are the inserts whose outcome is unknown (see doubt.go).
+	doubts *doubts
+	id     component.ID
 
 	// now and janitorInterval drive the retention janitor; tests replace
 	// them before start.
@@ -44,6 +47,7 @@ type logsExporter struct {
 
 	mu      sync.Mutex
 	conn    driver.Conn // set once connected and the schema is ready
+	caps    schema.Capabilities
 	janitor *janitor
 	// While ClickHouse is unreachable at start: the connection being
 	// retried and the loop retrying it.
@@ -73,6 +77,8 @@ func newLogsExporter(set exporter.Settings, cfg *Config) (*logsExporter, error) 
 
 		now:             time.Now,
 		janitorInterval: defaultJanitorInterval,
+		doubts:          newDoubts(table, set.Logger),
+		id:              set.ID,
 	}
 	e.inserters = newInserterPool(e.queueConsumers())
 	return e, nil
@@ -126,6 +132,9 @@ func (e *logsExporter) queueConsumers() int {
 func (e *logsExporter) start(ctx context.Context, host component.Host) error {
 	opts, err := e.options(ctx)
 	if err != nil {
+		return err
+	}
+	if err := e.openJournal(ctx, host); err != nil {
 		return err
 	}
 	// The database may not exist yet: connect without it, the statements
@@ -218,6 +227,7 @@ func (e *logsExporter) setup(ctx context.Context, conn driver.Conn) error {
 
 	e.mu.Lock()
 	e.conn, e.pending = conn, nil
+	e.caps = sch.Caps
 	e.janitor = jan
 	e.mu.Unlock()
 	return nil
@@ -246,6 +256,7 @@ func (e *logsExporter) shutdown(context.Context) error {
 		jan.stop()
 	}
 	e.inserters.close()
+	e.closeJournal()
 	if conn == nil {
 		return nil
 	}
@@ -253,31 +264,47 @@ func (e *logsExporter) shutdown(context.Context) error {
 }
 
 func (e *logsExporter) connection() driver.Conn {
+	conn, _ := e.connectionCaps()
+	return conn
+}
+
+func (e *logsExporter) connectionCaps() (driver.Conn, schema.Capabilities) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.conn
+	return e.conn, e.caps
 }
 
 var errNotStarted = errors.New("aires_clickhouse exporter is not connected to ClickHouse yet (not started, or the server is unreachable); the batch stays queued and is retried")
 
 // pushLogs converts ld into one column block and inserts it. The rows depend
 // only on ld (row.Builder is deterministic), so a retried batch sends the
-// same rows with the same ids.
+// same rows with the same ids. Inserts in doubt are resolved first, and the
+// rows they already stored are left out (see doubt.go).
 func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	conn := e.connection()
+	conn, caps := e.connectionCaps()
 	if conn == nil {
 		return errNotStarted
 	}
+	if e.doubts.open() {
+		if err := e.doubts.resolve(ctx, conn); err != nil {
+			return err
+		}
+	}
 	ins := e.inserters.get()
 	defer e.inserters.put(ins)
-	replaced := e.fill(ins.blk, &ins.row, ld)
+	replaced := e.fill(ins, ld)
+	if ins.rows.skippedStored > 0 {
+		e.logger.Info("left out rows an insert in doubt had stored already",
+			zap.Int("rows", ins.rows.skippedStored), zap.String("table", e.table.String()))
+	}
 	if ins.blk.Len() == 0 {
+		e.doubts.done(ctx, &ins.rows)
 		return nil
 	}
 
 	n := int64(ins.blk.Len())
 	start := time.Now()
-	err := classify(ins.insert(ctx, conn, e.insertSQL))
+	err := classify(e.insert(ctx, conn, caps, ins))
 	if err != nil {
 		if consumererror.IsPermanent(err) {
 			e.telemetry.ExporterAiresClickhouseRowsFailed.Add(ctx, n, permanentAttrs)
@@ -297,10 +324,55 @@ func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	return nil
 }
 
-// fill builds one row per log record into blk, using r as scratch, and
-// returns how many rows have another time than their record's (out of
-// bounds): counted once the insert succeeded, so retries do not count twice.
-func (e *logsExporter) fill(blk *chblock.Block, r *row.Row, ld plog.Logs) (replaced int64) {
+// insert sends ins's block under its own query id (to find it in
+// system.processes if it ends in doubt) and deduplication token, journals
+// it while it is in flight, and records its outcome: settled, or in doubt
+// when the rows may have reached the server although the insert failed.
+func (e *logsExporter) insert(ctx context.Context, conn driver.Conn, caps schema.Capabilities, ins *inserter) error {
+	ins.rows.queryID = uuid.NewString()
+	opts := []clickhouse.QueryOption{clickhouse.WithQueryID(ins.rows.queryID)}
+	if caps.DedupToken {
+		opts = append(opts, clickhouse.WithSettings(caps.InsertSettings(schema.DedupToken(ins.rows.ids))))
+	}
+	if j := e.doubts.journal; j != nil {
+		slot, err := j.put(ctx, &ins.rows)
+		if err != nil {
+			return err
+		}
+		ins.rows.journalSlot = slot
+	}
+	sent, err := ins.insert(clickhouse.Context(ctx, opts...), conn, e.insertSQL)
+	var ex *clickhouse.Exception
+	if err != nil && sent && !errors.As(err, &ex) {
+		e.logger.Warn("the insert failed after its rows were sent: they may be stored; the batch is checked against the table before it is sent again",
+			zap.Int("rows", ins.blk.Len()), zap.String("query_id", ins.rows.queryID), zap.Error(err))
+		e.doubts.add(&ins.rows)
+		return err
+	}
+	if j := e.doubts.journal; j != nil && ins.rows.journalSlot >= 0 {
+		if err == nil {
+			j.settle(ctx, ins.rows.journalSlot)
+		} else {
+			j.remove(ctx, ins.rows.journalSlot)
+		}
+	}
+	if err == nil || consumererror.IsPermanent(classify(err)) {
+		e.doubts.done(ctx, &ins.rows)
+	}
+	return err
+}
+
+// fill builds one row per log record into ins's block, leaving out the rows
+// that inserts in doubt stored already, and returns how many rows have
+// another time than their record's (out of bounds): counted once the insert
+// succeeded, so retries do not count twice.
+func (e *logsExporter) fill(ins *inserter, ld plog.Logs) (replaced int64) {
+	filter := e.doubts.open()
+	if filter {
+		e.doubts.lock()
+		defer e.doubts.unlock()
+	}
+	r := &ins.row
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
@@ -313,7 +385,11 @@ func (e *logsExporter) fill(blk *chblock.Block, r *row.Row, ld plog.Logs) (repla
 				if e.builder.Build(res, lrs.At(k), r).TimestampReplaced {
 					replaced++
 				}
-				blk.Add(r)
+				if filter && e.doubts.skip(r.ID, &ins.rows) {
+					continue
+				}
+				ins.rows.add(r.ID, r.TimestampNs, r.Service)
+				ins.blk.Add(r)
 			}
 		}
 	}

@@ -30,15 +30,22 @@ import (
 type inserter struct {
 	blk   *chblock.Block
 	row   row.Row
+	rows  batchRows // the batch's ids, time range and services (see doubts)
 	ctx   pushContext
 	batch driver.Batch
 	cols  []column.Interface
 }
 
-func newInserter() *inserter { return &inserter{blk: chblock.New()} }
+func newInserter() *inserter {
+	ins := &inserter{blk: chblock.New()}
+	ins.rows.reset()
+	return ins
+}
 
-// insert sends blk as one INSERT of sql over conn, within ctx.
-func (ins *inserter) insert(ctx context.Context, conn driver.Conn, sql string) error {
+// insert sends blk as one INSERT of sql over conn, within ctx. sent tells
+// whether the failure came after the rows started to leave: only then may
+// they be stored despite the error.
+func (ins *inserter) insert(ctx context.Context, conn driver.Conn, sql string) (sent bool, err error) {
 	ins.ctx.set(ctx)
 	defer ins.ctx.set(context.Background())
 	if ins.batch == nil {
@@ -46,7 +53,7 @@ func (ins *inserter) insert(ctx context.Context, conn driver.Conn, sql string) e
 		// Send: give it the one that follows the current push.
 		batch, err := conn.PrepareBatch(&ins.ctx, sql)
 		if err != nil {
-			return err
+			return false, err
 		}
 		ins.batch, ins.cols = batch, batch.Columns()
 	} else {
@@ -58,15 +65,15 @@ func (ins *inserter) insert(ctx context.Context, conn driver.Conn, sql string) e
 		ins.discard()
 		var ce *chblock.ColumnError
 		if errors.As(err, &ce) {
-			return &appendError{column: ce.Column, err: ce.Err}
+			return false, &appendError{column: ce.Column, err: ce.Err}
 		}
-		return err
+		return false, err
 	}
 	if err := ins.batch.Send(); err != nil {
 		ins.discard()
-		return err
+		return true, err
 	}
-	return nil
+	return true, nil
 }
 
 // discard drops the batch (releasing its connection if it still holds one).
@@ -134,6 +141,7 @@ func (p *inserterPool) get() *inserter {
 func (p *inserterPool) put(ins *inserter) {
 	ins.blk.Reset()
 	ins.row.Clear()
+	ins.rows.reset()
 	select {
 	case p.idle <- ins:
 	default:

@@ -129,8 +129,9 @@ func TestInsertReusesMemory(t *testing.T) {
 	fresh := func() error {
 		ins := newInserter()
 		defer ins.discard()
-		e.fill(ins.blk, &ins.row, ld)
-		return ins.insert(ctx, e.connection(), e.insertSQL)
+		e.fill(ins, ld)
+		_, err := ins.insert(ctx, e.connection(), e.insertSQL)
+		return err
 	}
 	for range 3 { // warm up: columns, connection buffers
 		require.NoError(t, reused())

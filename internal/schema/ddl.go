@@ -137,7 +137,7 @@ func (s Schema) EventColumns() []ColumnDef {
 // CreateTable is the statement creating the events table. The 18.16-era
 // syntax (ENGINE = MergeTree() PARTITION BY ... ORDER BY ...) is valid on
 // every supported version; TTL is added where the server has it and a
-// retention is set.
+// retention is set, the deduplication window where the server has it.
 func (s Schema) CreateTable() string {
 	var lines []string
 	for _, d := range s.EventColumns() {
@@ -156,6 +156,7 @@ func (s Schema) CreateTable() string {
 	if ttl := s.TTL("timestamp"); ttl != "" {
 		b.WriteString("TTL " + ttl + "\n")
 	}
+	b.WriteString(s.Caps.tableSettings())
 	return b.String()
 }
 

@@ -46,7 +46,7 @@ func TestCapabilities(t *testing.T) {
 		t.Errorf("19.11 capabilities = %+v", c)
 	}
 	modern := CapabilitiesOf(Version{22, 3, 0})
-	want := Capabilities{Codecs: true, LowCardinality: true, TTL: true, SkipIndexes: true, DateTime64: true, Map: true}
+	want := Capabilities{Codecs: true, LowCardinality: true, TTL: true, SkipIndexes: true, DateTime64: true, Map: true, DedupWindow: true, DedupToken: true}
 	if modern != want {
 		t.Errorf("22.3 capabilities = %+v, want %+v", modern, want)
 	}
@@ -58,6 +58,19 @@ func TestCapabilities(t *testing.T) {
 	}
 	if c := CapabilitiesOf(Version{26, 2, 0}); !c.TextIndex || !c.Map {
 		t.Errorf("26.2 capabilities = %+v, want the text index", c)
+	}
+	for _, tt := range []struct {
+		v             Version
+		window, token bool
+	}{
+		{Version{21, 2, 0}, false, false},
+		{Version{21, 3, 0}, true, false},
+		{Version{22, 1, 0}, true, false},
+		{Version{22, 2, 0}, true, true},
+	} {
+		if c := CapabilitiesOf(tt.v); c.DedupWindow != tt.window || c.DedupToken != tt.token {
+			t.Errorf("%s: deduplication window %v, token %v; want %v, %v", tt.v, c.DedupWindow, c.DedupToken, tt.window, tt.token)
+		}
 	}
 }
 
@@ -208,6 +221,34 @@ func TestValidIdentifier(t *testing.T) {
 	for s, want := range map[string]bool{"aires": true, "_x1": true, "events_2": true, "": false, "1a": false, "a-b": false, "a`b": false, "a.b": false} {
 		if got := ValidIdentifier(s); got != want {
 			t.Errorf("ValidIdentifier(%q) = %v", s, got)
+		}
+	}
+}
+
+func TestDedupToken(t *testing.T) {
+	a, b := [16]byte{1}, [16]byte{2}
+	tok := DedupToken([][16]byte{a, b})
+	if tok != DedupToken([][16]byte{a, b}) {
+		t.Error("the same ids gave two tokens")
+	}
+	for _, other := range [][][16]byte{{b, a}, {a}, {a, b, b}, nil} {
+		if DedupToken(other) == tok {
+			t.Errorf("ids %v have the token of [a b]", other)
+		}
+	}
+}
+
+func TestInsertSettings(t *testing.T) {
+	for _, tt := range []struct {
+		v    Version
+		want int
+	}{{Version{18, 16, 1}, 0}, {Version{21, 8, 1}, 0}, {Version{22, 2, 0}, 2}, {Version{26, 7, 1}, 2}} {
+		got := CapabilitiesOf(tt.v).InsertSettings("tok")
+		if len(got) != tt.want {
+			t.Errorf("%s: insert settings %v, want %d of them", tt.v, got, tt.want)
+		}
+		if tt.want > 0 && got["insert_deduplication_token"] != "tok" {
+			t.Errorf("%s: insert settings %v, want the token", tt.v, got)
 		}
 	}
 }

@@ -53,6 +53,15 @@ type Capabilities struct {
 	DateTime64     bool // DateTime64 and fromUnixTimestamp64Nano (20.5)
 	Map            bool // Map(K, V) and CAST((keys, values), 'Map(K, V)') (22.1)
 	TextIndex      bool // INDEX ... TYPE text(tokenizer = ...), the inverted index, GA without a setting (26.2)
+	// DedupWindow is the MergeTree setting non_replicated_deduplication_window
+	// (21.3): a plain MergeTree remembers the hashes (or tokens) of its last
+	// inserted blocks and drops a block it has already stored.
+	DedupWindow bool
+	// DedupToken is the query setting insert_deduplication_token (22.2): the
+	// client names a block, so a retry is recognised by its name rather
+	// than by its bytes, and dependent materialized views derive their
+	// blocks' names from it.
+	DedupToken bool
 }
 
 // CapabilitiesOf returns what server version v supports.
@@ -65,5 +74,7 @@ func CapabilitiesOf(v Version) Capabilities {
 		DateTime64:     v.AtLeast(20, 5),
 		Map:            v.AtLeast(22, 1),
 		TextIndex:      v.AtLeast(26, 2),
+		DedupWindow:    v.AtLeast(21, 3),
+		DedupToken:     v.AtLeast(22, 2),
 	}
 }

@@ -56,7 +56,8 @@ func (s Schema) viewTable(suffix string) Table {
 //     SummingMergeTree also merges AggregateFunction columns (as an
 //     AggregatingMergeTree would) while summing the counters.
 //
-// The same columns on every server; LowCardinality and TTL where it has them.
+// The same columns on every server; LowCardinality, TTL and the
+// deduplication window where it has them.
 func (s Schema) Views() []View {
 	return []View{
 		s.view(ErrorsViewSuffix, []viewColumn{
@@ -111,6 +112,7 @@ func (s Schema) view(suffix string, cols []viewColumn, orderBy, selectBody strin
 	if ttl := s.TTL(v.TimeColumn); ttl != "" {
 		b.WriteString("TTL " + ttl + "\n")
 	}
+	b.WriteString(s.Caps.tableSettings())
 	v.CreateTarget = b.String()
 	v.CreateMV = fmt.Sprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s TO %s\nAS SELECT\n"+selectBody+"\n", v.MV, v.Target, s.Table)
 	return v

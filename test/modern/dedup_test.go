@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aires-dev/aires/internal/schema"
 )
 
 // TestDeduplicationToken shows on 26.7 what a retry-safe exporter can rely
@@ -63,14 +65,12 @@ func TestDeduplicationViews(t *testing.T) {
 	} {
 		t.Run(tt.db, func(t *testing.T) {
 			s := createSchema(t, e, tt.db, engineVersion(t, e))
-			tables := []string{s.Table.String()}
-			if tt.viewsWindow {
-				for _, v := range s.Views() {
-					tables = append(tables, v.Target.String())
-				}
-			}
-			for _, table := range tables {
-				mustExec(t, e, "ALTER TABLE "+table+" MODIFY SETTING non_replicated_deduplication_window = 1000")
+			// The generated DDL sets the window on all three tables: set
+			// each table's explicitly.
+			mustExec(t, e, "ALTER TABLE "+s.Table.String()+" MODIFY SETTING non_replicated_deduplication_window = 1000")
+			window := map[bool]string{true: "1000", false: "0"}[tt.viewsWindow]
+			for _, v := range s.Views() {
+				mustExec(t, e, "ALTER TABLE "+v.Target.String()+" MODIFY SETTING non_replicated_deduplication_window = "+window)
 			}
 			insert := insertSQL(s.Table, "insert_deduplication_token = 'collector-a:batch-42'", 1, batch)
 			mustExec(t, e, insert, insert)
@@ -83,4 +83,59 @@ func TestDeduplicationViews(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRetriedBatchWithGeneratedSchema: the schema as the exporter creates it
+// on this server, and an insert with the settings the exporter sends (the
+// token computed from the batch's ids as the exporter does): the retry of a
+// batch leaves no duplicate, neither in events nor in the views, and a
+// different batch is still stored.
+func TestRetriedBatchWithGeneratedSchema(t *testing.T) {
+	e := engine(t)
+	s := createSchema(t, e, "dedup_generated", engineVersion(t, e))
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	batch := []event{
+		{ts: base, service: "checkout", severity: "error", message: "declined", method: "POST", route: "/orders", status: 502, durationMs: 90},
+		{ts: base.Add(time.Second), service: "checkout", severity: "info", message: "ok", method: "GET", route: "/orders/{id}", status: 200, durationMs: 12},
+	}
+	insert := func(first int) string {
+		ids := make([][16]byte, len(batch))
+		for i := range batch {
+			ids[i] = eventID(first + i)
+		}
+		var settings []string
+		for k, v := range s.Caps.InsertSettings(schema.DedupToken(ids)) {
+			if str, ok := v.(string); ok {
+				v = schema.Literal(str)
+			}
+			settings = append(settings, fmt.Sprintf("%s = %v", k, v))
+		}
+		if len(settings) != 2 {
+			t.Fatalf("insert settings on %s: %v, want the token and the views' deduplication", engineVersion(t, e), settings)
+		}
+		return insertSQL(s.Table, strings.Join(settings, ", "), first, batch)
+	}
+	counts := func() string {
+		return strings.Join([]string{
+			scalar(t, e, "SELECT count() FROM "+s.Table.String()),
+			scalar(t, e, "SELECT sum(events) FROM dedup_generated.events_errors_1m"),
+			scalar(t, e, "SELECT sum(requests) FROM dedup_generated.events_http_1m")}, " ")
+	}
+	mustExec(t, e, insert(1), insert(1), insert(1))
+	if got := counts(); got != "2 2 2" {
+		t.Errorf("events, view events, view requests after a batch and two retries: %s, want 2 2 2", got)
+	}
+	mustExec(t, e, insert(3))
+	if got := counts(); got != "4 4 4" {
+		t.Errorf("after a second batch: %s, want 4 4 4", got)
+	}
+}
+
+// eventID is the id event.values gives row n.
+func eventID(n int) [16]byte {
+	id := [16]byte{6: 0x70, 8: 0x80}
+	for i := 0; i < 6; i++ {
+		id[15-i] = byte(n >> (8 * i))
+	}
+	return id
 }

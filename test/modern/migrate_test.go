@@ -269,6 +269,12 @@ func TestMigrateToLatest(t *testing.T) {
 				}
 			}
 
+			for _, table := range s.DedupTables() {
+				if engineFull := scalar(t, e, schema.TableEngine(table)); !schema.HasDedupWindow(engineFull) {
+					t.Errorf("%s: engine %q, want the deduplication window (%d blocks)", table, engineFull, schema.DedupWindow)
+				}
+			}
+
 			// The views count the rows inserted from now on (they are not
 			// backfilled): the old rows only in the views the layout had.
 			var errorsSeen, httpSeen []event

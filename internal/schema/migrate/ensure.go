@@ -84,3 +84,26 @@ func (m *Migrator) ensureTTL(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ensureDedupWindow gives the events table and the views' tables the
+// deduplication window, where the server has it, so a retried insert is
+// dropped from all of them. A table that already has it is left alone.
+func (m *Migrator) ensureDedupWindow(ctx context.Context) error {
+	if !m.Schema.Caps.DedupWindow {
+		return nil
+	}
+	for _, t := range m.Schema.DedupTables() {
+		rows, err := m.DB.Query(ctx, schema.TableEngine(t))
+		if err != nil {
+			return fmt.Errorf("cannot read the settings of %s: %w", t, err)
+		}
+		if len(rows) == 0 || schema.HasDedupWindow(firstColumn(rows[0])) {
+			continue // a view dropped on purpose is not recreated
+		}
+		if err := m.DB.Exec(ctx, schema.ModifyDedupWindow(t)); err != nil {
+			return fmt.Errorf("cannot set the deduplication window of %s on ClickHouse %s: %w", t, m.Server, err)
+		}
+		m.log().Info("set the deduplication window", zap.String("table", t.String()), zap.Int("blocks", schema.DedupWindow))
+	}
+	return nil
+}

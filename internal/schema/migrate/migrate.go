@@ -49,6 +49,13 @@ var migrations = []migration{
 			return nil
 		},
 	},
+	{
+		version:     3,
+		description: "deduplication window on the events table and the views' tables (where the server has it)",
+		up: func(ctx context.Context, m *Migrator) error {
+			return m.ensureDedupWindow(ctx)
+		},
+	},
 }
 
 // LatestVersion is the schema version Run brings a table to.
@@ -69,7 +76,7 @@ type Migrator struct {
 // Run brings the schema to LatestVersion: the database and migrations
 // record, every version not yet recorded for this table, then what depends
 // on the server and the config rather than on the version (alias columns a
-// newer server supports, the TTL). Running it again changes nothing; several
+// newer server supports, the TTL, the deduplication window). Running it again changes nothing; several
 // collectors may run it at once.
 func (m *Migrator) Run(ctx context.Context) error {
 	db := m.Schema.Table.Database
@@ -108,7 +115,12 @@ func (m *Migrator) Run(ctx context.Context) error {
 	if err := m.ensureColumns(ctx); err != nil {
 		return fmt.Errorf("columns of %s on ClickHouse %s: %w", m.Schema.Table, m.Server, err)
 	}
-	return m.ensureTTL(ctx)
+	if err := m.ensureTTL(ctx); err != nil {
+		return err
+	}
+	// Again on every start: a table migrated to version 3 on a server
+	// without the window (18.16) gets it once the server is upgraded.
+	return m.ensureDedupWindow(ctx)
 }
 
 // exec runs a DDL statement. When it fails, exists tells whether what it

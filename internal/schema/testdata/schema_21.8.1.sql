@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS `aires`.`events`
 ENGINE = MergeTree()
 PARTITION BY toDate(timestamp)
 ORDER BY (service, severity, timestamp)
-TTL timestamp + toIntervalDay(30);
+TTL timestamp + toIntervalDay(30)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE TABLE IF NOT EXISTS `aires`.`events_errors_1m`
 (
@@ -72,7 +73,8 @@ CREATE TABLE IF NOT EXISTS `aires`.`events_errors_1m`
 ENGINE = SummingMergeTree()
 PARTITION BY toDate(minute)
 ORDER BY (service, environment, minute)
-TTL minute + toIntervalDay(30);
+TTL minute + toIntervalDay(30)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS `aires`.`events_errors_1m_mv` TO `aires`.`events_errors_1m`
 AS SELECT
@@ -100,7 +102,8 @@ CREATE TABLE IF NOT EXISTS `aires`.`events_http_1m`
 ENGINE = SummingMergeTree()
 PARTITION BY toDate(minute)
 ORDER BY (service, environment, http_route, http_method, minute)
-TTL minute + toIntervalDay(30);
+TTL minute + toIntervalDay(30)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS `aires`.`events_http_1m_mv` TO `aires`.`events_http_1m`
 AS SELECT

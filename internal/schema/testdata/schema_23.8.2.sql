@@ -64,7 +64,8 @@ CREATE TABLE IF NOT EXISTS `aires`.`events`
 ENGINE = MergeTree()
 PARTITION BY toDate(timestamp)
 ORDER BY (service, severity, timestamp)
-TTL timestamp + toIntervalDay(30);
+TTL timestamp + toIntervalDay(30)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE TABLE IF NOT EXISTS `aires`.`events_errors_1m`
 (
@@ -77,7 +78,8 @@ CREATE TABLE IF NOT EXISTS `aires`.`events_errors_1m`
 ENGINE = SummingMergeTree()
 PARTITION BY toDate(minute)
 ORDER BY (service, environment, minute)
-TTL minute + toIntervalDay(30);
+TTL minute + toIntervalDay(30)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS `aires`.`events_errors_1m_mv` TO `aires`.`events_errors_1m`
 AS SELECT
@@ -105,7 +107,8 @@ CREATE TABLE IF NOT EXISTS `aires`.`events_http_1m`
 ENGINE = SummingMergeTree()
 PARTITION BY toDate(minute)
 ORDER BY (service, environment, http_route, http_method, minute)
-TTL minute + toIntervalDay(30);
+TTL minute + toIntervalDay(30)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS `aires`.`events_http_1m_mv` TO `aires`.`events_http_1m`
 AS SELECT

@@ -1,0 +1,72 @@
+package schema
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+)
+
+// DedupWindow is how many of its last inserted blocks a table remembers
+// (non_replicated_deduplication_window) to drop a retried one. A retry comes
+// back within the exporter's retry and queue delays, a few hundred inserts
+// at most per table; the window costs a hash per block in a small log next
+// to the table.
+const DedupWindow = 10000
+
+const dedupWindowSetting = "non_replicated_deduplication_window"
+
+// tableSettings is the SETTINGS clause of the events table and the views'
+// tables ("" when the server has none to set): the deduplication window,
+// where the server has it, on all three, because a retried block dropped
+// from the events table but not from a view's table would be counted twice
+// on the dashboards.
+func (c Capabilities) tableSettings() string {
+	if !c.DedupWindow {
+		return ""
+	}
+	return "SETTINGS " + dedupWindowSetting + " = " + strconv.Itoa(DedupWindow) + "\n"
+}
+
+// DedupTables are the tables that need the deduplication window: every
+// table an insert writes into (the events table and the views' targets).
+func (s Schema) DedupTables() []Table { return s.Tables() }
+
+// ModifyDedupWindow is the statement giving existing table t the
+// deduplication window.
+func ModifyDedupWindow(t Table) string {
+	return "ALTER TABLE " + t.String() + " MODIFY SETTING " + dedupWindowSetting + " = " + strconv.Itoa(DedupWindow)
+}
+
+// HasDedupWindow reports whether engineFull (a TableEngine row) already has
+// the deduplication window of DedupWindow blocks.
+func HasDedupWindow(engineFull string) bool {
+	return strings.Contains(normalizeSQL(engineFull), normalizeSQL(dedupWindowSetting+" = "+strconv.Itoa(DedupWindow)))
+}
+
+// DedupToken names a batch for insert_deduplication_token: a hash of its
+// rows' ids, in order. The exporter builds rows deterministically, so a
+// retried batch has the same ids and the same token, and the server drops
+// it from tables with the deduplication window.
+func DedupToken(ids [][16]byte) string {
+	h := sha256.New()
+	for i := range ids {
+		h.Write(ids[i][:])
+	}
+	return "aires-" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// InsertSettings are the query settings of an INSERT of a batch named
+// token (DedupToken), on a server with capabilities c: none where the
+// server has no insert_deduplication_token. With it, the views' blocks are
+// deduplicated too (deduplicate_blocks_in_dependent_materialized_views: on
+// by default on recent servers, off on 22.x).
+func (c Capabilities) InsertSettings(token string) map[string]any {
+	if !c.DedupToken || !c.DedupWindow {
+		return nil
+	}
+	return map[string]any{
+		"insert_deduplication_token":                         token,
+		"deduplicate_blocks_in_dependent_materialized_views": 1,
+	}
+}
