@@ -135,6 +135,10 @@ func readmeEvents(now time.Time) []event {
 			strAttrs: map[string]string{"order.id": "A-17"}, intAttrs: map[string]int64{"order.items": 3}, floatAttrs: map[string]float64{"order.total": 99.5}},
 		{ts: now.Add(-time.Minute), service: "checkout", severity: "info", message: "order placed",
 			traceID: "4bf92f3577b34da6a3ce929d0e0e4736", method: "GET", route: "/orders/{id}", status: 200, durationMs: 12.5},
+		// An OTLP record dated after 2106, stored at its observed time with
+		// the time it was sent kept (the exporter README's example).
+		{ts: now.Add(-30 * time.Second), service: "legacy-device", severity: "warn", message: "clock far ahead",
+			strAttrs: map[string]string{"aires.original_timestamp_ns": "7258118400000000000"}},
 	}
 }
 
