@@ -23,7 +23,7 @@ func main() {
 	flag.StringVar(&modes, "modes", "", "comma-separated acknowledgement modes (default: memory,persistent,wait_for_result)")
 	flag.StringVar(&only, "only", "", "comma-separated scenarios to run (default: all): "+strings.Join(chaos.ScenarioNames(), ", "))
 	flag.StringVar(&skip, "skip", "", "comma-separated scenarios not to run (disk-full needs root)")
-	flag.BoolVar(&o.FailOnDuplicates, "fail-on-duplicates", false, "fail rows that promise no duplicates when they have some (default: report only, until deduplication of retried inserts lands)")
+	flag.BoolVar(&o.FailOnDuplicates, "fail-on-duplicates", true, "fail rows that promise no duplicates when they have some (-fail-on-duplicates=false: report them only)")
 	quiet := flag.Bool("q", false, "no progress lines")
 	flag.Parse()
 
