@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -44,6 +45,9 @@ func (l Limits) withDefaults() Limits {
 type Builder struct {
 	limits Limits
 	now    func() time.Time
+	// latest is a LatestTimestampNs computed earlier: the bound only grows
+	// with the clock, so a time within it needs no clock read (see eventTime).
+	latest atomic.Uint64
 }
 
 // NewBuilder returns a builder with the given limits.
@@ -78,7 +82,7 @@ func (b *Builder) Build(res pcommon.Resource, lr plog.LogRecord, r *Row) Built {
 	r.Reset()
 	b.resource(res.Attributes(), r)
 
-	ts, original := eventTime(lr, b.now)
+	ts, original := b.eventTime(lr)
 	r.TimestampNs = ts
 	if original != 0 {
 		r.TimestampNs = original // for contentID; replaced below

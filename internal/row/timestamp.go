@@ -55,15 +55,23 @@ func TimestampInRange(ns uint64, now time.Time) bool {
 //
 // Only the last case depends on the clock; Build derives a record's content
 // id from the original time, so even then a retried batch keeps its ids.
-func eventTime(lr plog.LogRecord, now func() time.Time) (ns, original uint64) {
+//
+// A time inside the bound computed for an earlier record is inside the
+// current one too (it only grows): most records are decided without reading
+// the clock, which Build would otherwise do for every record.
+func (b *Builder) eventTime(lr plog.LogRecord) (ns, original uint64) {
 	ns = uint64(lr.Timestamp())
 	if ns == 0 {
 		ns = uint64(lr.ObservedTimestamp())
 	}
 	if ns == 0 {
-		return uint64(now().UnixNano()), 0
+		return uint64(b.now().UnixNano()), 0
 	}
-	t := now()
+	if ns >= MinTimestampNs && ns <= b.latest.Load() {
+		return ns, 0
+	}
+	t := b.now()
+	b.latest.Store(LatestTimestampNs(t))
 	if TimestampInRange(ns, t) {
 		return ns, 0
 	}
