@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aires-dev/aires/internal/chtest"
 	"github.com/aires-dev/aires/internal/schema"
 	"github.com/aires-dev/aires/test/modern/chdb"
 )
@@ -37,21 +38,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// failOrSkip fails the test under CI and skips it elsewhere.
-func failOrSkip(tb testing.TB, format string, args ...any) {
-	tb.Helper()
-	if os.Getenv("CI") != "" {
-		tb.Fatalf(format, args...)
-	}
-	tb.Skipf(format+" (set CI=1 to make this a failure)", args...)
-}
-
 // engine is the shared chDB session; the test is skipped (failed under CI)
 // when libchdb.so cannot be loaded.
 func engine(tb testing.TB) *chdb.Session {
 	tb.Helper()
 	if sessionErr != nil {
-		failOrSkip(tb, "ClickHouse 26.7 through chDB: %v", sessionErr)
+		chtest.FailOrSkip(tb, "ClickHouse 26.7 through chDB: %v", sessionErr)
 	}
 	return session
 }
