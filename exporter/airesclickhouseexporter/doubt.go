@@ -68,6 +68,10 @@ func (b *batchRows) add(id [16]byte, tsNs uint64, service string) {
 		b.maxTs = ts
 	}
 	b.ids = append(b.ids, id)
+	// Rows of one service usually come together: skip the map for a repeat.
+	if n := len(b.services); n > 0 && b.services[n-1] == service {
+		return
+	}
 	if _, ok := b.servicesSeen[service]; !ok {
 		if b.servicesSeen == nil {
 			b.servicesSeen = make(map[string]struct{})
