@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -174,7 +173,7 @@ func (t *doubts) resolve(ctx context.Context, conn driver.Conn) error {
 		d := t.pending[0]
 		if d.queryID != "" {
 			var running uint64
-			if err := conn.QueryRow(ctx, "SELECT count() FROM system.processes WHERE query_id = "+schema.Literal(d.queryID)).Scan(&running); err != nil {
+			if err := conn.QueryRow(ctx, schema.QueryRunning(d.queryID)).Scan(&running); err != nil {
 				return fmt.Errorf("cannot check whether the insert in doubt %s still runs: %w", d.queryID, err)
 			}
 			if running > 0 {
@@ -207,7 +206,7 @@ func (t *doubts) resolve(ctx context.Context, conn driver.Conn) error {
 // range and the services let the server read only the granules the batch
 // can be in.
 func (t *doubts) storedIDs(ctx context.Context, conn driver.Conn, d *doubt) (map[[16]byte]struct{}, error) {
-	ids, err := ext.NewTable("aires_doubtful_ids", ext.Column("id", "UUID"))
+	ids, err := ext.NewTable(schema.StoredIDsTable, ext.Column("id", "UUID"))
 	if err != nil {
 		return nil, err
 	}
@@ -216,12 +215,7 @@ func (t *doubts) storedIDs(ctx context.Context, conn driver.Conn, d *doubt) (map
 			return nil, err
 		}
 	}
-	services := make([]string, len(d.services))
-	for i, s := range d.services {
-		services[i] = schema.Literal(s)
-	}
-	query := fmt.Sprintf("SELECT id FROM %s WHERE timestamp >= toDateTime(%d) AND timestamp <= toDateTime(%d) AND service IN (%s) AND id IN aires_doubtful_ids",
-		t.table, d.minTs, d.maxTs, strings.Join(services, ", "))
+	query := schema.StoredIDs(t.table, d.minTs, d.maxTs, d.services)
 	rows, err := conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(ids)), query)
 	if err != nil {
 		return nil, err

@@ -70,3 +70,27 @@ func (c Capabilities) InsertSettings(token string) map[string]any {
 		"deduplicate_blocks_in_dependent_materialized_views": 1,
 	}
 }
+
+// QueryRunning counts the queries with id queryID the server is executing
+// (system.processes): an insert in doubt is resolved only once it has ended.
+func QueryRunning(queryID string) string {
+	return "SELECT count() FROM system.processes WHERE query_id = " + Literal(queryID)
+}
+
+// StoredIDsTable is the name of the external table (one UUID column, id)
+// that StoredIDs reads the ids to look for from: a literal list of a whole
+// batch's ids would exceed max_query_size.
+const StoredIDsTable = "aires_doubtful_ids"
+
+// StoredIDs selects the ids of StoredIDsTable that t holds, reading only the
+// granules rows of the given services between minTs and maxTs (Unix
+// seconds, inclusive) can be in.
+func StoredIDs(t Table, minTs, maxTs int64, services []string) string {
+	lits := make([]string, len(services))
+	for i, s := range services {
+		lits[i] = Literal(s)
+	}
+	return "SELECT id FROM " + t.String() +
+		" WHERE timestamp >= toDateTime(" + strconv.FormatInt(minTs, 10) + ") AND timestamp <= toDateTime(" + strconv.FormatInt(maxTs, 10) + ")" +
+		" AND service IN (" + strings.Join(lits, ", ") + ") AND id IN " + StoredIDsTable
+}

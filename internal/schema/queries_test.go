@@ -26,6 +26,8 @@ func TestQueriesGolden(t *testing.T) {
 		{"CutoffDay", CutoffDay(at.Add(-s.Retention))},
 		{"ActivePartitions", s.ActivePartitions()},
 		{"DropPartition", DropPartition(Partition{Table: s.Views()[1].Target, ID: "20260208", Day: "2026-02-08"})},
+		{"QueryRunning", QueryRunning("0b7c1a4e-1f2d-4c3b-9a8e-5d6f7a8b9c0d")},
+		{"StoredIDs", StoredIDs(s.Table, 1764504000, 1764504060, []string{"checkout", "o'brien"})},
 	}
 	var b strings.Builder
 	for _, q := range queries {

@@ -31,3 +31,9 @@ SELECT DISTINCT table, partition_id, partition FROM system.parts WHERE database 
 -- DropPartition
 ALTER TABLE `aires`.`events_http_1m` DROP PARTITION ID '20260208';
 
+-- QueryRunning
+SELECT count() FROM system.processes WHERE query_id = '0b7c1a4e-1f2d-4c3b-9a8e-5d6f7a8b9c0d';
+
+-- StoredIDs
+SELECT id FROM `aires`.`events` WHERE timestamp >= toDateTime(1764504000) AND timestamp <= toDateTime(1764504060) AND service IN ('checkout', 'o\'brien') AND id IN aires_doubtful_ids;
+
