@@ -55,6 +55,9 @@ type Config struct {
 	// server has it (set when create_schema is on) and by dropping expired
 	// day partitions every hour on every server.
 	Retention Retention `mapstructure:"retention"`
+	// QueueDisk refuses new data while the persistent queue's filesystem is
+	// nearly full, so that a full disk loses nothing already accepted.
+	QueueDisk QueueDiskConfig `mapstructure:"queue_disk"`
 	// Cluster is the ON CLUSTER name for cluster mode. Not implemented yet:
 	// any value is rejected.
 	Cluster string `mapstructure:"cluster"`
@@ -91,10 +94,18 @@ func (cfg *Config) Validate() error {
 	} else if retention%time.Hour != 0 {
 		errs = append(errs, fmt.Errorf("retention %s: use whole days (\"30d\") or whole hours (\"36h\"): TTL is set in days or hours", cfg.Retention))
 	}
+	if err := cfg.QueueDisk.validate(cfg.persistentQueue()); err != nil {
+		errs = append(errs, err)
+	}
 	if cfg.Cluster != "" {
 		errs = append(errs, fmt.Errorf("cluster %q: cluster mode (ON CLUSTER DDL, Distributed table) is not implemented yet; remove the setting", cfg.Cluster))
 	}
 	return errors.Join(errs...)
+}
+
+// persistentQueue reports whether the sending queue is on a storage extension.
+func (cfg *Config) persistentQueue() bool {
+	return cfg.QueueConfig.HasValue() && cfg.QueueConfig.Get().StorageID != nil
 }
 
 // parseEndpoint turns the endpoint setting into host:port addresses.

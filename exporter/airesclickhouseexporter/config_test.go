@@ -56,6 +56,7 @@ func TestLoadConfig(t *testing.T) {
 	persistent := createDefaultConfig().(*Config)
 	storage := component.MustNewID("file_storage")
 	persistent.QueueConfig.Get().StorageID = &storage
+	persistent.QueueDisk = QueueDiskConfig{Directory: "/var/lib/aires/queue", MinFreeMiB: 128}
 	waitForResult := createDefaultConfig().(*Config)
 	wq := waitForResult.QueueConfig.Get()
 	wq.WaitForResult = true
@@ -88,17 +89,19 @@ func TestInvalidConfig(t *testing.T) {
 	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "invalid.yaml"))
 	require.NoError(t, err)
 	wantErr := map[string]string{
-		"empty_endpoint":        "endpoint is empty",
-		"http_endpoint":         "HTTP interface is not supported",
-		"bad_port":              `port "abc" is not a number`,
-		"bad_database":          `database "my-db": use letters, digits and underscores`,
-		"bad_table":             `table "events;DROP"`,
-		"bad_compression":       `compression "gzip": use one of lz4, zstd, none`,
-		"negative_retention":    "retention -1h0m0s: must not be negative",
-		"tiny_retention":        "retention 10m0s: use at least 1h",
-		"fractional_retention":  "retention 1h30m0s: use whole days (\"30d\") or whole hours",
-		"cluster":               "cluster mode (ON CLUSTER DDL, Distributed table) is not implemented yet",
-		"negative_dial_timeout": "dial_timeout -1s: must not be negative",
+		"empty_endpoint":             "endpoint is empty",
+		"http_endpoint":              "HTTP interface is not supported",
+		"bad_port":                   `port "abc" is not a number`,
+		"bad_database":               `database "my-db": use letters, digits and underscores`,
+		"bad_table":                  `table "events;DROP"`,
+		"bad_compression":            `compression "gzip": use one of lz4, zstd, none`,
+		"negative_retention":         "retention -1h0m0s: must not be negative",
+		"tiny_retention":             "retention 10m0s: use at least 1h",
+		"fractional_retention":       "retention 1h30m0s: use whole days (\"30d\") or whole hours",
+		"cluster":                    "cluster mode (ON CLUSTER DDL, Distributed table) is not implemented yet",
+		"negative_dial_timeout":      "dial_timeout -1s: must not be negative",
+		"queue_disk_without_storage": `queue_disk.directory "/var/lib/aires/queue" guards the persistent queue's disk, but sending_queue has no storage`,
+		"negative_queue_disk":        "queue_disk.min_free_mib -1: must not be negative",
 	}
 	require.Len(t, cm.AllKeys() /* leaf keys */, len(wantErr))
 	for name, want := range wantErr {

@@ -72,6 +72,7 @@ func createDefaultConfig() component.Config {
 		Compression:   "lz4",
 		DialTimeout:   10 * time.Second,
 		CreateSchema:  true,
+		QueueDisk:     QueueDiskConfig{MinFreeMiB: defaultQueueDiskMinFreeMiB},
 	}
 }
 
@@ -81,7 +82,7 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewLogs(ctx, set, cfg, exp.pushLogs,
+	logs, err := exporterhelper.NewLogs(ctx, set, cfg, exp.pushLogs,
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		exporterhelper.WithTimeout(c.TimeoutConfig),
 		exporterhelper.WithQueue(c.QueueConfig),
@@ -89,4 +90,14 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		exporterhelper.WithStart(exp.start),
 		exporterhelper.WithShutdown(exp.shutdown),
 	)
+	if err != nil {
+		return nil, err
+	}
+	if guard := newQueueDiskGuard(c.QueueDisk, set.Logger); guard != nil {
+		return guardedLogs{Logs: logs, guard: guard}, nil
+	}
+	if c.persistentQueue() {
+		set.Logger.Warn("The sending queue is on disk without queue_disk.directory: if that disk fills up, events already acknowledged can be lost; set queue_disk.directory to the file_storage directory (README, Reliability)")
+	}
+	return logs, nil
 }

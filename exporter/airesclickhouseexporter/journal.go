@@ -207,7 +207,7 @@ func decodeDoubt(buf []byte) (*doubt, error) {
 // run left as inserts in doubt. Without a persistent queue a crash loses
 // the queue anyway, and doubts are kept in memory only.
 func (e *logsExporter) openJournal(ctx context.Context, host component.Host) error {
-	if !e.cfg.QueueConfig.HasValue() || e.cfg.QueueConfig.Get().StorageID == nil || e.doubts.journal != nil {
+	if !e.cfg.persistentQueue() || e.doubts.journal != nil {
 		return nil
 	}
 	id := *e.cfg.QueueConfig.Get().StorageID

@@ -40,12 +40,16 @@ func TestChaosShort(t *testing.T) {
 		}
 		_ = os.RemoveAll(dir)
 	})
-	// disk-full is left to make chaos: with the persistent queue's disk full,
-	// exporterhelper's queue (v0.165) cannot record a dispatched batch as done,
-	// stops inserting and loses events it acknowledged (measured in every run,
-	// README "Reliability"). make chaos runs it and fails until that is fixed;
-	// the short suite in make test holds the scenarios that must stay green.
-	skip := []string{"disk-full"}
+	// disk-full mounts a tmpfs, which needs root: CI runs as root; elsewhere
+	// it is left out with a note (make chaos runs it, and says so).
+	var skip []string
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI is set but the test does not run as root: the disk-full scenario mounts a tmpfs")
+		}
+		t.Log("not root: disk-full (which mounts a tmpfs) is left out")
+		skip = append(skip, "disk-full")
+	}
 	var progress bytes.Buffer
 	results, err := Run(Options{Collector: bin, WorkDir: dir, Short: true, Log: &progress, Skip: skip,
 		FailOnDuplicates: failOnDuplicates()})

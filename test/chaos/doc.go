@@ -11,8 +11,8 @@
 //   - clickhouse-kill: ClickHouse killed with SIGKILL under load, restarted;
 //   - collector-kill: the collector killed with SIGKILL under load,
 //     restarted on the same ports and queue directory, in every mode;
-//   - disk-full: the persistent queue on a 4 MiB tmpfs (needs root) while
-//     ClickHouse is down;
+//   - disk-full: the persistent queue on a 16 MiB tmpfs (needs root) while
+//     ClickHouse is down, with the exporter's queue_disk reserve of 8 MiB;
 //   - overload: 8 unpaced clients against a 192 MiB memory_limiter;
 //   - malformed-aires, malformed-otlp: random bytes, garbage protobuf,
 //     100,000 events, 100,000 attributes, 10,000-deep nesting and 64 MiB

@@ -20,8 +20,8 @@ type Options struct {
 	Log       io.Writer // progress lines (default: discarded)
 	// FailOnDuplicates makes duplicates fail the rows that promise none
 	// (ClickHouse kill, collector kill with the persistent queue, disk
-	// full). Off by default: 18.16 keeps both copies of a retried insert
-	// until the deduplication work lands; duplicates are reported either way.
+	// full). The aireschaos command turns it on by default; duplicates are
+	// reported either way.
 	FailOnDuplicates bool
 }
 

@@ -57,6 +57,7 @@ type collectorConfig struct {
 	AiresPort, OTLPPort, HealthPort int
 	ClickHouse, Database            string
 	StorageDir                      string // file_storage directory (ModePersistent)
+	QueueMinFreeMiB                 int    // queue_disk.min_free_mib; 0: the exporter's default
 	MemoryLimitMiB, SpikeLimitMiB   int    // memory_limiter; 0: the default config's percentages
 }
 
@@ -69,7 +70,12 @@ const configTemplate = `
 extensions:
   health_check: {endpoint: "127.0.0.1:{{.HealthPort}}"}
 {{- if eq .Mode "persistent"}}
-  file_storage: {directory: "{{.StorageDir}}"}
+  file_storage:
+    directory: "{{.StorageDir}}"
+    # Rebound compaction gives a drained queue's disk space back, so that
+    # queue_disk takes new data again; thresholds below the disk-full
+    # scenario's 8 MiB of room.
+    compaction: {on_rebound: true, directory: "{{.StorageDir}}", rebound_needed_threshold_mib: 4, rebound_trigger_threshold_mib: 1, check_interval: 1s}
 {{- end}}
 receivers:
   aires: {protocols: {grpc: {endpoint: "127.0.0.1:{{.AiresPort}}"}}}
@@ -88,6 +94,7 @@ exporters:
     create_schema: true
 {{- if eq .Mode "persistent"}}
     sending_queue: {storage: file_storage, wait_for_result: false}
+    queue_disk: {directory: "{{.StorageDir}}"{{if .QueueMinFreeMiB}}, min_free_mib: {{.QueueMinFreeMiB}}{{end}}}
 {{- else if eq .Mode "wait_for_result"}}
     sending_queue: {wait_for_result: true}
 {{- else}}

@@ -106,6 +106,10 @@ exporters:
         min_size: 1000
         max_size: 5000
 {{- end}}
+{{- if .StorageDir}}
+    queue_disk:
+      directory: {{.StorageDir}}
+{{- end}}
     retry_on_failure:
       enabled: true
       initial_interval: 200ms

@@ -51,6 +51,7 @@ extensions:
 {{- if eq .QueueMode "persistent"}}
   file_storage:
     directory: {{.StorageDir}}
+    compaction: {on_rebound: true, directory: {{.StorageDir}}, cleanup_on_start: true}
 {{- end}}
 receivers:
   aires:
@@ -84,6 +85,9 @@ exporters:
         flush_timeout: {{.FlushTimeout}}
         min_size: {{.MinBatch}}
         max_size: {{.MaxBatch}}
+{{- if eq .QueueMode "persistent"}}
+    queue_disk: {directory: {{.StorageDir}}}
+{{- end}}
 service:
   extensions: [health_check{{if .PprofPort}}, pprof{{end}}{{if eq .QueueMode "persistent"}}, file_storage{{end}}]
   telemetry:
