@@ -122,21 +122,29 @@ type collector struct {
 	out      *lockedFile
 }
 
-// newCollector picks free ports and starts the collector.
+// newCollector picks free ports and starts the collector. A port picked
+// free can be taken by another process before the collector binds it (the
+// machine runs other tests): then it tries again with new ports.
 func newCollector(bin, dir string, cfg collectorConfig) (*collector, error) {
-	for _, p := range []*int{&cfg.AiresPort, &cfg.OTLPPort, &cfg.HealthPort} {
-		port, err := collectortest.FreePort()
-		if err != nil {
-			return nil, err
-		}
-		*p = port
-	}
 	out, err := openLog(filepath.Join(dir, "collector.log"))
 	if err != nil {
 		return nil, err
 	}
-	c := &collector{bin: bin, dir: dir, cfg: cfg, out: out}
-	return c, c.start()
+	for attempt := 1; ; attempt++ {
+		for _, p := range []*int{&cfg.AiresPort, &cfg.OTLPPort, &cfg.HealthPort} {
+			port, err := collectortest.FreePort()
+			if err != nil {
+				return nil, err
+			}
+			*p = port
+		}
+		c := &collector{bin: bin, dir: dir, cfg: cfg, out: out}
+		busy := countInFile(out.path, "address already in use")
+		err := c.start()
+		if err == nil || attempt == 3 || countInFile(out.path, "address already in use") == busy {
+			return c, err
+		}
+	}
 }
 
 func (c *collector) start() error {
