@@ -5,6 +5,8 @@ GO ?= go
 BIN := $(CURDIR)/bin
 TOOLS := cd internal/tools && $(GO)
 COLLECTOR := $(CURDIR)/build/aires-collector/aires-collector
+# The stock collector (OTLP -> batch -> nop) that make bench measures beside Aires.
+STOCK_COLLECTOR := $(CURDIR)/build/stock-collector/stock-collector
 RUN_DIR ?= $(CURDIR)/.run
 # The module proxy this machine is configured with (go env GOPROXY), without a
 # trailing ",direct": mdatagen and ocb need module versions that the proxy
@@ -140,9 +142,17 @@ chaos-short: build
 ## bench: measure the whole path on this machine (ClickHouse insert ceiling, SDK -> collector ->
 ## ClickHouse rate and latency, collector memory under 3x overload, SDK vs zap/slog/OTel) and
 ## write bench/results/latest.json (+ .details.json, .png); about 6 minutes on 2 cores
-.PHONY: bench-quick
-bench: build
-	cd bench && AIRES_COLLECTOR=$(COLLECTOR) BENCH_QUICK=$(BENCH_QUICK) $(GO) run ./cmd/airesbench $(BENCH_FLAGS)
+.PHONY: bench-quick stock-collector
+bench: build $(STOCK_COLLECTOR)
+	cd bench && AIRES_COLLECTOR=$(COLLECTOR) AIRES_STOCK_COLLECTOR=$(STOCK_COLLECTOR) BENCH_QUICK=$(BENCH_QUICK) $(GO) run ./cmd/airesbench $(BENCH_FLAGS)
+
+## stock-collector: the reference collector of make bench (bench/stock/builder-config.yaml)
+stock-collector: $(STOCK_COLLECTOR)
+
+$(STOCK_COLLECTOR): $(BIN)/builder bench/stock/builder-config.yaml
+	@mkdir -p build
+	GOPROXY=$(PROXY_ONLY) $(BIN)/builder --config bench/stock/builder-config.yaml
+	@echo "built $(STOCK_COLLECTOR)"
 
 ## bench-quick: the same in under 2 minutes, written to bench/results/quick.json
 bench-quick:

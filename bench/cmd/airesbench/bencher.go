@@ -179,6 +179,24 @@ func bench(ctx context.Context, c *config) (*report, error) {
 		d.Overload = o
 		rep.CollectorRSSMBMax = o.RSSMaxMB
 	}
+	if c.has("shapes") {
+		sh, err := b.shapes(ctx, dir)
+		if err != nil {
+			return nil, err
+		}
+		d.Shapes = sh
+	}
+	if c.has("idle") {
+		if err := b.settle(ctx, false); err != nil {
+			return nil, err
+		}
+		id, err := b.idle(ctx)
+		if err != nil {
+			return nil, err
+		}
+		d.Idle = id
+	}
+	rep.derive()
 	d.CollectorMetrics = filterMetrics(col.metrics())
 	stopSampler()
 	b.mu.Lock()

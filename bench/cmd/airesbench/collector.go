@@ -33,11 +33,12 @@ var queueModes = []string{"memory", "persistent", "wait_for_result"}
 
 type collectorSettings struct {
 	exporterSettings
-	AiresPort, HealthPort, MetricsPort, PprofPort int
-	ClickHouse, Database                          string
-	MemoryLimitMiB                                int
-	StorageDir                                    string // file_storage directory (queue mode persistent)
-	Env                                           string // extra KEY=VALUE,... for the process
+	AiresPort, OTLPPort, HealthPort, MetricsPort int
+	PprofPort                                    int
+	ClickHouse, Database                         string
+	MemoryLimitMiB                               int
+	StorageDir                                   string // file_storage directory (queue mode persistent)
+	Env                                          string // extra KEY=VALUE,... for the process
 }
 
 const collectorConfig = `
@@ -58,6 +59,10 @@ receivers:
     protocols:
       grpc:
         endpoint: 127.0.0.1:{{.AiresPort}}
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:{{.OTLPPort}}
 processors:
 {{- if .MemoryLimitMiB}}
   memory_limiter:
@@ -103,7 +108,7 @@ service:
                 port: {{.MetricsPort}}
   pipelines:
     logs:
-      receivers: [aires]
+      receivers: [aires, otlp]
       processors: [{{if .MemoryLimitMiB}}memory_limiter, {{end}}aires_transform]
       exporters: [aires_clickhouse]
 `
@@ -116,7 +121,7 @@ type collector struct {
 }
 
 func startCollector(bin, dir string, s collectorSettings) (*collector, error) {
-	for _, p := range []*int{&s.AiresPort, &s.HealthPort, &s.MetricsPort} {
+	for _, p := range []*int{&s.AiresPort, &s.OTLPPort, &s.HealthPort, &s.MetricsPort} {
 		port, err := collectortest.FreePort()
 		if err != nil {
 			return nil, err

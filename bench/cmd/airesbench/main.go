@@ -56,6 +56,11 @@ type config struct {
 	pprofPort    int
 	collectorEnv string
 	profileDir   string
+
+	// The shapes phase: the stock collector beside Aires.
+	stockCollector        string
+	shapeRate             float64
+	shapeWarmup, shapeWin time.Duration
 }
 
 func logf(format string, args ...any) {
@@ -82,7 +87,9 @@ func run() error {
 	flag.StringVar(&c.collector, "collector", os.Getenv("AIRES_COLLECTOR"), "ocb-built collector binary (default build/aires-collector/aires-collector)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the temporary directory (ClickHouse data, collector config and log)")
 	flag.BoolVar(&c.skipSDK, "skip-sdk", false, "skip the bench/sdkcompare benchmarks")
-	flag.StringVar(&c.phases, "phases", "raw,sustained,latency,overload", "phases to run")
+	flag.StringVar(&c.phases, "phases", "raw,sustained,latency,overload,shapes,idle", "phases to run")
+	flag.StringVar(&c.stockCollector, "stock-collector", os.Getenv("AIRES_STOCK_COLLECTOR"), "ocb-built stock collector for the shapes phase (default build/stock-collector/stock-collector; make stock-collector)")
+	flag.Float64Var(&c.shapeRate, "shape-rate", 10000, "events/s of each run of the shapes phase (the same for Aires and the stock collector)")
 	flag.IntVar(&c.clients, "clients", 4, "SDK clients (application instances)")
 	flag.IntVar(&c.goroutines, "goroutines", 2, "producer goroutines per client")
 	flag.BoolVar(&c.gzip, "gzip", true, "SDK gzip compression (the SDK default)")
@@ -112,7 +119,9 @@ func run() error {
 	if c.quick {
 		c.sdkBenchtime, c.sdkCount = "300ms", 1
 		c.rawDur, c.warmup, c.win, c.latDur, c.overDur = 6*time.Second, 3*time.Second, 8*time.Second, 10*time.Second, 10*time.Second
+		c.shapeWarmup, c.shapeWin = 2*time.Second, 5*time.Second
 	} else {
+		c.shapeWarmup, c.shapeWin = 3*time.Second, 12*time.Second
 		c.sdkBenchtime, c.sdkCount = "1s", 3
 		c.rawDur, c.warmup, c.win, c.latDur, c.overDur = 20*time.Second, 10*time.Second, 30*time.Second, 30*time.Second, 30*time.Second
 	}
@@ -126,6 +135,12 @@ func run() error {
 	}
 	if _, err := os.Stat(c.collector); err != nil {
 		return fmt.Errorf("collector binary %s: %w (run `make build`)", c.collector, err)
+	}
+	if c.stockCollector == "" {
+		c.stockCollector = filepath.Join(root, "build", "stock-collector", "stock-collector")
+	}
+	if _, err := os.Stat(c.stockCollector); err != nil && c.has("shapes") {
+		return fmt.Errorf("stock collector binary %s: %w (run `make stock-collector`, or leave out the shapes phase with -phases)", c.stockCollector, err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/encoding/gzip"
+)
+
+// otlpBatch is the number of log records per OTLP request, as telemetrygen
+// and the Aires SDK send them.
+const otlpBatch = 256
+
+// shapeMessage is a message of n bytes (ASCII, so bytes = characters), like
+// a log line with a stack trace when n is large.
+func shapeMessage(n int) string {
+	const text = "order placed for customer; payment authorised, stock reserved, shipping label requested. "
+	return strings.Repeat(text, n/len(text)+1)[:n]
+}
+
+// shapeAttrs are n string attributes of a few bytes each, the same for the
+// SDK and OTLP runs.
+func shapeAttrs(n int) [][2]string {
+	out := make([][2]string, n)
+	for i := range out {
+		out[i] = [2]string{fmt.Sprintf("attr.%02d", i), fmt.Sprintf("value-%02d-abcdef", i)}
+	}
+	return out
+}
+
+// otlpRequest is one OTLP request of otlpBatch records of shape s, with the
+// resource the SDK clients send.
+func otlpRequest(s eventShape) plogotlp.ExportRequest {
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	ra := rl.Resource().Attributes()
+	ra.PutStr("service.name", serviceShapes)
+	ra.PutStr("deployment.environment.name", benchEnv)
+	ra.PutStr("service.version", benchRelease)
+	for _, kv := range resourceAttrs {
+		ra.PutStr(kv[0], kv[1])
+	}
+	sl := rl.ScopeLogs().AppendEmpty()
+	sl.Scope().SetName("airesbench")
+	now := pcommon.NewTimestampFromTime(time.Now())
+	msg, attrs := shapeMessage(s.BodyBytes), shapeAttrs(s.Attrs)
+	for range otlpBatch {
+		lr := sl.LogRecords().AppendEmpty()
+		lr.SetTimestamp(now)
+		lr.SetObservedTimestamp(now)
+		lr.SetSeverityNumber(plog.SeverityNumberInfo)
+		lr.SetSeverityText("INFO")
+		lr.Body().SetStr(msg)
+		for _, kv := range attrs {
+			lr.Attributes().PutStr(kv[0], kv[1])
+		}
+	}
+	return plogotlp.NewExportRequestFromLogs(ld)
+}
+
+// otlpSender sends OTLP log requests over gRPC with gzip, as the OTel SDKs'
+// OTLP exporters and telemetrygen do.
+type otlpSender struct {
+	conn   *grpc.ClientConn
+	client plogotlp.GRPCClient
+}
+
+func newOTLPSender(endpoint string) (*otlpSender, error) {
+	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, err
+	}
+	return &otlpSender{conn: conn, client: plogotlp.NewGRPCClient(conn)}, nil
+}
+
+func (o *otlpSender) close() { _ = o.conn.Close() }
+
+// run sends req (otlpBatch records) at rate records/s from `senders`
+// goroutines until ctx ends, and returns the records acknowledged so far
+// through accepted (read it while it runs). Failed requests are counted in
+// failed and not retried: the run measures CPU per accepted record.
+func (o *otlpSender) run(ctx context.Context, req plogotlp.ExportRequest, rate float64, senders int, accepted, failed *atomic.Uint64) {
+	start := time.Now()
+	perSender := rate / otlpBatch / float64(senders)
+	var wg sync.WaitGroup
+	for range senders {
+		wg.Go(func() {
+			var done float64
+			for ctx.Err() == nil {
+				if done >= time.Since(start).Seconds()*perSender {
+					time.Sleep(time.Millisecond)
+					continue
+				}
+				done++
+				rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				_, err := o.client.Export(rctx, req, grpc.UseCompressor(gzip.Name))
+				cancel()
+				if err != nil {
+					failed.Add(otlpBatch)
+					continue
+				}
+				accepted.Add(otlpBatch)
+			}
+		})
+	}
+	wg.Wait()
+}

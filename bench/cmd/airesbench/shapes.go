@@ -1,0 +1,228 @@
+// The shapes phase: collector CPU per event, side by side with the stock
+// collector, for three event shapes.
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"text/template"
+	"time"
+
+	aires "github.com/aires-dev/aires/sdk"
+
+	"github.com/aires-dev/aires/internal/collectortest"
+)
+
+// serviceShapes is the service of the OTLP records of the shapes phase.
+const serviceShapes = "aires-bench-shapes"
+
+// eventShape is one event of the side-by-side comparison: so many string
+// attributes and a message of so many bytes. Cost grows with the event, so
+// a small, a wide and a large one are measured.
+type eventShape struct {
+	Name      string `json:"name"`
+	Attrs     int    `json:"attributes"`
+	BodyBytes int    `json:"message_bytes"`
+}
+
+var eventShapes = []eventShape{
+	{Name: "small", Attrs: 4, BodyBytes: 20},
+	{Name: "wide", Attrs: 40, BodyBytes: 20},
+	{Name: "large", Attrs: 4, BodyBytes: 2048},
+}
+
+// shapeResult is one shape's three runs at the same rate: CPU of the
+// receiving collector per event it accepted.
+type shapeResult struct {
+	eventShape
+	RatePerSec float64 `json:"rate_events_per_sec"`
+	// SDK -> aires receiver -> aires_transform -> aires_clickhouse.
+	Native shapeRun `json:"aires_native"`
+	// OTLP -> otlp receiver -> aires_transform -> aires_clickhouse.
+	OTLP shapeRun `json:"aires_otlp"`
+	// OTLP -> otlp receiver -> batch -> nop, the stock collector.
+	Stock         shapeRun `json:"stock"`
+	NativeVsStock float64  `json:"native_vs_stock"`
+	OTLPVsStock   float64  `json:"otlp_vs_stock"`
+}
+
+type shapeRun struct {
+	UsPerEvent  float64 `json:"collector_cpu_us_per_event"`
+	AcceptedSec float64 `json:"accepted_events_per_sec"`
+	Failed      uint64  `json:"failed_events"`
+}
+
+// stockConfig is the stock collector's configuration: what an operator of
+// the upstream collector runs, with the bench's telemetry settings.
+const stockConfig = `
+extensions:
+  health_check:
+    endpoint: 127.0.0.1:{{.HealthPort}}
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:{{.OTLPPort}}
+processors:
+  batch:
+exporters:
+  nop:
+service:
+  extensions: [health_check]
+  telemetry:
+    logs:
+      level: warn
+    metrics:
+      level: normal
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: {{.MetricsPort}}
+  pipelines:
+    logs:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [nop]
+`
+
+// startStock starts the stock collector and returns it with its OTLP port.
+func startStock(bin, dir string) (*collectortest.Process, int, error) {
+	var ports struct{ HealthPort, OTLPPort, MetricsPort int }
+	for _, p := range []*int{&ports.HealthPort, &ports.OTLPPort, &ports.MetricsPort} {
+		port, err := collectortest.FreePort()
+		if err != nil {
+			return nil, 0, err
+		}
+		*p = port
+	}
+	var cfg bytes.Buffer
+	if err := template.Must(template.New("stock").Parse(stockConfig)).Execute(&cfg, ports); err != nil {
+		return nil, 0, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, 0, err
+	}
+	logFile, err := os.Create(filepath.Join(dir, "stock-collector.log"))
+	if err != nil {
+		return nil, 0, err
+	}
+	defer logFile.Close()
+	proc, err := collectortest.Start(bin, dir, cfg.String(), ports.HealthPort, logFile, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("start the stock collector %s (make stock-collector builds it): %w", bin, err)
+	}
+	return proc, ports.OTLPPort, nil
+}
+
+// shapes measures every event shape in three runs at the same rate.
+func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error) {
+	c := b.cfg
+	b.phase.Store("shapes")
+	stock, stockPort, err := startStock(c.stockCollector, filepath.Join(dir, "stock"))
+	if err != nil {
+		return nil, err
+	}
+	defer stock.Stop(10 * time.Second)
+	airesOTLP, err := newOTLPSender(fmt.Sprintf("127.0.0.1:%d", b.col.OTLPPort))
+	if err != nil {
+		return nil, err
+	}
+	defer airesOTLP.close()
+	stockOTLP, err := newOTLPSender(fmt.Sprintf("127.0.0.1:%d", stockPort))
+	if err != nil {
+		return nil, err
+	}
+	defer stockOTLP.close()
+
+	var out []shapeResult
+	for _, s := range eventShapes {
+		logf("phase shapes: %s (%d attributes, %d-byte message) at %.0f events/s: SDK -> aires, OTLP -> aires, OTLP -> stock; %s + %s each",
+			s.Name, s.Attrs, s.BodyBytes, c.shapeRate, c.shapeWarmup, c.shapeWin)
+		r := shapeResult{eventShape: s, RatePerSec: c.shapeRate}
+		if r.Native, err = b.shapeNative(ctx, s); err != nil {
+			return nil, err
+		}
+		req := otlpRequest(s)
+		r.OTLP = b.measureRun(ctx, b.col.pid(), func(ctx context.Context, acc, failed *atomic.Uint64) {
+			airesOTLP.run(ctx, req, c.shapeRate, 2, acc, failed)
+		})
+		r.Stock = b.measureRun(ctx, stock.Pid(), func(ctx context.Context, acc, failed *atomic.Uint64) {
+			stockOTLP.run(ctx, req, c.shapeRate, 2, acc, failed)
+		})
+		r.NativeVsStock = ratio(r.Native.UsPerEvent, r.Stock.UsPerEvent)
+		r.OTLPVsStock = ratio(r.OTLP.UsPerEvent, r.Stock.UsPerEvent)
+		logf("  %s: collector CPU per event: aires native %.1f us, aires OTLP %.1f us, stock %.1f us (native/stock %.2f, OTLP/stock %.2f)",
+			s.Name, r.Native.UsPerEvent, r.OTLP.UsPerEvent, r.Stock.UsPerEvent, r.NativeVsStock, r.OTLPVsStock)
+		out = append(out, r)
+		if stock.Exited() != nil {
+			return nil, fmt.Errorf("the stock collector exited during the shapes phase (log in %s)", filepath.Join(dir, "stock"))
+		}
+	}
+	return out, nil
+}
+
+// shapeNative sends shape s from SDK clients to the Aires collector.
+func (b *bencher) shapeNative(ctx context.Context, s eventShape) (shapeRun, error) {
+	c := b.cfg
+	t := &evTemplate{sev: aires.SeverityInfo, msg: shapeMessage(s.BodyBytes)}
+	for _, kv := range shapeAttrs(s.Attrs) {
+		t.str(kv[0], kv[1])
+	}
+	f, err := newFleet(fmt.Sprintf("127.0.0.1:%d", b.col.AiresPort), 2, 1, c.sdkBatch, []*evTemplate{t}, c.gzip)
+	if err != nil {
+		return shapeRun{}, err
+	}
+	defer f.shutdown(5 * time.Second)
+	return b.measureRun(ctx, b.col.pid(), func(ctx context.Context, acc, failed *atomic.Uint64) {
+		done := make(chan struct{})
+		go func() {
+			tick := time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				st := f.stats()
+				acc.Store(st.Sent)
+				failed.Store(st.Failed + st.Dropped)
+				select {
+				case <-done:
+					return
+				case <-tick.C:
+				}
+			}
+		}()
+		f.run(ctx, c.shapeRate, true)
+		close(done)
+	}), nil
+}
+
+// measureRun runs load until the window ends and returns the CPU that pid
+// used per event accepted in the window (after the warm-up). The load
+// reports accepted and failed events as it goes.
+func (b *bencher) measureRun(ctx context.Context, pid int, load func(ctx context.Context, accepted, failed *atomic.Uint64)) shapeRun {
+	c := b.cfg
+	var accepted, failed atomic.Uint64
+	lctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { load(lctx, &accepted, &failed); close(done) }()
+	sleepCtx(ctx, c.shapeWarmup)
+	a0, f0, cpu0, t0 := accepted.Load(), failed.Load(), procCPU(pid), time.Now()
+	sleepCtx(ctx, c.shapeWin)
+	a1, f1, cpu1, el := accepted.Load(), failed.Load(), procCPU(pid), time.Since(t0).Seconds()
+	cancel()
+	<-done
+	// Let the collector finish what it took (the insert of the last batch)
+	// before the next run starts measuring.
+	sleepCtx(ctx, time.Second)
+	r := shapeRun{Failed: f1 - f0}
+	if n := a1 - a0; n > 0 {
+		r.UsPerEvent = round2(float64(cpu1-cpu0) / float64(time.Microsecond) / float64(n))
+		r.AcceptedSec = round0(float64(n) / el)
+	}
+	return r
+}
