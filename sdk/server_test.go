@@ -19,6 +19,7 @@ import (
 type fakeServer struct {
 	airesv1.UnimplementedIngestServiceServer
 	addr string
+	gs   *grpc.Server
 
 	mu      sync.Mutex
 	handler func(call int, b *airesv1.EventBatch) (*airesv1.IngestResponse, error)
@@ -34,8 +35,8 @@ func startServer(t testing.TB, h func(call int, b *airesv1.EventBatch) (*airesv1
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &fakeServer{addr: lis.Addr().String(), handler: h}
 	gs := grpc.NewServer(opts...)
+	s := &fakeServer{addr: lis.Addr().String(), handler: h, gs: gs}
 	airesv1.RegisterIngestServiceServer(gs, s)
 	go func() { _ = gs.Serve(lis) }()
 	t.Cleanup(gs.Stop)
