@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -138,5 +139,18 @@ func flush(t testing.TB, c *Client) {
 	defer cancel()
 	if err := c.Flush(ctx); err != nil {
 		t.Fatalf("Flush: %v", err)
+	}
+}
+
+// newRefuses fails unless New refuses cfg with an error that contains want.
+func newRefuses(t *testing.T, cfg Config, want string) {
+	t.Helper()
+	c, err := New(cfg)
+	if err == nil {
+		_ = c.Shutdown(t.Context())
+		t.Fatalf("New accepted %+v", cfg)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %q does not contain %q", err, want)
 	}
 }
