@@ -9,6 +9,7 @@ import (
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/resolver"
 	"google.golang.org/grpc/resolver/manual"
 	"google.golang.org/grpc/status"
@@ -255,4 +256,36 @@ func TestEndpointsConfigErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { newRefuses(t, tc.cfg, tc.want) })
 	}
+}
+
+// A collector that closes its connections at an age (the receiver's
+// keepalive.server_parameters.max_connection_age) makes the client resolve
+// a dns:/// name again, which is how collectors added behind the name get
+// their share: the name first resolves to one collector, a second one is
+// added, and batches reach it after the first connection has aged out.
+func TestDNSNameResolvedAgainWhenConnectionAges(t *testing.T) {
+	first := startServer(t, nil, grpc.KeepaliveParams(keepalive.ServerParameters{
+		MaxConnectionAge: 100 * time.Millisecond, MaxConnectionAgeGrace: 10 * time.Second,
+	}))
+	added := startServer(t, nil)
+	dns := manual.NewBuilderWithScheme("dns")
+	dns.InitialState(resolver.State{Addresses: []resolver.Address{{Addr: first.addr}}})
+	asked := make(chan struct{}, 1)
+	dns.ResolveNowCallback = func(resolver.ResolveNowOptions) {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+	}
+	c := newTestClient(t, Config{Endpoint: "dns:///collectors.test:4320", DialOptions: []grpc.DialOption{grpc.WithResolvers(dns)}})
+	sendBatch(t, c, 5)
+	select {
+	case <-asked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the client did not resolve the name again after its connection aged out")
+	}
+	dns.UpdateState(resolver.State{Addresses: []resolver.Address{{Addr: first.addr}, {Addr: added.addr}}})
+	both := []*fakeServer{first, added}
+	n := sendUntilAllServed(t, c, both, 5, 300)
+	checkStoredOnce(t, c, both, (1+n)*5)
 }
