@@ -35,9 +35,13 @@ func TestLoadSpreadAndCollectorKilled(t *testing.T) {
 
 	acked := newAckLog()
 	per := newPeerLog()
+	// wait_for_result holds each call until its insert: batches of 1,024
+	// keep the 4 clients' rate above the load's 10,000 events/s with one
+	// collector, so no backlog builds up (README, Reliability).
 	load := startLoadWith(t, aires.Config{
 		Endpoints: []string{survivor.airesTarget(), victim.airesTarget()},
 		Service:   "balance-test",
+		BatchSize: 1024,
 	}, per.interceptor(acked.interceptor))
 
 	// Both collectors take a share of the load before the kill.
@@ -47,6 +51,7 @@ func TestLoadSpreadAndCollectorKilled(t *testing.T) {
 	victim.proc.Kill()
 	// The survivor carries on alone.
 	per.waitEach(t, []string{survivor.airesTarget()}, atKill[survivor.airesTarget()]+share, 60*time.Second)
+	load.drain(t, 60*time.Second)
 	sent := load.stop()
 	failed, dropped := load.unsent()
 	survivor.alive(t)

@@ -154,7 +154,8 @@ func uuidText(b []byte) string {
 // load is SDK clients sending events at a steady pace.
 type load struct {
 	clients []*aires.Client
-	stopped atomic.Bool
+	stopped atomic.Bool // the producers stop
+	shut    atomic.Bool // the clients are shut down
 	wg      sync.WaitGroup
 }
 
@@ -195,9 +196,10 @@ func startLoadWith(t *testing.T, cfg aires.Config, intercept grpc.UnaryClientInt
 // stop ends the load, shuts the clients down (what they still hold fails:
 // the collector is gone) and returns the events they counted as sent.
 func (l *load) stop() uint64 {
-	if l.stopped.Swap(true) {
+	if l.shut.Swap(true) {
 		return 0
 	}
+	l.stopped.Store(true)
 	l.wg.Wait()
 	var sent uint64
 	for _, c := range l.clients {
@@ -207,6 +209,17 @@ func (l *load) stop() uint64 {
 		sent += c.Stats().Sent
 	}
 	return sent
+}
+
+// drain stops the producers and waits until every client has sent, or
+// given up, all it holds: stop then shuts down clients with nothing left.
+func (l *load) drain(t *testing.T, timeout time.Duration) {
+	t.Helper()
+	l.stopped.Store(true)
+	l.wg.Wait()
+	for _, c := range l.clients {
+		require.NoError(t, c.Flush(ctxTimeout(t, timeout)), "a client still held events after %v", timeout)
+	}
 }
 
 // unsent sums the clients' events that were given up (Stats.Failed) and
