@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"google.golang.org/grpc"
@@ -41,8 +42,18 @@ const (
 // localhost:4320 in plaintext with the defaults above.
 type Config struct {
 	// Endpoint of the Aires collector's gRPC receiver, as "host:port" or any
-	// gRPC target ("dns:///collector:4320"). Default "localhost:4320".
+	// gRPC target. Default "localhost:4320" (unless Endpoints is set). A
+	// "host:port" keeps one connection, to the first address of host that
+	// answers. A target with the dns scheme ("dns:///collectors.example:4320",
+	// a Kubernetes headless Service) connects to every address the name
+	// resolves to and sends each batch to the next one (round robin).
 	Endpoint string
+	// Endpoints lists several collectors ("host:port" each), for use instead
+	// of Endpoint: the client connects to all of them and sends each batch
+	// to the next ready one (round robin). A batch that fails on a collector
+	// that went away is retried on another; the lost one is reconnected to
+	// in the background. Each name should lead to one collector.
+	Endpoints []string
 	// TLS enables transport security with this configuration; nil means
 	// plaintext (fine on loopback, not across a network) unless a TLS file
 	// below is set.
@@ -106,7 +117,7 @@ type Config struct {
 	Logger *slog.Logger
 
 	// Exporter replaces the gRPC transport (tests, custom transports); when
-	// set, Endpoint, the TLS settings, APIKey, Headers and DialOptions are
+	// set, Endpoint, Endpoints, the TLS settings, APIKey, Headers and DialOptions are
 	// unused.
 	Exporter Exporter
 	// DialOptions are appended to the SDK's own when creating the gRPC
@@ -115,9 +126,10 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Endpoint == "" {
+	if c.Endpoint == "" && len(c.Endpoints) == 0 {
 		c.Endpoint = DefaultEndpoint
 	}
+	c.Endpoints = slices.Clone(c.Endpoints) // the caller may reuse its slice
 	if c.Host == "" {
 		c.Host, _ = os.Hostname()
 	}

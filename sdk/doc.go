@@ -10,7 +10,10 @@
 // UUID v7 and a nanosecond timestamp and hands it to a bounded queue; one
 // background worker batches (256 events or 500 ms), encodes Protobuf and
 // sends it gzip-compressed, retrying transient failures. When the queue is
-// full, events are dropped and counted (Client.Stats).
+// full, events are dropped and counted (Client.Stats). Given several
+// collectors (Config.Endpoints, or a "dns:///" Endpoint) it spreads batches
+// over them with gRPC's round robin and retries a batch cut off with a dead
+// collector on another.
 //
 // Besides the logging functions the package has an slog.Handler
 // (NewSlogHandler) and net/http middleware (Middleware). The sdktest

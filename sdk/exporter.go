@@ -34,6 +34,9 @@ type grpcExporter struct {
 }
 
 func newGRPCExporter(cfg *Config) (*grpcExporter, error) {
+	if err := checkEndpoints(cfg); err != nil {
+		return nil, err
+	}
 	tc, err := transportTLS(cfg)
 	if err != nil {
 		return nil, err
@@ -54,10 +57,14 @@ func newGRPCExporter(cfg *Config) (*grpcExporter, error) {
 		//lint:ignore SA1019 the only per-connection compressor grpc offers; supported throughout grpc 1.x
 		dopts = append(dopts, grpc.WithCompressor(&gzipCompressor{}))
 	}
+	target, balance := dialTarget(cfg)
+	dopts = append(dopts, balance...)
+	// The application's options come last: they may replace the service
+	// config (another load-balancing policy) or the resolvers.
 	dopts = append(dopts, cfg.DialOptions...)
-	conn, err := grpc.NewClient(cfg.Endpoint, dopts...)
+	conn, err := grpc.NewClient(target, dopts...)
 	if err != nil {
-		return nil, fmt.Errorf("aires: cannot create a gRPC client for endpoint %q (expected host:port or a gRPC target): %w", cfg.Endpoint, err)
+		return nil, fmt.Errorf("aires: cannot create a gRPC client for endpoint %q (expected host:port or a gRPC target): %w", cfg.target(), err)
 	}
 	e := &grpcExporter{conn: conn, client: airesv1.NewIngestServiceClient(conn), certs: certs}
 	if len(cfg.Headers) > 0 || cfg.APIKey != "" {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 type fakeServer struct {
 	airesv1.UnimplementedIngestServiceServer
 	addr string
+	gs   *grpc.Server
 
 	mu      sync.Mutex
 	handler func(call int, b *airesv1.EventBatch) (*airesv1.IngestResponse, error)
@@ -34,8 +36,8 @@ func startServer(t testing.TB, h func(call int, b *airesv1.EventBatch) (*airesv1
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &fakeServer{addr: lis.Addr().String(), handler: h}
 	gs := grpc.NewServer(opts...)
+	s := &fakeServer{addr: lis.Addr().String(), handler: h, gs: gs}
 	airesv1.RegisterIngestServiceServer(gs, s)
 	go func() { _ = gs.Serve(lis) }()
 	t.Cleanup(gs.Stop)
@@ -137,5 +139,18 @@ func flush(t testing.TB, c *Client) {
 	defer cancel()
 	if err := c.Flush(ctx); err != nil {
 		t.Fatalf("Flush: %v", err)
+	}
+}
+
+// newRefuses fails unless New refuses cfg with an error that contains want.
+func newRefuses(t *testing.T, cfg Config, want string) {
+	t.Helper()
+	c, err := New(cfg)
+	if err == nil {
+		_ = c.Shutdown(t.Context())
+		t.Fatalf("New accepted %+v", cfg)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %q does not contain %q", err, want)
 	}
 }

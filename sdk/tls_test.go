@@ -165,15 +165,6 @@ func TestTLSFilesErrors(t *testing.T) {
 		{"key without certificate", Config{TLSKeyFile: p.clientKey}, "go together"},
 		{"key of another certificate", Config{TLSCertFile: p.clientCert, TLSKeyFile: p.serverKey}, "cannot load the client certificate"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := New(tc.cfg)
-			if err == nil {
-				_ = c.Shutdown(t.Context())
-				t.Fatalf("New accepted %+v", tc.cfg)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %q does not contain %q", err, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { newRefuses(t, tc.cfg, tc.want) })
 	}
 }

@@ -273,7 +273,7 @@ func (c *Client) warnRefused(err error) {
 			"check Config.APIKey and the collector's bearertokenauth token; " +
 			"batches are dropped, not retried, until it accepts them (not repeated until a batch is accepted)"
 	}
-	c.warn(msg, "endpoint", c.cfg.Endpoint, "error", err.Error())
+	c.warn(msg, "endpoint", c.cfg.target(), "error", err.Error())
 }
 
 // hasAuthorizationHeader reports whether the credentials are sent through

@@ -77,15 +77,7 @@ func TestCollectorKilledUnderLoad(t *testing.T) {
 			} else {
 				waitStable(t, e.db, 2*time.Second, 30*time.Second)
 			}
-			stored := storedIDs(t, e.db)
-			lost := 0
-			for id := range acked.all() {
-				if !stored[id] {
-					lost++
-				}
-			}
-			var rows, unique uint64
-			require.NoError(t, e.db.QueryRow(`SELECT count(), uniqExact(id) FROM aires_e2e.events`).Scan(&rows, &unique))
+			lost, rows, unique := compareStored(t, e.db, acked)
 			t.Logf("%s: SDK Stats.Sent %d (acknowledged ids %d), stored %d rows (%d ids), acknowledged and lost %d, duplicates %d",
 				mode.name, sent, acked.len(), rows, unique, lost, rows-unique)
 			require.Equal(t, sent, uint64(acked.len()), "the interceptor saw what the SDK counted as sent")
@@ -162,21 +154,26 @@ func uuidText(b []byte) string {
 // load is SDK clients sending events at a steady pace.
 type load struct {
 	clients []*aires.Client
-	stopped atomic.Bool
+	stopped atomic.Bool // the producers stop
+	shut    atomic.Bool // the clients are shut down
 	wg      sync.WaitGroup
 }
 
 // startLoad starts 4 SDK clients sending about 10,000 events/s in total.
 func startLoad(t *testing.T, endpoint string, acked *ackLog) *load {
 	t.Helper()
+	return startLoadWith(t, aires.Config{Endpoint: endpoint, Service: "kill-test", MaxRetries: 1}, acked.interceptor)
+}
+
+// startLoadWith is startLoad with 4 clients of cfg, their calls going
+// through intercept, and their warnings discarded.
+func startLoadWith(t *testing.T, cfg aires.Config, intercept grpc.UnaryClientInterceptor) *load {
+	t.Helper()
 	l := &load{}
+	cfg.DialOptions = append(cfg.DialOptions, grpc.WithUnaryInterceptor(intercept))
+	cfg.Logger = slog.New(slog.DiscardHandler)
 	for range 4 {
-		c, err := aires.New(aires.Config{
-			Endpoint: endpoint, Service: "kill-test",
-			MaxRetries:  1,
-			DialOptions: []grpc.DialOption{grpc.WithUnaryInterceptor(acked.interceptor)},
-			Logger:      slog.New(slog.DiscardHandler),
-		})
+		c, err := aires.New(cfg)
 		require.NoError(t, err)
 		l.clients = append(l.clients, c)
 	}
@@ -199,9 +196,10 @@ func startLoad(t *testing.T, endpoint string, acked *ackLog) *load {
 // stop ends the load, shuts the clients down (what they still hold fails:
 // the collector is gone) and returns the events they counted as sent.
 func (l *load) stop() uint64 {
-	if l.stopped.Swap(true) {
+	if l.shut.Swap(true) {
 		return 0
 	}
+	l.stopped.Store(true)
 	l.wg.Wait()
 	var sent uint64
 	for _, c := range l.clients {
@@ -211,6 +209,27 @@ func (l *load) stop() uint64 {
 		sent += c.Stats().Sent
 	}
 	return sent
+}
+
+// drain stops the producers and waits until every client has sent, or
+// given up, all it holds: stop then shuts down clients with nothing left.
+func (l *load) drain(t *testing.T, timeout time.Duration) {
+	t.Helper()
+	l.stopped.Store(true)
+	l.wg.Wait()
+	for _, c := range l.clients {
+		require.NoError(t, c.Flush(ctxTimeout(t, timeout)), "a client still held events after %v", timeout)
+	}
+}
+
+// unsent sums the clients' events that were given up (Stats.Failed) and
+// those dropped from a full queue (Stats.Dropped).
+func (l *load) unsent() (failed, dropped uint64) {
+	for _, c := range l.clients {
+		st := c.Stats()
+		failed, dropped = failed+st.Failed, dropped+st.Dropped
+	}
+	return failed, dropped
 }
 
 func waitAtLeast(t *testing.T, db *sql.DB, want uint64, timeout time.Duration) {
@@ -242,6 +261,20 @@ func waitStable(t *testing.T, db *sql.DB, quiet, timeout time.Duration) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Fatalf("the row count still changed after %v (%d rows)", timeout, last)
+}
+
+// compareStored counts the acknowledged events missing from the table, and
+// the table's rows and distinct ids (rows - unique are duplicates).
+func compareStored(t *testing.T, db *sql.DB, acked *ackLog) (lost int, rows, unique uint64) {
+	t.Helper()
+	stored := storedIDs(t, db)
+	for id := range acked.all() {
+		if !stored[id] {
+			lost++
+		}
+	}
+	require.NoError(t, db.QueryRow(`SELECT count(), uniqExact(id) FROM aires_e2e.events`).Scan(&rows, &unique))
+	return lost, rows, unique
 }
 
 func storedIDs(t *testing.T, db *sql.DB) map[string]bool {
