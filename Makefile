@@ -5,6 +5,8 @@ GO ?= go
 BIN := $(CURDIR)/bin
 TOOLS := cd internal/tools && $(GO)
 COLLECTOR := $(CURDIR)/build/aires-collector/aires-collector
+# The read side's CLI (cmd/aires).
+AIRES_CLI := $(CURDIR)/build/aires
 # The stock collector (OTLP -> batch -> nop) that make bench measures beside Aires.
 STOCK_COLLECTOR := $(CURDIR)/build/stock-collector/stock-collector
 RUN_DIR ?= $(CURDIR)/.run
@@ -41,8 +43,12 @@ generate: $(BIN)/mdatagen
 	for d in receiver/airesreceiver processor/airestransformprocessor exporter/airesclickhouseexporter; do \
 		(cd $$d && $(BIN)/mdatagen metadata.yaml) || exit 1; done
 
-## build: assemble the aires-collector binary with ocb (builder-config.yaml)
-build: $(COLLECTOR)
+## build: assemble the aires-collector binary with ocb (builder-config.yaml), and the aires CLI
+build: $(COLLECTOR) $(AIRES_CLI)
+
+$(AIRES_CLI): $(shell find cmd/aires internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+	@mkdir -p build
+	$(GO) build -o $(AIRES_CLI) ./cmd/aires
 
 COMPONENT_SOURCES := $(shell find receiver processor exporter internal/row internal/schema internal/semconv internal/grpcgzip proto -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum builder-config.yaml
 
@@ -120,7 +126,7 @@ test-sdk:
 	cd sdk && $(GO) test -race -count=1 ./...
 
 test-e2e: build
-	cd test/e2e && AIRES_COLLECTOR=$(COLLECTOR) $(GO) test -count=1 -timeout 15m ./...
+	cd test/e2e && AIRES_COLLECTOR=$(COLLECTOR) AIRES_CLI=$(AIRES_CLI) $(GO) test -count=1 -timeout 15m ./...
 
 ## test-modern: the schema, views, README examples and deduplication on ClickHouse 26.7 in process
 ## (chDB, installed by scripts/chdb.sh through npm into $$AIRES_CACHE, by default ~/.cache/aires)

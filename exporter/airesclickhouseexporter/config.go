@@ -3,9 +3,7 @@ package airesclickhouseexporter
 import (
 	"errors"
 	"fmt"
-	"net"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/config/configtls"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/aires-dev/aires/internal/chendpoint"
 	"github.com/aires-dev/aires/internal/schema"
 )
 
@@ -65,7 +64,6 @@ type Config struct {
 
 var _ component.Config = (*Config)(nil)
 
-const defaultPort = "9000"
 
 var compressions = []string{"lz4", "zstd", "none"}
 
@@ -109,42 +107,4 @@ func (cfg *Config) persistentQueue() bool {
 }
 
 // parseEndpoint turns the endpoint setting into host:port addresses.
-func parseEndpoint(endpoint string) ([]string, error) {
-	s := strings.TrimSpace(endpoint)
-	if s == "" {
-		return nil, errors.New("endpoint is empty: set it to the native protocol address, e.g. tcp://127.0.0.1:9000")
-	}
-	if scheme, rest, ok := strings.Cut(s, "://"); ok {
-		switch strings.ToLower(scheme) {
-		case "tcp", "clickhouse":
-			s = rest
-		case "http", "https":
-			return nil, fmt.Errorf("endpoint %q: the HTTP interface is not supported; use the native protocol port, e.g. tcp://host:9000", endpoint)
-		default:
-			return nil, fmt.Errorf("endpoint %q: unknown scheme %q; use tcp://host:port", endpoint, scheme)
-		}
-	}
-	if strings.ContainsAny(s, "/?#@") {
-		return nil, fmt.Errorf("endpoint %q: write host:port[,host:port...] (database and credentials have their own settings)", endpoint)
-	}
-	var addrs []string
-	for _, h := range strings.Split(s, ",") {
-		h = strings.TrimSpace(h)
-		if h == "" {
-			return nil, fmt.Errorf("endpoint %q: empty address in the comma-separated list", endpoint)
-		}
-		host, port, err := net.SplitHostPort(h)
-		if err != nil {
-			// No port: the ClickHouse default.
-			host, port = strings.Trim(h, "[]"), defaultPort
-		}
-		if host == "" {
-			return nil, fmt.Errorf("endpoint %q: address %q has no host", endpoint, h)
-		}
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("endpoint %q: port %q is not a number from 1 to 65535", endpoint, port)
-		}
-		addrs = append(addrs, net.JoinHostPort(host, port))
-	}
-	return addrs, nil
-}
+func parseEndpoint(endpoint string) ([]string, error) { return chendpoint.Parse(endpoint) }
