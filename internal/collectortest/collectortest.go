@@ -43,8 +43,15 @@ func Start(bin, dir, config string, healthPort int, out io.Writer, env []string)
 	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
 		return nil, err
 	}
+	return StartArgs(bin, []string{"--config", path}, healthPort, out, env)
+}
+
+// StartArgs starts bin with args (e.g. several --config flags, which the
+// collector merges in order) and returns like Start once the health_check
+// extension on 127.0.0.1:healthPort answers 200.
+func StartArgs(bin string, args []string, healthPort int, out io.Writer, env []string) (*Process, error) {
 	p := &Process{exited: make(chan struct{})}
-	p.cmd = exec.Command(bin, "--config", path)
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = out, out
 	if len(env) > 0 {
 		p.cmd.Env = append(os.Environ(), env...)
