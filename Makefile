@@ -16,7 +16,7 @@ RUN_DIR ?= $(CURDIR)/.run
 # these machines cannot reach, and fails. Only those two tools use it.
 PROXY_ONLY := $(shell $(GO) env GOPROXY | sed -e 's/[,|]direct$$//')
 
-.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
+.PHONY: all build proto generate tools run test test-unit test-e2e test-own-distribution test-sdk test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
 
 all: build
 
@@ -76,13 +76,14 @@ vet:
 	cd proto && $(GO) vet ./...
 	cd sdk && $(GO) vet ./...
 	cd test/e2e && $(GO) vet ./...
+	cd test/owndist && $(GO) vet ./...
 	cd test/modern && $(GO) vet ./...
 	cd test/chaos && $(GO) vet ./...
 	cd bench && $(GO) vet ./...
 	cd bench/sdkcompare && $(GO) vet ./...
 	cd examples/quickstart && $(GO) vet ./...
 
-MODULES := . proto sdk test/e2e test/modern test/chaos bench bench/sdkcompare examples/quickstart
+MODULES := . proto sdk test/e2e test/owndist test/modern test/chaos bench bench/sdkcompare examples/quickstart
 
 $(BIN)/staticcheck: internal/tools/lint/go.mod
 	@mkdir -p $(BIN)
@@ -115,8 +116,9 @@ check-generated: proto generate
 		{ echo "generated code is out of date: run make proto generate and commit" >&2; exit 1; }
 
 ## test: the whole suite: unit tests (race), the SDK, end to end on the ocb-built binary,
-## ClickHouse 26.7 in process (chDB), and the short fault-injection suite
-test: build vet lint test-unit test-sdk test-e2e test-modern chaos-short
+## the Aires components in a distribution of one's own, ClickHouse 26.7 in process (chDB),
+## and the short fault-injection suite
+test: build vet lint test-unit test-sdk test-e2e test-own-distribution test-modern chaos-short
 
 test-unit:
 	$(GO) test -race -count=1 ./...
@@ -127,6 +129,12 @@ test-sdk:
 
 test-e2e: build
 	cd test/e2e && AIRES_COLLECTOR=$(COLLECTOR) AIRES_CLI=$(AIRES_CLI) $(GO) test -count=1 -timeout 15m ./...
+
+## test-own-distribution: build examples/own-distribution (Aires beside contrib's file_log,
+## resource and clickhouse) with the pinned ocb into build/own-distribution, through the same
+## Go build cache as `make build`, and run it against a real ClickHouse (test/owndist)
+test-own-distribution: $(BIN)/builder
+	cd test/owndist && AIRES_BUILDER=$(BIN)/builder AIRES_BUILDER_GOPROXY=$(PROXY_ONLY) $(GO) test -count=1 -timeout 15m ./...
 
 ## test-modern: the schema, views, README examples and deduplication on ClickHouse 26.7 in process
 ## (chDB, installed by scripts/chdb.sh through npm into $$AIRES_CACHE, by default ~/.cache/aires)
@@ -165,4 +173,4 @@ bench-quick:
 	$(MAKE) bench BENCH_QUICK=1
 
 clean:
-	rm -rf build bin
+	rm -rf build bin examples/own-distribution/build

@@ -4,6 +4,7 @@
 package collectortest
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -43,8 +45,15 @@ func Start(bin, dir, config string, healthPort int, out io.Writer, env []string)
 	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
 		return nil, err
 	}
+	return StartArgs(bin, []string{"--config", path}, healthPort, out, env)
+}
+
+// StartArgs starts bin with args (e.g. several --config flags, which the
+// collector merges in order) and returns like Start once the health_check
+// extension on 127.0.0.1:healthPort answers 200.
+func StartArgs(bin string, args []string, healthPort int, out io.Writer, env []string) (*Process, error) {
 	p := &Process{exited: make(chan struct{})}
-	p.cmd = exec.Command(bin, "--config", path)
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = out, out
 	if len(env) > 0 {
 		p.cmd.Env = append(os.Environ(), env...)
@@ -110,4 +119,23 @@ func (p *Process) Stop(timeout time.Duration) {
 func (p *Process) Kill() {
 	_ = p.cmd.Process.Kill()
 	<-p.exited
+}
+
+// Output collects a collector's stdout and stderr (two pipes, written
+// concurrently) for a test to read while the process runs.
+type Output struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (o *Output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.Write(p)
+}
+
+func (o *Output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
 }
