@@ -138,6 +138,9 @@ func (a *array[T]) reset(int) {
 // pointer to a []*T is the one shape it takes without allocating: the row
 // slice header is reached through the pointer and each element is a pointer.
 func (a *array[T]) appendTo(col column.Interface, _ int) error {
+	// From the start each time: a retried insert appends the block again.
+	clear(a.ptrs)
+	a.ptrs = a.ptrs[:0]
 	for i := range a.vals {
 		a.ptrs = append(a.ptrs, &a.vals[i])
 	}
