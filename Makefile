@@ -46,7 +46,7 @@ generate: $(BIN)/mdatagen
 ## build: assemble the aires-collector binary with ocb (builder-config.yaml), and the aires CLI
 build: $(COLLECTOR) $(AIRES_CLI)
 
-$(AIRES_CLI): $(shell find cmd/aires internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+$(AIRES_CLI): $(shell find cmd/aires internal -name '*.go' -not -name '*_test.go' 2>/dev/null) cmd/aires/console.html go.mod go.sum
 	@mkdir -p build
 	$(GO) build -o $(AIRES_CLI) ./cmd/aires
 

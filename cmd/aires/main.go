@@ -3,6 +3,7 @@
 //
 //	aires tail   [--service S] [--severity >=warn] [--where 'http_status >= 500']
 //	aires search [TEXT] [--since 1h] [--trace ID] [--session ID] [--user ID] [--limit N]
+//	aires console [--listen 127.0.0.1:8080]
 //
 // It reads the ClickHouse settings the exporter uses (--endpoint, --database,
 // or AIRES_CLICKHOUSE_ENDPOINT / AIRES_CLICKHOUSE_DATABASE) and only ever
@@ -26,6 +27,7 @@ const usage = `aires: read the events Aires stores in ClickHouse
 Usage:
   aires tail   [flags]          follow new events as they land
   aires search [flags] [TEXT]   events matching, newest first
+  aires console [flags]         a web page: rates, latency per route, errors, search
 
 Run 'aires <command> -h' for the flags of a command.
 `
@@ -52,6 +54,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSearch(ctx, args[1:], stdout, stderr)
 	case "tail":
 		return runTail(ctx, args[1:], stdout, stderr)
+	case "console":
+		return runConsole(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

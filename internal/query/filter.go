@@ -24,6 +24,7 @@ type Filter struct {
 	TraceID      string
 	SessionID    string
 	UserID       string
+	ID           string // one event, by its UUID
 	Where        []Cond
 	Limit        int // required, at most MaxLimit
 }

@@ -138,3 +138,59 @@ func TestSearchRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestTimeOfID(t *testing.T) {
+	tests := []struct {
+		id   string
+		want time.Time
+		ok   bool
+	}{
+		{id: "0190c1d2-7a4b-7c3d-8e9f-0a1b2c3d4e5f", want: time.UnixMilli(0x0190c1d27a4b).UTC(), ok: true},
+		{id: "0190C1D2-7A4B-7C3D-8E9F-0A1B2C3D4E5F", want: time.UnixMilli(0x0190c1d27a4b).UTC(), ok: true},
+		{id: "0190c1d2-7a4b-4c3d-8e9f-0a1b2c3d4e5f"}, // v4
+		{id: "not-a-uuid"},
+		{id: "0190c1d2-7a4b-7c3d-8e9f-0a1b2c3d4e5f' OR 1=1"},
+	}
+	for _, tt := range tests {
+		got, ok := TimeOfID(tt.id)
+		assert.Equal(t, tt.ok, ok, tt.id)
+		assert.Equal(t, tt.want, got, tt.id)
+	}
+}
+
+func TestSearchByID(t *testing.T) {
+	table := schema.Table{Database: "aires", Name: "events"}
+	now := time.Now()
+	f := Filter{Since: now.Add(-time.Minute), Until: now, Limit: 1, ID: "0190C1D2-7A4B-7C3D-8E9F-0A1B2C3D4E5F"}
+	sql, args, err := Search(table, f, NewestFirst)
+	require.NoError(t, err)
+	assert.Contains(t, sql, "id = toUUID(?)")
+	assert.Contains(t, args, "0190c1d2-7a4b-7c3d-8e9f-0a1b2c3d4e5f")
+	f.ID = "x' OR 1=1 --"
+	_, _, err = Search(table, f, NewestFirst)
+	require.ErrorContains(t, err, "want a UUID")
+}
+
+func TestDashboardQueries(t *testing.T) {
+	since := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	r := Range{Since: since, Until: since.Add(time.Hour), Service: "check'out"}
+	for name, build := range map[string]func(string, Range) (string, []any, error){"services": Services, "rates": Rates, "routes": Routes} {
+		t.Run(name, func(t *testing.T) {
+			sql, args, err := build("aires", r)
+			require.NoError(t, err)
+			assert.Equal(t, strings.Count(sql, "?"), len(args))
+			assert.NotContains(t, sql, "check'out")
+			assert.Contains(t, sql, "LIMIT ?")
+			_, _, err = build("aires", Range{})
+			require.ErrorContains(t, err, "needs a time range")
+		})
+	}
+	sql, args, err := Routes("aires", r)
+	require.NoError(t, err)
+	assert.Contains(t, sql, "FROM `aires`.`events_http_1m`")
+	assert.Equal(t, []any{since.Unix(), since.Add(time.Hour).Unix(), "check'out", dashboardLimit}, args)
+	sql, args, err = Services("aires", r)
+	require.NoError(t, err)
+	assert.Contains(t, sql, "FROM `aires`.`events_errors_1m`")
+	assert.Len(t, args, 3, "the service list is of every service")
+}

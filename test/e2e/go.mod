@@ -12,6 +12,7 @@ require (
 	github.com/aires-dev/aires v0.0.0-00010101000000-000000000000
 	github.com/aires-dev/aires/proto v0.0.0-00010101000000-000000000000
 	github.com/aires-dev/aires/sdk v0.0.0-00010101000000-000000000000
+	github.com/chromedp/chromedp v0.22.1
 	github.com/stretchr/testify v1.12.1
 	go.opentelemetry.io/collector/pdata v1.71.0
 	go.opentelemetry.io/otel/trace v1.47.0
@@ -25,8 +26,10 @@ require (
 	github.com/ClickHouse/clickhouse-go/v2 v2.51.0 // indirect
 	github.com/andybalholm/brotli v1.2.7 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/go-faster/city v1.0.1 // indirect
 	github.com/go-faster/errors v0.8.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/hashicorp/go-version v1.9.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
