@@ -12,7 +12,7 @@ RUN_DIR ?= $(CURDIR)/.run
 # these machines cannot reach, and fails. Only those two tools use it.
 PROXY_ONLY := $(shell $(GO) env GOPROXY | sed -e 's/[,|]direct$$//')
 
-.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
+.PHONY: all build proto proto-python generate tools run test test-unit test-e2e test-sdk test-python test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
 
 all: build
 
@@ -22,13 +22,19 @@ $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/builder: internal/tools/go
 
 tools: $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/builder
 
-## proto: regenerate the Go code of the Aires protocol (needs Debian's protobuf-compiler)
-proto: $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc
+## proto: regenerate the Go and Python code of the Aires protocol (needs Debian's protobuf-compiler)
+proto: $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc proto-python
 	@command -v protoc >/dev/null || { echo "protoc not found: apt-get install -y protobuf-compiler" >&2; exit 1; }
 	cd proto && PATH=$(BIN):$$PATH protoc --proto_path=. \
 		--go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative \
 		aires/v1/aires.proto
+
+## proto-python: regenerate sdk-python/src/aires/v1/aires_pb2.py(i) with protoc's own Python
+## generator (Debian's protoc 3.21: code for protobuf >= 4.21 (Python), see sdk-python/README.md)
+proto-python:
+	@command -v protoc >/dev/null || { echo "protoc not found: apt-get install -y protobuf-compiler" >&2; exit 1; }
+	protoc --proto_path=proto --python_out=sdk-python/src --pyi_out=sdk-python/src aires/v1/aires.proto
 
 $(BIN)/mdatagen: internal/tools/mdatagen/go.mod
 	@mkdir -p $(BIN)
@@ -103,12 +109,12 @@ lint: $(BIN)/staticcheck proto-lint
 
 ## check-generated: regenerate the protocol code and component metadata and fail if anything changed
 check-generated: proto generate
-	@git diff --exit-code -- proto receiver processor exporter || \
+	@git diff --exit-code -- proto receiver processor exporter sdk-python/src/aires/v1 || \
 		{ echo "generated code is out of date: run make proto generate and commit" >&2; exit 1; }
 
 ## test: the whole suite: unit tests (race), the SDK, end to end on the ocb-built binary,
 ## ClickHouse 26.7 in process (chDB), and the short fault-injection suite
-test: build vet lint test-unit test-sdk test-e2e test-modern chaos-short
+test: build vet lint test-unit test-sdk test-python test-e2e test-modern chaos-short
 
 test-unit:
 	$(GO) test -race -count=1 ./...
@@ -117,8 +123,16 @@ test-unit:
 test-sdk:
 	cd sdk && $(GO) test -race -count=1 ./...
 
+# The Python SDK runs on Debian's python3 (python3-grpcio, python3-protobuf, python3-pytest), not
+# on whatever python3 comes first on PATH; PYTHON=... to use another interpreter with those modules.
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+
+## test-python: the Python SDK's tests (sdk-python, pytest against in-process gRPC servers)
+test-python:
+	cd sdk-python && $(PYTHON) -m pytest -q
+
 test-e2e: build
-	cd test/e2e && AIRES_COLLECTOR=$(COLLECTOR) $(GO) test -count=1 -timeout 15m ./...
+	cd test/e2e && AIRES_PYTHON=$(PYTHON) AIRES_COLLECTOR=$(COLLECTOR) $(GO) test -count=1 -timeout 15m ./...
 
 ## test-modern: the schema, views, README examples and deduplication on ClickHouse 26.7 in process
 ## (chDB, installed by scripts/chdb.sh through npm into $$AIRES_CACHE, by default ~/.cache/aires)
