@@ -157,6 +157,13 @@ chaos-short: build
 .PHONY: bench-quick
 bench: build
 	cd bench && AIRES_COLLECTOR=$(COLLECTOR) BENCH_QUICK=$(BENCH_QUICK) $(GO) run ./cmd/airesbench $(BENCH_FLAGS)
+	$(MAKE) bench-python BENCH_QUICK=$(BENCH_QUICK)
+
+## bench-python: the Python SDK's call cost next to logging and structlog, and its events/s to a
+## local aires-collector (aires -> debug); writes sdk-python/bench/latest.json
+.PHONY: bench-python
+bench-python: build
+	cd sdk-python && AIRES_COLLECTOR=$(COLLECTOR) $(PYTHON) bench/bench.py $(if $(BENCH_QUICK),--quick) --json bench/latest.json
 
 ## bench-quick: the same in under 2 minutes, written to bench/results/quick.json
 bench-quick:

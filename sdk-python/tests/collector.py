@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 from concurrent import futures
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import grpc
 from google.protobuf import any_pb2, descriptor_pb2, descriptor_pool, duration_pb2, message_factory

@@ -241,3 +241,16 @@ def test_otel_off(collector, make_client, fake_otel):
     c.info("x")
     assert c.flush(10)
     assert collector.events()[0].trace_id == b""
+
+
+def test_asgi_client_disconnect_is_499_without_error(collector, make_client):
+    c = make_client(endpoint=collector.endpoint)
+
+    async def app(scope, receive, send):
+        raise asyncio.CancelledError()
+
+    with pytest.raises(asyncio.CancelledError):
+        call_asgi(aires.ASGIMiddleware(app, client=c), "/slow")
+    assert c.flush(10)
+    ev = collector.events()[0]
+    assert (ev.http.status_code, ev.severity, ev.error.type) == (499, pb.SEVERITY_WARN, "")

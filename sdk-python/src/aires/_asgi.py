@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optional
 
@@ -74,6 +75,11 @@ class ASGIMiddleware:
         exc: Optional[BaseException] = None
         try:
             await self.app(scope, _receive, _send)
+        except asyncio.CancelledError:
+            # The client went away (as Go's http.ErrAbortHandler): recorded
+            # with 499, nginx's "client closed request", and no error.
+            st[0] = st[0] or 499
+            raise
         except BaseException as e:
             exc = e
             raise

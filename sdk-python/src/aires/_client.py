@@ -22,6 +22,7 @@ import socket
 
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Deque, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
@@ -140,7 +141,9 @@ class Client:
         self._otel = _otel.current_ids if cfg.otel and _otel.available() else None
         self._thread = self._start_worker()
         if hasattr(os, "register_at_fork"):
-            os.register_at_fork(after_in_child=self._after_fork)
+            # A weak reference: the hook must not keep a dropped client alive.
+            ref = weakref.ref(self)
+            os.register_at_fork(after_in_child=lambda: _call_after_fork(ref))
 
     # ---- logging calls (caller's thread) ----
 
@@ -262,19 +265,18 @@ class Client:
         return t
 
     def _after_fork(self) -> None:
-        # The parent's thread and channel do not exist in a forked child
-        # (gunicorn --preload): start fresh ones; the parent's queued events
-        # stay the parent's to send.
+        # gRPC Python does not survive fork (grpcio's channels and threads
+        # stay in the parent; measured: a channel made in the child hangs):
+        # an inherited client drops and counts its events, and says so once.
+        self._lock = threading.Lock()
         if self._closed:
             return
-        _event.reseed()
+        self._closed = True
         self._queue.clear()
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._flushes = []
-        self._taken = self._sent = self._dropped = self._failed = 0
-        self._transport = self._new_transport()
-        self._thread = self._start_worker()
+        _event.reseed()
+        self._warn("aires: this client was created before os.fork() and cannot send from the child "
+                   "process (pid %d): create the client in the process that logs (for example in "
+                   "gunicorn's post_fork hook, or without --preload); its events are dropped" % os.getpid())
 
     def _run(self) -> None:
         q = self._queue
@@ -434,6 +436,12 @@ class Client:
         self._unknown_warned = True
         self._warn("aires: unknown option(s) %s ignored (known: %s)"
                    % (", ".join(sorted(names)), ", ".join(sorted(_event.OPTION_NAMES))))
+
+
+def _call_after_fork(ref: "weakref.ref[Client]") -> None:
+    c = ref()
+    if c is not None:
+        c._after_fork()
 
 
 class _SendFailed(Exception):

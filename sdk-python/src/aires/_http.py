@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import traceback
 from typing import Any, Callable, Dict, Optional
 
@@ -50,7 +49,3 @@ RouteGetter = Callable[[Any], Optional[str]]
 
 def first_forwarded(value: str) -> str:
     return value.split(",", 1)[0].strip()
-
-
-def exc_now() -> Optional[BaseException]:
-    return sys.exc_info()[1]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as _dt
+import itertools
 import math
 import struct
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -124,11 +125,12 @@ _key_cache: Dict[str, bytes] = {}
 _KEY_CACHE_MAX = 4096
 
 
-def _key_field(key: str) -> bytes:
+def _key_field(key: Any) -> bytes:
+    """The encoded KeyValue.key of key, b"" for an empty key (skipped)."""
     kb = _key_cache.get(key)
     if kb is None:
-        b = utf8(key, MAX_KEY_BYTES)
-        kb = T_KV_KEY + varint(len(b)) + b
+        b = utf8(key if type(key) is str else safe_str(key), MAX_KEY_BYTES)
+        kb = T_KV_KEY + varint(len(b)) + b if b else b""
         if len(_key_cache) >= _KEY_CACHE_MAX:
             _key_cache.clear()
         _key_cache[key] = kb
@@ -188,22 +190,42 @@ def _any_value_slow(v: Any, depth: int) -> bytes:
 
 def kv_list(attrs: Any, tag: bytes, depth: int) -> bytes:
     """Repeated KeyValue fields (tag) for a mapping, in its order; at most
-    MAX_ATTRIBUTES entries are considered, and empty keys are skipped."""
+    MAX_ATTRIBUTES entries are considered, and empty keys are skipped.
+
+    The worker's hottest loop: scalar values are encoded inline (no call
+    per value) and the encoded keys come from a cache."""
     out: List[bytes] = []
-    n = 0
-    for k, v in attrs.items():
-        n += 1
-        if n > MAX_ATTRIBUTES:
-            break
-        if type(k) is not str:
-            k = safe_str(k)
-        if not k:
+    append = out.append
+    cache = _key_cache
+    small = _SMALL
+    items = attrs.items()
+    if len(attrs) > MAX_ATTRIBUTES:
+        items = itertools.islice(items, MAX_ATTRIBUTES)
+    for k, v in items:
+        kf = cache.get(k)
+        if kf is None:
+            kf = _key_field(k)
+        if not kf:
             continue
-        val = any_value(v, depth)
-        kv = _key_field(k) + T_KV_VALUE + varint(len(val)) + val
-        out.append(tag)
-        out.append(varint(len(kv)))
-        out.append(kv)
+        t = type(v)
+        if t is str and len(v) < 128:
+            try:
+                b = v.encode()
+            except UnicodeEncodeError:
+                val = any_value(v, depth)
+            else:
+                val = T_ANY_STR + small[len(b)] + b if len(b) < 128 else T_ANY_STR + varint(len(b)) + b
+        elif t is int and 0 <= v < 128:
+            val = T_ANY_INT + small[v]
+        elif t is float:
+            val = T_ANY_DOUBLE + _pack_double(v)
+        else:
+            val = any_value(v, depth)
+        n = len(val)
+        kv = kf + (T_KV_VALUE + small[n] if n < 128 else T_KV_VALUE + varint(n)) + val
+        n = len(kv)
+        append(tag + small[n] if n < 128 else tag + varint(n))
+        append(kv)
     return b"".join(out)
 
 
