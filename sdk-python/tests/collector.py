@@ -74,8 +74,9 @@ class Collector:
     """Records every batch; `script` answers the next calls (a Failure, or
     a function of the batch returning an IngestResponse), then OK."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, credentials: Optional[grpc.ServerCredentials] = None) -> None:
         self.port = port or free_port()
+        self.credentials = credentials
         self.batches: List[pb.EventBatch] = []
         self.metadata: List[dict] = []
         self.calls = 0
@@ -97,7 +98,11 @@ class Collector:
                 response_serializer=pb.IngestResponse.SerializeToString),
         })
         server.add_generic_rpc_handlers((handler,))
-        if server.add_insecure_port(self.endpoint) != self.port:
+        if self.credentials is not None:
+            bound = server.add_secure_port(self.endpoint, self.credentials)
+        else:
+            bound = server.add_insecure_port(self.endpoint)
+        if bound != self.port:
             raise RuntimeError("cannot listen on %s" % self.endpoint)
         server.start()
         self.server = server

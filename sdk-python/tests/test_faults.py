@@ -10,6 +10,7 @@ import textwrap
 import threading
 
 import grpc
+import pytest
 
 import aires
 
@@ -71,28 +72,24 @@ def test_collector_killed_mid_run(make_client):
         col.stop()
 
 
-def test_overloaded_collector_with_retry_info(make_client):
+@pytest.mark.parametrize("name,script,settings,events,calls,stats", [
+    # UNAVAILABLE with RetryInfo (a memory limiter): its delay, not the 10 s
+    # backoff, is waited, and everything arrives.
+    ("overloaded with RetryInfo", [Failure(grpc.StatusCode.UNAVAILABLE, "memory limiter", retry_delay=0.05)] * 3,
+     dict(initial_backoff=10, max_backoff=10), 50, 4, aires.Stats(50, 50, 0, 0)),
+    # A permanent error loses that batch only, without a retry.
+    ("permanent error", [Failure(grpc.StatusCode.INVALID_ARGUMENT, "bad batch")],
+     dict(batch_size=10, **FAST), 30, 3, aires.Stats(30, 20, 0, 10)),
+])
+def test_collector_answers(make_client, name, script, settings, events, calls, stats):
     col = Collector()
-    col.script = [Failure(grpc.StatusCode.UNAVAILABLE, "memory limiter", retry_delay=0.05)] * 3
-    c = make_client(endpoint=col.endpoint, initial_backoff=10, max_backoff=10)
+    col.script = list(script)
+    c = make_client(endpoint=col.endpoint, **settings)
     try:
-        for i in range(50):
+        for i in range(events):
             c.info("e%d" % i)
         assert c.flush(60)
-        assert col.calls == 4 and c.stats() == aires.Stats(50, 50, 0, 0)
-    finally:
-        col.stop()
-
-
-def test_permanent_error_loses_only_that_batch(make_client):
-    col = Collector()
-    col.script = [Failure(grpc.StatusCode.INVALID_ARGUMENT, "bad batch")]
-    c = make_client(endpoint=col.endpoint, batch_size=10, **FAST)
-    try:
-        for i in range(30):
-            c.info("e%d" % i)
-        assert c.flush(30)
-        assert col.calls == 3 and c.stats() == aires.Stats(30, 20, 0, 10)
+        assert (col.calls, c.stats()) == (calls, stats), name
     finally:
         col.stop()
 
