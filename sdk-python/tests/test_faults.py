@@ -181,3 +181,29 @@ def test_a_client_inherited_through_fork_drops_and_says_so():
         assert sorted(e.message for e in col.events()) == ["parent", "parent again"]
     finally:
         col.stop()
+
+
+QUICK_START = '''
+import aires
+aires.init(service="checkout", environment="prod", endpoint="localhost:4320")
+aires.info("order placed", {"order.id": "A-17", "items": 3})
+aires.shutdown()
+'''
+
+
+def test_the_quick_start_as_written():
+    try:
+        col = Collector(4320)
+    except RuntimeError:
+        pytest.skip("port 4320 is taken (a collector from make run?): the quick start needs it")
+    try:
+        p = subprocess.run([sys.executable, "-c", QUICK_START], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "PYTHONPATH": SRC})
+        assert p.returncode == 0, p.stderr
+        (ev,) = col.events()
+        assert ev.message == "order placed"
+        assert col.batches[0].resource.service == "checkout"
+        items = {kv.key: kv.value for kv in ev.attributes}["items"]
+        assert items.WhichOneof("value") == "int_value" and items.int_value == 3
+    finally:
+        col.stop()

@@ -15,6 +15,7 @@ Contracts (the Go SDK's, sdk/DESIGN.md):
 from __future__ import annotations
 
 import collections
+import dataclasses
 import itertools
 import logging
 import os
@@ -93,7 +94,8 @@ class Client:
     unusable configuration)."""
 
     def __init__(self, config: Optional[Config] = None, **settings: Any) -> None:
-        cfg = config or Config()
+        # A copy: the caller's Config is neither changed nor shared.
+        cfg = dataclasses.replace(config) if config is not None else Config()
         for k, v in settings.items():
             if not hasattr(cfg, k) or k.startswith("_"):
                 raise TypeError("aires: unknown setting %r (see aires.Config)" % k)
