@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import uuid
 
@@ -16,7 +17,7 @@ from aires.v1 import aires_pb2 as pb
 def encode(message: str = "m", attrs=None, **options) -> pb.Event:
     x, ts, unknown = _event.build_extra(options, 1_700_000_000_123_456_789, 0) if options else (None, 1_700_000_000_123_456_789, [])
     assert not unknown
-    b = _event.encode_event((ts, 1, 3, message, attrs, x), _event.uuid7(ts, 1))
+    b = _event.encode_event((ts, 3, message, attrs, x), _event.uuid7(ts, os.urandom(8)))
     return pb.Event.FromString(b)
 
 
@@ -172,7 +173,7 @@ class PaymentError(Exception):
 def test_exception_without_traceback_gets_the_call_stack():
     def log_it():
         x, ts, _ = _event.build_extra({"error": PaymentError("declined")}, 1, -1)
-        return pb.Event.FromString(_event.encode_event((ts, 1, 5, "m", None, x), _event.uuid7(ts, 1)))
+        return pb.Event.FromString(_event.encode_event((ts, 5, "m", None, x), _event.uuid7(ts, os.urandom(8))))
 
     ev = log_it()
     assert ev.error.type == "tests.test_wire.PaymentError"
@@ -181,11 +182,14 @@ def test_exception_without_traceback_gets_the_call_stack():
 
 
 def test_uuid7_layout_and_order():
-    ids = [uuid.UUID(bytes=_event.uuid7(1_700_000_000_000_000_000 + i * 1000, i)) for i in range(1, 200)]
+    rnd = os.urandom(8 * 200)
+    ids = [uuid.UUID(bytes=_event.uuid7(1_700_000_000_000_000_000 + i * 1000, rnd, 8 * i)) for i in range(1, 200)]
     for u in ids:
         assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", str(u))
         assert u.version == 7
     assert int.from_bytes(ids[0].bytes[:6], "big") == 1_700_000_000_000
+    # 1 us after the millisecond: 4096 * 1000 / 1e6 = 4 in the 12-bit fraction.
+    assert ids[0].bytes[6:8] == bytes((0x70, 0x04))
     assert [u.bytes[:8] for u in ids] == sorted(u.bytes[:8] for u in ids), "time-ordered"
     assert len(set(ids)) == len(ids)
 
@@ -199,3 +203,10 @@ def test_resource():
 def test_rfc3339_offsets():
     tz = dt.timezone(dt.timedelta(hours=-5, minutes=-30))
     assert _wire.rfc3339(dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=tz)) == "2026-01-02T03:04:05-05:30"
+
+
+def test_empty_message_is_omitted_as_proto3_does():
+    x, ts, _ = _event.build_extra({}, 5, 0)
+    b = _event.encode_event((ts, 3, "", None, None), bytes(16))
+    assert b"\x22" not in b[27:], "no message field after id, timestamp and severity"
+    assert pb.Event.FromString(b).message == ""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import itertools
 import logging
 import os
 import socket
@@ -125,7 +124,6 @@ class Client:
         self._queue: Deque[Tuple[Any, ...]] = collections.deque()
         self._qmax = cfg.queue_size
         self._batch = cfg.batch_size
-        self._seq = itertools.count(1)
         self._wake = threading.Event()
         self._flushes: List[threading.Event] = []
         self._closed = False
@@ -205,7 +203,7 @@ class Client:
                     if x is None:
                         x = _event.Extra()
                     x.trace_id, x.span_id = ids[0], (x.span_id or ids[1])
-            q.append((ts, next(self._seq), sev, message, attrs, x))
+            q.append((ts, sev, message, attrs, x))
             if len(q) >= self._batch and not self._wake.is_set():
                 self._wake.set()
         except Exception:  # noqa: BLE001 - never raise into the application
@@ -275,7 +273,6 @@ class Client:
             return
         self._closed = True
         self._queue.clear()
-        _event.reseed()
         self._warn("aires: this client was created before os.fork() and cannot send from the child "
                    "process (pid %d): create the client in the process that logs (for example in "
                    "gunicorn's post_fork hook, or without --preload); its events are dropped" % os.getpid())
@@ -372,8 +369,9 @@ class Client:
     def _encode(self, batch: List[Tuple[Any, ...]]) -> bytes:
         parts = [self._resource]
         uuid7, enc, varint, tag = _event.uuid7, _event.encode_event, _wire.varint, _wire.T_BATCH_EVENTS
-        for ev in batch:
-            b = enc(ev, uuid7(ev[0], ev[1]))
+        rnd = os.urandom(8 * len(batch))
+        for i, ev in enumerate(batch):
+            b = enc(ev, uuid7(ev[0], rnd, 8 * i))
             parts += (tag, varint(len(b)), b)
         return b"".join(parts)
 

@@ -1,19 +1,18 @@
 """Events: what a logging call captures (on the caller's thread) and how the
 worker encodes it.
 
-A queued event is a plain tuple (ts_ns, seq, severity, message, attrs,
-extra): building it costs a clock read, a counter step and a dict copy.
-Everything rare (ids, tags, HTTP, error, overrides) lives in an Extra, built
-only when the call has options. The UUID v7 is derived in the worker from
-(ts_ns, seq), both taken at the call, so the id is the call's, computed off
-the caller's path.
+A queued event is a plain tuple (ts_ns, severity, message, attrs, extra):
+building it costs a clock read and a dict copy. Everything rare (ids, tags,
+HTTP, error, overrides) lives in an Extra, built only when the call has
+options. The UUID v7 is made in the worker from the call's ts_ns (its
+time-ordered part) and random bits, off the caller's path.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import enum
-import os
+import struct
 import sys
 import traceback
 from dataclasses import dataclass
@@ -206,63 +205,62 @@ def _error_fields(x: Extra) -> Tuple[str, str, str]:
     return "", w.safe_str(e), ""
 
 
+_SEV = [w.T_EV_SEV + w._SMALL[i] for i in range(7)]
+
+
 def encode_event(ev: Tuple[Any, ...], uid: bytes) -> bytes:
-    """The content of one aires.v1.Event."""
-    ts, _seq, sev, msg, attrs, x = ev
-    if type(msg) is not str:
-        msg = w.safe_str(msg)
-    m = w.utf8(msg, w.MAX_MESSAGE_BYTES)
-    parts = [w.T_EV_ID, uid, w.T_EV_TS, w._pack_fixed64(ts & w._U64), w.T_EV_SEV, w._SMALL[sev]]
-    if m:
-        parts += (w.T_EV_MSG, w.varint(len(m)), m)
-    if x is not None:
-        parts.append(w.field_str(w.T_EV_SERVICE, x.service, w.MAX_VALUE_BYTES))
-        parts.append(w.field_str(w.T_EV_ENV, x.environment, w.MAX_VALUE_BYTES))
-        parts.append(w.field_str(w.T_EV_RELEASE, x.release, w.MAX_VALUE_BYTES))
-        if x.trace_id:
-            parts.append(w.field_bytes(w.T_EV_TRACE, x.trace_id))
-        if x.span_id:
-            parts.append(w.field_bytes(w.T_EV_SPAN, x.span_id))
-        parts.append(w.field_str(w.T_EV_SESSION, x.session_id, w.MAX_VALUE_BYTES))
-        parts.append(w.field_str(w.T_EV_USER, x.user_id, w.MAX_VALUE_BYTES))
+    """The content of one aires.v1.Event (uid: its 16-byte id)."""
+    ts, sev, msg, attrs, x = ev
+    if type(msg) is str and len(msg) < 128:
+        try:
+            m = msg.encode()
+        except UnicodeEncodeError:
+            m = w.utf8(msg, w.MAX_MESSAGE_BYTES)
+    else:
+        m = w.utf8(msg if type(msg) is str else w.safe_str(msg), w.MAX_MESSAGE_BYTES)
+    lm = len(m)
+    head = b"".join((w.T_EV_ID, uid, w.T_EV_TS, w._pack_fixed64(ts & w._U64), _SEV[sev],
+                     b"" if not lm else (w.T_EV_MSG + w._SMALL[lm]) if lm < 128 else (w.T_EV_MSG + w.varint(lm)),
+                     m))
+    if x is None:
+        return head + w.kv_list(attrs, w.T_EV_ATTRS, 0) if attrs else head
+    parts = [head,
+             w.field_str(w.T_EV_SERVICE, x.service, w.MAX_VALUE_BYTES),
+             w.field_str(w.T_EV_ENV, x.environment, w.MAX_VALUE_BYTES),
+             w.field_str(w.T_EV_RELEASE, x.release, w.MAX_VALUE_BYTES)]
+    if x.trace_id:
+        parts.append(w.field_bytes(w.T_EV_TRACE, x.trace_id))
+    if x.span_id:
+        parts.append(w.field_bytes(w.T_EV_SPAN, x.span_id))
+    parts.append(w.field_str(w.T_EV_SESSION, x.session_id, w.MAX_VALUE_BYTES))
+    parts.append(w.field_str(w.T_EV_USER, x.user_id, w.MAX_VALUE_BYTES))
     if attrs:
         parts.append(w.kv_list(attrs, w.T_EV_ATTRS, 0))
-    if x is not None:
-        if x.tags:
-            for t in x.tags[:w.MAX_TAGS]:
-                # Repeated strings: an empty tag is still an element.
-                b = w.utf8(t if type(t) is str else w.safe_str(t), w.MAX_VALUE_BYTES)
-                parts += (w.T_EV_TAGS, w.varint(len(b)), b)
-        if x.http is not None:
-            parts.append(w.field_bytes(w.T_EV_HTTP, w.http_info(x.http)))
-        if x.error is not None:
-            parts.append(w.field_bytes(w.T_EV_ERROR, w.error_info(*_error_fields(x))))
+    if x.tags:
+        for t in x.tags[:w.MAX_TAGS]:
+            # Repeated strings: an empty tag is still an element.
+            b = w.utf8(t if type(t) is str else w.safe_str(t), w.MAX_VALUE_BYTES)
+            parts += (w.T_EV_TAGS, w.varint(len(b)), b)
+    if x.http is not None:
+        parts.append(w.field_bytes(w.T_EV_HTTP, w.http_info(x.http)))
+    if x.error is not None:
+        parts.append(w.field_bytes(w.T_EV_ERROR, w.error_info(*_error_fields(x))))
     return b"".join(parts)
 
 
-# ---- UUID v7 (RFC 9562), as the Go SDK (sdk/uuid.go) ----
-#   48 bits unix ms | 4 bits version 7 | 12 bits sub-ms fraction (method 3)
-#   2 bits variant | 62 bits splitmix64(per-process seed + call counter)
-_SEED = int.from_bytes(os.urandom(8), "little")
-_M64 = (1 << 64) - 1
+# ---- UUID v7 (RFC 9562) ----
+#   48 bits unix ms | 4 bits version 7 | 12 bits sub-millisecond fraction
+#   (method 3: ids of one process sort by time to ~250 ns) | 2 bits variant
+#   | 62 random bits, from one os.urandom call per batch (no syscall per id;
+#   fork-safe, unlike a seeded generator copied into a child).
+_VARIANT = [bytes(((b & 0x3F) | 0x80,)) for b in range(256)]
+_pack_hi = struct.Struct(">Q").pack
 
 
-def uuid7(ts: int, seq: int) -> bytes:
-    ms = ts // 1_000_000
-    frac = (ts % 1_000_000) * 4096 // 1_000_000
-    hi = ((ms << 16) | 0x7000 | frac) & _M64
-    x = (_SEED + seq * 0x9E3779B97F4A7C15) & _M64
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
-    x ^= x >> 31
-    lo = (x & 0x3FFFFFFFFFFFFFFF) | 0x8000000000000000
-    return hi.to_bytes(8, "big") + lo.to_bytes(8, "big")
-
-
-def reseed() -> None:
-    """New seed in a forked child, so parent and child ids never collide."""
-    global _SEED
-    _SEED = int.from_bytes(os.urandom(8), "little")
+def uuid7(ts: int, rnd: bytes, i: int = 0) -> bytes:
+    """The id of an event of time ts, from the 8 random bytes rnd[i:i+8]."""
+    hi = ((ts // 1_000_000) << 16) | 0x7000 | ((ts % 1_000_000) * 4096 // 1_000_000)
+    return _pack_hi(hi & 0xFFFFFFFFFFFFFFFF) + _VARIANT[rnd[i]] + rnd[i + 1:i + 8]
 
 
 def severity_of(sev: Any) -> int:
