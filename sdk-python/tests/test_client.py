@@ -238,10 +238,14 @@ def test_calls_never_raise(make_client, sdk_warnings):
         def items(self):
             raise RuntimeError("no")
 
-    c.info("m", Evil(a=1))  # the copy reads it: dropped silently, no exception
+    c.info("m", Evil(a=1))
+    c.info("m", ["not", "a", "mapping"])  # type: ignore[arg-type]
     c.info("m", no_such_option=1)  # type: ignore[call-arg]
     c.log(99, "bad severity")  # type: ignore[arg-type]
     assert "no_such_option" in sdk_warnings.messages[0]
+    st = c.stats()
+    assert st.enqueued + st.dropped == 4, "every call is accounted for"
+    assert st.dropped >= 1, "the list cannot be copied as a mapping: dropped and counted"
 
 
 def test_invalid_settings_raise_at_construction():

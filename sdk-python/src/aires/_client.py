@@ -204,10 +204,16 @@ class Client:
                         x = _event.Extra()
                     x.trace_id, x.span_id = ids[0], (x.span_id or ids[1])
             q.append((ts, sev, message, attrs, x))
-            if len(q) >= self._batch and not self._wake.is_set():
-                self._wake.set()
         except Exception:  # noqa: BLE001 - never raise into the application
-            pass
+            # Unusable arguments (attrs that cannot be copied as a mapping):
+            # the event is lost, and counted like every other lost event.
+            try:
+                self._count_dropped()
+            except Exception:  # noqa: BLE001
+                pass
+            return
+        if len(q) >= self._batch and not self._wake.is_set():
+            self._wake.set()
 
     def _count_dropped(self) -> None:
         with self._lock:
