@@ -37,7 +37,7 @@ __all__ = [
     "MAX_LIST_ITEMS", "MAX_MESSAGE_BYTES", "MAX_NESTING", "MAX_STACK_BYTES", "MAX_TAGS", "MAX_VALUE_BYTES",
 ]
 
-_client: Optional[Client] = None
+_default: Optional[Client] = None
 _lock = threading.Lock()
 _atexit_registered = False
 
@@ -48,10 +48,10 @@ def init(config: Optional[Config] = None, **settings: Any) -> Client:
     within shutdown_timeout. A previous default client is shut down. Raises
     ValueError/TypeError for an unusable configuration only: an unreachable
     collector shows up later as failed events, never here."""
-    global _client, _atexit_registered
+    global _default, _atexit_registered
     c = Client(config, **settings)
     with _lock:
-        old, _client = _client, c
+        old, _default = _default, c
         if not _atexit_registered:
             atexit.register(_shutdown_at_exit)
             _atexit_registered = True
@@ -62,36 +62,36 @@ def init(config: Optional[Config] = None, **settings: Any) -> Client:
 
 def get_client() -> Optional[Client]:
     """The default client (None before init)."""
-    return _client
+    return _default
 
 
 def set_client(c: Optional[Client]) -> None:
     """Makes c the default client (for tests and frameworks)."""
-    global _client
-    _client = c
+    global _default
+    _default = c
 
 
 def _shutdown_at_exit() -> None:
-    c = _client
+    c = _default
     if c is not None:
         c.shutdown()
 
 
 def log(severity: int, message: str, attrs: Optional[Mapping[str, Any]] = None, /,
         **options: Unpack[EventOptions]) -> None:
-    c = _client
+    c = _default
     if c is not None:
         c._emit(severity_of(severity), message, attrs, options)
 
 
 def trace(message: str, attrs: Optional[Mapping[str, Any]] = None, /, **options: Unpack[EventOptions]) -> None:
-    c = _client
+    c = _default
     if c is not None:
         c._emit(1, message, attrs, options)
 
 
 def debug(message: str, attrs: Optional[Mapping[str, Any]] = None, /, **options: Unpack[EventOptions]) -> None:
-    c = _client
+    c = _default
     if c is not None:
         c._emit(2, message, attrs, options)
 
@@ -100,13 +100,13 @@ def info(message: str, attrs: Optional[Mapping[str, Any]] = None, /, **options: 
     """Logs message at info severity with attributes (str, int, float, bool,
     lists, nested dicts...) and options (README: Options). Never blocks or
     raises; a full queue drops the event and counts it."""
-    c = _client
+    c = _default
     if c is not None:
         c._emit(3, message, attrs, options)
 
 
 def warn(message: str, attrs: Optional[Mapping[str, Any]] = None, /, **options: Unpack[EventOptions]) -> None:
-    c = _client
+    c = _default
     if c is not None:
         c._emit(4, message, attrs, options)
 
@@ -115,7 +115,7 @@ warning = warn
 
 
 def error(message: str, attrs: Optional[Mapping[str, Any]] = None, /, **options: Unpack[EventOptions]) -> None:
-    c = _client
+    c = _default
     if c is not None:
         c._emit(5, message, attrs, options)
 
@@ -123,7 +123,7 @@ def error(message: str, attrs: Optional[Mapping[str, Any]] = None, /, **options:
 def fatal(message: str, attrs: Optional[Mapping[str, Any]] = None, /, **options: Unpack[EventOptions]) -> None:
     """Logs at fatal severity and flushes for at most fatal_flush_timeout;
     does not exit the process."""
-    c = _client
+    c = _default
     if c is not None:
         c._emit(6, message, attrs, options)
         c.flush(c.config.fatal_flush_timeout)
@@ -131,17 +131,17 @@ def fatal(message: str, attrs: Optional[Mapping[str, Any]] = None, /, **options:
 
 def flush(timeout: Optional[float] = None) -> bool:
     """Delivers what the default client has queued (see Client.flush)."""
-    c = _client
+    c = _default
     return c.flush(timeout) if c is not None else True
 
 
 def shutdown(timeout: Optional[float] = None) -> bool:
     """Shuts the default client down (see Client.shutdown)."""
-    c = _client
+    c = _default
     return c.shutdown(timeout) if c is not None else True
 
 
 def stats() -> Stats:
     """The default client's counters (zeros before init)."""
-    c = _client
+    c = _default
     return c.stats() if c is not None else Stats(0, 0, 0, 0)
