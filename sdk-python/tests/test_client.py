@@ -193,6 +193,8 @@ def test_shutdown_returns_by_its_deadline_when_the_collector_hangs(collector, ma
     c._thread.join(30)  # the cancelled worker ends (a hang guard, not a timing check)
     st = c.stats()
     assert st.failed == 5 and st.sent == 0
+    assert c.shutdown(1) is False, "asked again, it still says the deadline was missed"
+    assert c.flush(None) is False, "no wait on a finished worker"
     collector.hold.set()
 
 

@@ -129,6 +129,7 @@ class Client:
         self._closed = False
         self._stopping = False
         self._deadline_passed = False
+        self._finished = False  # set by the worker as it exits
         # Guards the worker's take-and-count and the caller-side counters of
         # the rare paths; the hot path only appends to the deque.
         self._lock = threading.Lock()
@@ -229,10 +230,10 @@ class Client:
         """Sends every event queued before the call and waits until each is
         sent or failed, at most timeout seconds (None: no limit). True when
         done in time (check stats() for failures)."""
-        if not self._thread.is_alive():
-            return False
         done = threading.Event()
         with self._lock:
+            if self._finished or not self._thread.is_alive():
+                return False
             self._flushes.append(done)
         self._wake.set()
         return done.wait(timeout)
@@ -257,7 +258,8 @@ class Client:
             self._wake.set()
             self._thread.join(1.0)
             return False
-        return True
+        # A second call after a missed deadline says so again.
+        return not self._deadline_passed
 
     # ---- the worker ----
 
@@ -314,6 +316,7 @@ class Client:
 
     def _finish(self) -> None:
         with self._lock:
+            self._finished = True  # flush() after this returns at once
             left = len(self._queue)
             self._queue.clear()
             self._dropped += left  # raced past the closed check
