@@ -290,3 +290,14 @@ def test_a_second_collector_instance_is_reachable():
     col.start()
     assert col.port == port
     col.stop()
+
+
+def test_an_unusable_event_does_not_sink_its_batch(collector, make_client, sdk_warnings):
+    c = make_client(endpoint=collector.endpoint)
+    c.info("good 1")
+    c.info("bad", http=aires.HTTP(method="GET", status_code="two hundred"))  # type: ignore[arg-type]
+    c.info("good 2")
+    assert c.flush(10)
+    assert [e.message for e in collector.events()] == ["good 1", "good 2"]
+    assert c.stats() == aires.Stats(3, 2, 0, 1)
+    assert "could not be encoded" in sdk_warnings.messages[0]

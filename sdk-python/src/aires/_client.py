@@ -350,13 +350,15 @@ class Client:
         if self._deadline_passed:
             self._count(failed=n)
             return
-        try:
-            body = self._encode(batch)
-        except Exception as e:  # noqa: BLE001
-            self._count(failed=n)
-            self._warn("aires: cannot encode a batch of %d events (a bug, please report): %r" % (n, e))
-            return
+        body, bad = self._encode(batch)
         del batch
+        if bad:
+            # One unusable event (say an HTTP status given as a string)
+            # never sinks the others of its batch.
+            self._count(failed=bad)
+            n -= bad
+            if not n:
+                return
         try:
             res, attempts = self._export(body)
         except _SendFailed as f:
@@ -375,14 +377,26 @@ class Client:
             self._warn("aires: the collector rejected %d of %d events of a batch; first reason: %s"
                        % (rejected, n, reason))
 
-    def _encode(self, batch: List[Tuple[Any, ...]]) -> bytes:
+    def _encode(self, batch: List[Tuple[Any, ...]]) -> Tuple[bytes, int]:
+        """The EventBatch bytes and the number of events that could not be
+        encoded (left out, with one warning per batch)."""
         parts = [self._resource]
         uuid7, enc, varint, tag = _event.uuid7, _event.encode_event, _wire.varint, _wire.T_BATCH_EVENTS
         rnd = os.urandom(8 * len(batch))
+        bad = 0
+        first: Optional[BaseException] = None
         for i, ev in enumerate(batch):
-            b = enc(ev, uuid7(ev[0], rnd, 8 * i))
+            try:
+                b = enc(ev, uuid7(ev[0], rnd, 8 * i))
+            except Exception as e:  # noqa: BLE001
+                bad += 1
+                first = first or e
+                continue
             parts += (tag, varint(len(b)), b)
-        return b"".join(parts)
+        if first is not None:
+            self._warn("aires: left out %d event(s) that could not be encoded (check option types, "
+                       "e.g. HTTP fields); first error: %r" % (bad, first))
+        return b"".join(parts), bad
 
     def _export(self, body: bytes) -> Tuple[_transport.IngestResult, int]:
         cfg = self.config
