@@ -16,7 +16,7 @@ RUN_DIR ?= $(CURDIR)/.run
 # these machines cannot reach, and fails. Only those two tools use it.
 PROXY_ONLY := $(shell $(GO) env GOPROXY | sed -e 's/[,|]direct$$//')
 
-.PHONY: all build proto generate tools run test test-unit test-e2e test-own-distribution test-sdk test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
+.PHONY: all build proto proto-python generate tools run test test-unit test-e2e test-own-distribution test-sdk test-python test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
 
 all: build
 
@@ -26,13 +26,19 @@ $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/builder: internal/tools/go
 
 tools: $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/builder
 
-## proto: regenerate the Go code of the Aires protocol (needs Debian's protobuf-compiler)
-proto: $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc
+## proto: regenerate the Go and Python code of the Aires protocol (needs Debian's protobuf-compiler)
+proto: $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc proto-python
 	@command -v protoc >/dev/null || { echo "protoc not found: apt-get install -y protobuf-compiler" >&2; exit 1; }
 	cd proto && PATH=$(BIN):$$PATH protoc --proto_path=. \
 		--go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative \
 		aires/v1/aires.proto
+
+## proto-python: regenerate sdk-python/src/aires/v1/aires_pb2.py(i) with protoc's own Python
+## generator (Debian's protoc 3.21: code for protobuf >= 4.21 (Python), see sdk-python/README.md)
+proto-python:
+	@command -v protoc >/dev/null || { echo "protoc not found: apt-get install -y protobuf-compiler" >&2; exit 1; }
+	protoc --proto_path=proto --python_out=sdk-python/src --pyi_out=sdk-python/src aires/v1/aires.proto
 
 $(BIN)/mdatagen: internal/tools/mdatagen/go.mod
 	@mkdir -p $(BIN)
@@ -112,13 +118,13 @@ lint: $(BIN)/staticcheck proto-lint
 
 ## check-generated: regenerate the protocol code and component metadata and fail if anything changed
 check-generated: proto generate
-	@git diff --exit-code -- proto receiver processor exporter || \
+	@git diff --exit-code -- proto receiver processor exporter sdk-python/src/aires/v1 || \
 		{ echo "generated code is out of date: run make proto generate and commit" >&2; exit 1; }
 
 ## test: the whole suite: unit tests (race), the SDK, end to end on the ocb-built binary,
-## the Aires components in a distribution of one's own, ClickHouse 26.7 in process (chDB),
-## and the short fault-injection suite
-test: build vet lint test-unit test-sdk test-e2e test-own-distribution test-modern chaos-short
+## the Python SDK, the Aires components in a distribution of one's own, ClickHouse 26.7 in
+## process (chDB), and the short fault-injection suite
+test: build vet lint test-unit test-sdk test-python test-e2e test-own-distribution test-modern chaos-short
 
 test-unit:
 	$(GO) test -race -count=1 ./...
@@ -127,8 +133,16 @@ test-unit:
 test-sdk:
 	cd sdk && $(GO) test -race -count=1 ./...
 
+# The Python SDK runs on Debian's python3 (python3-grpcio, python3-protobuf, python3-pytest), not
+# on whatever python3 comes first on PATH; PYTHON=... to use another interpreter with those modules.
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+
+## test-python: the Python SDK's tests (sdk-python, pytest against in-process gRPC servers)
+test-python:
+	cd sdk-python && $(PYTHON) -m pytest -q
+
 test-e2e: build
-	cd test/e2e && AIRES_COLLECTOR=$(COLLECTOR) AIRES_CLI=$(AIRES_CLI) $(GO) test -count=1 -timeout 15m ./...
+	cd test/e2e && AIRES_PYTHON=$(PYTHON) AIRES_COLLECTOR=$(COLLECTOR) AIRES_CLI=$(AIRES_CLI) $(GO) test -count=1 -timeout 15m ./...
 
 ## test-own-distribution: build examples/own-distribution (Aires beside contrib's file_log,
 ## resource and clickhouse) with the pinned ocb into build/own-distribution, through the same
@@ -159,6 +173,7 @@ chaos-short: build
 .PHONY: bench-quick stock-collector
 bench: build $(STOCK_COLLECTOR)
 	cd bench && AIRES_COLLECTOR=$(COLLECTOR) AIRES_STOCK_COLLECTOR=$(STOCK_COLLECTOR) BENCH_QUICK=$(BENCH_QUICK) $(GO) run ./cmd/airesbench $(BENCH_FLAGS)
+	$(MAKE) bench-python BENCH_QUICK=$(BENCH_QUICK)
 
 ## stock-collector: the reference collector of make bench (bench/stock/builder-config.yaml)
 stock-collector: $(STOCK_COLLECTOR)
@@ -167,6 +182,12 @@ $(STOCK_COLLECTOR): $(BIN)/builder bench/stock/builder-config.yaml
 	@mkdir -p build
 	GOPROXY=$(PROXY_ONLY) $(BIN)/builder --config bench/stock/builder-config.yaml
 	@echo "built $(STOCK_COLLECTOR)"
+
+## bench-python: the Python SDK's call cost next to logging and structlog, and its events/s to a
+## local aires-collector (aires -> debug); writes sdk-python/bench/latest.json
+.PHONY: bench-python
+bench-python: build
+	cd sdk-python && AIRES_COLLECTOR=$(COLLECTOR) $(PYTHON) bench/bench.py $(if $(BENCH_QUICK),--quick) --json bench/latest.json
 
 ## bench-quick: the same in under 2 minutes, written to bench/results/quick.json
 bench-quick:

@@ -1,0 +1,1 @@
+"""Generated protocol code (aires/v1/aires.proto): make proto-python."""
