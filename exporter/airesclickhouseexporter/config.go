@@ -64,7 +64,6 @@ type Config struct {
 
 var _ component.Config = (*Config)(nil)
 
-
 var compressions = []string{"lz4", "zstd", "none"}
 
 // Validate checks the configuration. It has no side effects.

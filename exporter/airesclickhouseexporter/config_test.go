@@ -116,4 +116,3 @@ func TestInvalidConfig(t *testing.T) {
 		})
 	}
 }
-
