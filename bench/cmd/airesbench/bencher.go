@@ -272,7 +272,9 @@ func (b *bencher) sampler(ctx context.Context) {
 		}
 		now := time.Now()
 		b.mu.Lock()
-		if !b.lastT.IsZero() {
+		// A count below the last one is a table emptied between phases
+		// (settle truncates after the raw phase): no rate for that second.
+		if !b.lastT.IsZero() && n >= b.lastCnt {
 			b.series = append(b.series, sample{
 				T:       round2(now.Sub(b.t0).Seconds()),
 				RowsSec: round0(float64(n-b.lastCnt) / now.Sub(b.lastT).Seconds()),

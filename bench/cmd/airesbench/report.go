@@ -3,10 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/color"
-	"image/draw"
-	"image/png"
 	"io"
 	"math"
 	"net/http"
@@ -15,10 +11,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
 )
 
 // report is latest.json: exactly these keys.
@@ -197,135 +189,6 @@ func fmtNum(v float64) string {
 		return fmt.Sprintf("%.1fK", v/1e3)
 	}
 	return fmt.Sprintf("%.0f", v)
-}
-
-// writeChart draws rows/s landing in ClickHouse over the run (one color per
-// phase, the raw ceiling dashed) and the latency of each probe (2 s budget
-// dashed).
-func writeChart(path string, r *report) error {
-	const W, H, pad = 1000, 640, 60
-	img := image.NewRGBA(image.Rect(0, 0, W, H))
-	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
-	d := &r.Details
-	phaseColor := map[string]color.RGBA{
-		"raw": {128, 128, 128, 255}, "sustained": {31, 119, 180, 255}, "latency": {44, 160, 44, 255},
-		"overload": {214, 39, 40, 255}, "drain": {255, 127, 14, 255}, "start": {200, 200, 200, 255},
-	}
-	black := color.RGBA{0, 0, 0, 255}
-	grey := color.RGBA{220, 220, 220, 255}
-	tmax := 1.0
-	ymax := r.RawInsertRowsPerSec
-	for _, s := range d.Series {
-		tmax = math.Max(tmax, s.T)
-		ymax = math.Max(ymax, s.RowsSec)
-	}
-	for _, l := range d.LatencySeries {
-		tmax = math.Max(tmax, l.T)
-	}
-	ymax = niceCeil(ymax * 1.05)
-	top := image.Rect(pad, 40, W-20, H/2-20)
-	bot := image.Rect(pad, H/2+30, W-20, H-40)
-	x := func(t float64, rc image.Rectangle) int { return rc.Min.X + int(t/tmax*float64(rc.Dx())) }
-	y := func(v, vmax float64, rc image.Rectangle) int {
-		return rc.Max.Y - int(math.Min(v/vmax, 1)*float64(rc.Dy()))
-	}
-	frame := func(rc image.Rectangle, vmax float64, unit string) {
-		for i := 0; i <= 4; i++ {
-			yy := rc.Max.Y - i*rc.Dy()/4
-			hline(img, rc.Min.X, rc.Max.X, yy, grey, false)
-			label(img, 4, yy+4, fmtNum(vmax*float64(i)/4)+unit, black)
-		}
-		hline(img, rc.Min.X, rc.Max.X, rc.Max.Y, black, false)
-		vline(img, rc.Min.X, rc.Min.Y, rc.Max.Y, black)
-		for t := 0.0; t <= tmax; t += 30 {
-			label(img, x(t, rc)-8, rc.Max.Y+14, fmt.Sprintf("%.0fs", t), black)
-		}
-	}
-	label(img, pad, 20, fmt.Sprintf("Rows/s into ClickHouse (dashed: raw ceiling %s/s; e2e %s/s): grey raw, blue e2e max, green 70%%, red 3x overload",
-		fmtNum(r.RawInsertRowsPerSec), fmtNum(r.E2EEventsPerSec)), black)
-	frame(top, ymax, "")
-	if r.RawInsertRowsPerSec > 0 {
-		hline(img, top.Min.X, top.Max.X, y(r.RawInsertRowsPerSec, ymax, top), black, true)
-	}
-	var px, py int
-	for i, s := range d.Series {
-		cx, cy := x(s.T, top), y(s.RowsSec, ymax, top)
-		if i > 0 {
-			line(img, px, py, cx, cy, phaseColor[s.Phase])
-		}
-		px, py = cx, cy
-	}
-	lmax := 2500.0
-	for _, l := range d.LatencySeries {
-		lmax = math.Max(lmax, l.Ms)
-	}
-	lmax = niceCeil(lmax)
-	label(img, pad, H/2+16, fmt.Sprintf("Probe latency, event timestamp -> visible in SELECT (ms; 2 s budget dashed): p50 %.0f ms, p99 %.0f ms", r.E2ELatencyP50Ms, r.E2ELatencyP99Ms), black)
-	frame(bot, lmax, "")
-	hline(img, bot.Min.X, bot.Max.X, y(2000, lmax, bot), color.RGBA{214, 39, 40, 255}, true)
-	for _, l := range d.LatencySeries {
-		cx, cy := x(l.T, bot), y(l.Ms, lmax, bot)
-		for dx := -1; dx <= 1; dx++ {
-			for dy := -1; dy <= 1; dy++ {
-				img.Set(cx+dx, cy+dy, phaseColor["latency"])
-			}
-		}
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return png.Encode(f, img)
-}
-
-func niceCeil(v float64) float64 {
-	if v <= 0 {
-		return 1
-	}
-	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if v <= m*p {
-			return m * p
-		}
-	}
-	return 10 * p
-}
-
-func label(img *image.RGBA, x, y int, s string, c color.Color) {
-	d := &font.Drawer{Dst: img, Src: image.NewUniform(c), Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
-	d.DrawString(s)
-}
-
-func hline(img *image.RGBA, x0, x1, y int, c color.Color, dashed bool) {
-	for x := x0; x <= x1; x++ {
-		if !dashed || (x/6)%2 == 0 {
-			img.Set(x, y, c)
-		}
-	}
-}
-
-func vline(img *image.RGBA, x, y0, y1 int, c color.Color) {
-	for y := y0; y <= y1; y++ {
-		img.Set(x, y, c)
-	}
-}
-
-func line(img *image.RGBA, x0, y0, x1, y1 int, c color.Color) {
-	n := max(abs(x1-x0), abs(y1-y0), 1)
-	for i := 0; i <= n; i++ {
-		xx := x0 + (x1-x0)*i/n
-		yy := y0 + (y1-y0)*i/n
-		img.Set(xx, yy, c)
-		img.Set(xx, yy+1, c)
-	}
-}
-
-func abs(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
 }
 
 func fetch(url, path string) error {
