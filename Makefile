@@ -189,6 +189,12 @@ $(STOCK_COLLECTOR): $(BIN)/builder bench/stock/builder-config.yaml
 bench-python: build
 	cd sdk-python && AIRES_COLLECTOR=$(COLLECTOR) $(PYTHON) bench/bench.py $(if $(BENCH_QUICK),--quick) --json bench/latest.json
 
+## bench-read: the read side's queries (aires search/tail/console) on 100M events (BENCH_QUICK=1:
+## 10M) in a ClickHouse of their own; writes bench/results/read.json
+.PHONY: bench-read
+bench-read:
+	cd bench && BENCH_QUICK=$(BENCH_QUICK) $(GO) run ./cmd/airesread $(BENCH_READ_FLAGS)
+
 ## bench-quick: the same in under 2 minutes, written to bench/results/quick.json
 bench-quick:
 	$(MAKE) bench BENCH_QUICK=1

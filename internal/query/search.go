@@ -66,11 +66,19 @@ func Search(t schema.Table, f Filter, order string) (string, []any, error) {
 	if order != NewestFirst && order != OldestFirst {
 		return "", nil, fmt.Errorf("order %q: use NewestFirst or OldestFirst", order)
 	}
-	var where []string
-	var args []any
+	var where, prewhere []string
+	var args, preArgs []any
 	add := func(cond string, a ...any) {
 		where = append(where, cond)
 		args = append(args, a...)
+	}
+	// An id equality reads one column and keeps a handful of rows: in
+	// PREWHERE the server reads the other columns only for the granules
+	// that match. Left to itself, 18.16 moves the time range there instead
+	// and reads every column of the range.
+	pre := func(cond string, a ...any) {
+		prewhere = append(prewhere, cond)
+		preArgs = append(preArgs, a...)
 	}
 	add("timestamp >= toDateTime(?) AND timestamp <= toDateTime(?)", f.Since.Unix(), f.Until.Unix())
 	add("timestamp_ns >= ? AND timestamp_ns <= ?", uint64(f.Since.UnixNano()), uint64(f.Until.UnixNano()))
@@ -84,19 +92,19 @@ func Search(t schema.Table, f Filter, order string) (string, []any, error) {
 		add("positionCaseInsensitiveUTF8(message, ?) > 0", f.Text)
 	}
 	if f.TraceID != "" {
-		add("trace_id = ?", f.TraceID)
+		pre("trace_id = ?", f.TraceID)
 	}
 	if f.SessionID != "" {
-		add("session_id = ?", f.SessionID)
+		pre("session_id = ?", f.SessionID)
 	}
 	if f.UserID != "" {
-		add("user_id = ?", f.UserID)
+		pre("user_id = ?", f.UserID)
 	}
 	if f.ID != "" {
 		if !uuidRE.MatchString(f.ID) {
 			return "", nil, fmt.Errorf("event id %q: want a UUID such as 0190c1d2-7a4b-7c3d-8e9f-0a1b2c3d4e5f", f.ID)
 		}
-		add("id = toUUID(?)", strings.ToLower(f.ID))
+		pre("id = toUUID(?)", strings.ToLower(f.ID))
 	}
 	for _, c := range f.Where {
 		if key, ok := strings.CutPrefix(c.Column, "attr."); ok {
@@ -110,8 +118,12 @@ func Search(t schema.Table, f Filter, order string) (string, []any, error) {
 		}
 		add(c.Column+" "+c.Op+" ?", c.Value)
 	}
-	sql := "SELECT " + selectList + "\nFROM " + t.String() +
-		"\nWHERE " + strings.Join(where, "\n  AND ") +
+	sql := "SELECT " + selectList + "\nFROM " + t.String()
+	if len(prewhere) > 0 {
+		sql += "\nPREWHERE " + strings.Join(prewhere, " AND ")
+		args = append(preArgs, args...)
+	}
+	sql += "\nWHERE " + strings.Join(where, "\n  AND ") +
 		"\nORDER BY timestamp " + order + ", timestamp_ns " + order + "\nLIMIT ?"
 	return sql, append(args, f.Limit), nil
 }
