@@ -244,6 +244,7 @@ func (c *console) event(ctx context.Context, r *http.Request) (any, error) {
 }
 
 func (c *console) events(ctx context.Context, f query.Filter) ([]query.Event, error) {
+	f = narrowToTrace(c.conn.queryContext(ctx, 1000), c.db, c.table, f)
 	sql, args, err := query.Search(c.table, f, query.NewestFirst)
 	if err != nil {
 		return nil, badRequest{err}

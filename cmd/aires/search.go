@@ -85,6 +85,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
+	f = narrowToTrace(conn.queryContext(ctx, 1000), db, table, f)
 	sql, qargs, err := query.Search(table, f, query.NewestFirst)
 	if err != nil {
 		return err
@@ -103,6 +104,34 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stderr, "no events in the last %s matching\n", *since)
 	}
 	return nil
+}
+
+// narrowToTrace looks a search by trace id up in the trace index first, and
+// narrows it to the services and hours the trace is in. Without the index
+// (a schema older than version 4, or a server error) the search stays as it
+// is, and scans.
+func narrowToTrace(ctx context.Context, db driver.Conn, table schema.Table, f query.Filter) query.Filter {
+	if f.TraceID == "" {
+		return f
+	}
+	sql, args := query.TraceLocations(table, f.TraceID, f.Since, f.Until)
+	rows, err := db.Query(ctx, sql, args...)
+	if err != nil {
+		return f
+	}
+	defer rows.Close()
+	var locs []query.TraceLocation
+	for rows.Next() {
+		var l query.TraceLocation
+		if err := rows.Scan(&l.Service, &l.FirstHour, &l.LastHour); err != nil {
+			return f
+		}
+		locs = append(locs, l)
+	}
+	if rows.Err() != nil {
+		return f
+	}
+	return query.NarrowToTrace(f, locs)
 }
 
 // fetch runs a Search query and reads its rows.

@@ -195,3 +195,37 @@ func TestDashboardQueries(t *testing.T) {
 	assert.Contains(t, sql, "FROM `aires`.`events_errors_1m`")
 	assert.Len(t, args, 3, "the service list is of every service")
 }
+
+func TestNarrowToTrace(t *testing.T) {
+	since := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	until := since.Add(24 * time.Hour)
+	f := Filter{Since: since, Until: until, TraceID: "t1", Limit: 100}
+	h := func(n int) time.Time { return since.Add(time.Duration(n) * time.Hour) }
+
+	got := NarrowToTrace(f, []TraceLocation{{Service: "api", FirstHour: h(3), LastHour: h(3)}, {Service: "db", FirstHour: h(2), LastHour: h(4)}})
+	assert.Equal(t, []string{"api", "db"}, got.Services)
+	assert.Equal(t, h(2), got.Since)
+	assert.Equal(t, h(5), got.Until, "the last hour is searched to its end")
+
+	assert.Equal(t, f, NarrowToTrace(f, nil), "not in the index: scan as before")
+	many := make([]TraceLocation, maxTraceServices+1)
+	assert.Equal(t, f, NarrowToTrace(f, many), "too many services: no service list")
+
+	f.Service = "api"
+	got = NarrowToTrace(f, []TraceLocation{{Service: "api", FirstHour: h(3), LastHour: h(3)}})
+	assert.Nil(t, got.Services, "a service the user gave stays the only one")
+	assert.Equal(t, h(3), got.Since)
+
+	table := schema.Table{Database: "aires", Name: "events"}
+	sql, args, err := Search(table, NarrowToTrace(Filter{Since: since, Until: until, TraceID: "t1", Limit: 10},
+		[]TraceLocation{{Service: "a'b", FirstHour: h(1), LastHour: h(1)}, {Service: "c", FirstHour: h(1), LastHour: h(1)}}), NewestFirst)
+	require.NoError(t, err)
+	assert.Contains(t, sql, "service IN (?, ?)")
+	assert.NotContains(t, sql, "a'b")
+	assert.Equal(t, strings.Count(sql, "?"), len(args))
+
+	lsql, largs := TraceLocations(table, "x' OR 1=1", since, until)
+	assert.Contains(t, lsql, "FROM `aires`.`events_traces`")
+	assert.Equal(t, strings.Count(lsql, "?"), len(largs))
+	assert.Equal(t, "x' OR 1=1", largs[0])
+}

@@ -85,6 +85,13 @@ func Search(t schema.Table, f Filter, order string) (string, []any, error) {
 	if f.Service != "" {
 		add("service = ?", f.Service)
 	}
+	if len(f.Services) > 0 {
+		args := make([]any, len(f.Services))
+		for i, s := range f.Services {
+			args[i] = s
+		}
+		add("service IN "+inList(len(f.Services)), args...)
+	}
 	if f.MinSeverity != 0 {
 		add("toInt8(severity) >= ?", f.MinSeverity.Enum8())
 	}

@@ -90,7 +90,7 @@ func TestTTLTables(t *testing.T) {
 	for _, tt := range s.TTLTables() {
 		got = append(got, tt.Table.Name+" "+tt.TimeColumn)
 	}
-	want := "events timestamp, events_errors_1m minute, events_http_1m minute"
+	want := "events timestamp, events_errors_1m minute, events_http_1m minute, events_traces hour"
 	if strings.Join(got, ", ") != want {
 		t.Errorf("TTLTables = %s, want %s", strings.Join(got, ", "), want)
 	}

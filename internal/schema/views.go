@@ -25,6 +25,7 @@ type View struct {
 const (
 	ErrorsViewSuffix = "_errors_1m"
 	HTTPViewSuffix   = "_http_1m"
+	TracesViewSuffix = "_traces"
 	mvSuffix         = "_mv"
 )
 
@@ -56,11 +57,19 @@ func (s Schema) viewTable(suffix string) Table {
 //     SummingMergeTree also merges AggregateFunction columns (as an
 //     AggregatingMergeTree would) while summing the counters.
 //
+//   - <table>_traces: the trace index. Per trace id, service and hour, the
+//     number of events. Ordered by trace id, so finding where a trace is
+//     reads a few granules whatever the table's size; the read side then
+//     looks for the trace's events in those services and hours only, along
+//     the events table's own order key (service, severity, timestamp).
+//     18.16 has no skip indexes; this works on every version and in
+//     cluster mode alike.
+//
 // The same columns on every server; LowCardinality, TTL and the
 // deduplication window where it has them.
 func (s Schema) Views() []View {
 	return []View{
-		s.view(ErrorsViewSuffix, []viewColumn{
+		s.view(ErrorsViewSuffix, "minute", []viewColumn{
 			{"minute", "DateTime", false},
 			{"service", "String", true},
 			{"environment", "String", true},
@@ -73,7 +82,7 @@ func (s Schema) Views() []View {
     countIf(`+IsErrorExpr+`) AS errors
 FROM %s
 GROUP BY minute, service, environment`),
-		s.view(HTTPViewSuffix, []viewColumn{
+		s.view(HTTPViewSuffix, "minute", []viewColumn{
 			{"minute", "DateTime", false},
 			{"service", "String", true},
 			{"environment", "String", true},
@@ -97,11 +106,23 @@ GROUP BY minute, service, environment`),
 FROM %s
 WHERE http_status > 0
 GROUP BY minute, service, environment, http_method, http_route`),
+		s.view(TracesViewSuffix, "hour", []viewColumn{
+			{"trace_id", "String", false},
+			{"service", "String", true},
+			{"hour", "DateTime", false},
+			{"events", "UInt64", false},
+		}, "trace_id, service, hour", `    trace_id,
+    service,
+    toStartOfHour(timestamp) AS hour,
+    count() AS events
+FROM %s
+WHERE trace_id != ''
+GROUP BY trace_id, service, hour`),
 	}
 }
 
-func (s Schema) view(suffix string, cols []viewColumn, orderBy, selectBody string) View {
-	v := View{Target: s.viewTable(suffix), MV: s.viewTable(suffix + mvSuffix), TimeColumn: "minute"}
+func (s Schema) view(suffix, timeColumn string, cols []viewColumn, orderBy, selectBody string) View {
+	v := View{Target: s.viewTable(suffix), MV: s.viewTable(suffix + mvSuffix), TimeColumn: timeColumn}
 	lines := make([]string, len(cols))
 	for i, c := range cols {
 		lines[i] = "    " + quote(c.name) + " " + s.Caps.columnType(c.typ, c.lowCardinality)

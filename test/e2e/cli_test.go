@@ -131,6 +131,9 @@ func TestCLISearch(t *testing.T) {
 	var n uint64
 	require.NoError(t, e.db.QueryRow(`SELECT count() FROM aires_e2e.events`).Scan(&n))
 	assert.Equal(t, uint64(4), n, "the table is untouched")
+	// The trace search went through the trace index, which has both traces.
+	require.NoError(t, e.db.QueryRow(`SELECT toUInt64(sum(events)) FROM aires_e2e.events_traces WHERE trace_id = '4bf92f3577b34da6a3ce929d0e0e4736' AND service = 'cli-svc'`).Scan(&n))
+	assert.Equal(t, uint64(1), n)
 
 	// The readable form: one line per event with the key attributes.
 	out, err := exec.Command(cli, "search", "--endpoint", e.ch.Endpoint(), "--database", "aires_e2e", "--trace", "4bf92f3577b34da6a3ce929d0e0e4736").Output()

@@ -126,7 +126,12 @@ func run() error {
 	if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT %s FROM system.numbers WHERE number = %d LIMIT 1", traceExpr, *rows/2)).Scan(&trace); err != nil {
 		return err
 	}
-	for _, q := range queries(table, now, trace) {
+	day := now.Add(-24 * time.Hour)
+	locs, err := traceLocations(ctx, conn, table, trace, day, now.Add(time.Minute))
+	if err != nil {
+		return err
+	}
+	for _, q := range queries(table, now, trace, locs) {
 		r, err := measure(ctx, conn, q, *runs)
 		if err != nil {
 			return fmt.Errorf("%s: %w", q.name, err)
@@ -202,8 +207,27 @@ type namedQuery struct {
 	err                   error
 }
 
+// traceLocations reads the trace index, as aires search --trace does first.
+func traceLocations(ctx context.Context, conn driver.Conn, t schema.Table, trace string, since, until time.Time) ([]query.TraceLocation, error) {
+	sql, args := query.TraceLocations(t, trace, since, until)
+	rows, err := conn.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("trace index: %w", err)
+	}
+	defer rows.Close()
+	var out []query.TraceLocation
+	for rows.Next() {
+		var l query.TraceLocation
+		if err := rows.Scan(&l.Service, &l.FirstHour, &l.LastHour); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
 // queries are what the CLI and the console run, built by internal/query.
-func queries(t schema.Table, now time.Time, trace string) []namedQuery {
+func queries(t schema.Table, now time.Time, trace string, locs []query.TraceLocation) []namedQuery {
 	var out []namedQuery
 	search := func(name, target, comment string, f query.Filter) {
 		sql, args, err := query.Search(t, f, query.NewestFirst)
@@ -215,7 +239,11 @@ func queries(t schema.Table, now time.Time, trace string) []namedQuery {
 	}
 	until := now.Add(time.Minute)
 	day, hour := now.Add(-24*time.Hour), now.Add(-time.Hour)
-	search("search --trace (24h, any service)", "< 100 ms", "aires search --trace ID --since 24h", query.Filter{Since: day, Until: until, TraceID: trace, Limit: 100})
+	traceFilter := query.Filter{Since: day, Until: until, TraceID: trace, Limit: 100}
+	search("search --trace, without the index (24h)", "", "a scan of trace_id over the range", traceFilter)
+	lsql, largs := query.TraceLocations(t, trace, day, until)
+	out = append(out, namedQuery{name: "search --trace: 1. trace index lookup", target: "< 100 ms with 2.", sql: lsql, args: largs})
+	search("search --trace: 2. narrowed search", "< 100 ms with 1.", "aires search --trace ID --since 24h", query.NarrowToTrace(traceFilter, locs))
 	search("search TEXT --service (1h)", "", "aires search 'payment failed' --service svc-10 --since 1h", query.Filter{Since: hour, Until: until, Service: "svc-10", Text: "payment failed", Limit: 100})
 	search("search --session (24h)", "", "aires search --session ID --since 24h", query.Filter{Since: day, Until: until, SessionID: "sess-123", Limit: 100})
 	search("console latest errors (1h, all)", "", "", query.Filter{Since: hour, Until: until, MinSeverity: row.SeverityError, Limit: 20})

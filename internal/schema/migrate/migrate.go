@@ -38,15 +38,7 @@ var migrations = []migration{
 			if err := m.ensureColumns(ctx); err != nil {
 				return err
 			}
-			for _, v := range m.Schema.Views() {
-				if err := m.create(ctx, v.Target, v.CreateTarget); err != nil {
-					return err
-				}
-				if err := m.create(ctx, v.MV, v.CreateMV); err != nil {
-					return err
-				}
-			}
-			return nil
+			return m.ensureViews(ctx)
 		},
 	},
 	{
@@ -56,6 +48,29 @@ var migrations = []migration{
 			return m.ensureDedupWindow(ctx)
 		},
 	},
+	{
+		// Traces of events stored before this version are not in the
+		// index: the read side then scans, as before.
+		version:     4,
+		description: "trace index (events_traces: trace id -> services and hours)",
+		up: func(ctx context.Context, m *Migrator) error {
+			return m.ensureViews(ctx)
+		},
+	},
+}
+
+// ensureViews creates every view of the schema that is missing, with its
+// target table.
+func (m *Migrator) ensureViews(ctx context.Context) error {
+	for _, v := range m.Schema.Views() {
+		if err := m.create(ctx, v.Target, v.CreateTarget); err != nil {
+			return err
+		}
+		if err := m.create(ctx, v.MV, v.CreateMV); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // LatestVersion is the schema version Run brings a table to.

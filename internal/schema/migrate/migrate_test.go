@@ -67,9 +67,9 @@ func TestConcurrentSchemaSetup(t *testing.T) {
 		wg.Wait()
 		require.NoError(t, errs[0], "round %d, collector 1", round)
 		require.NoError(t, errs[1], "round %d, collector 2", round)
-		assert.Equal(t, []string{"events", "events_errors_1m", "events_errors_1m_mv", "events_http_1m", "events_http_1m_mv", "schema_migrations"},
+		assert.Equal(t, []string{"events", "events_errors_1m", "events_errors_1m_mv", "events_http_1m", "events_http_1m_mv", "events_traces", "events_traces_mv", "schema_migrations"},
 			column1(t, conns[0], "SELECT name FROM system.tables WHERE database = "+schema.Literal(database)+" ORDER BY name"))
-		assert.Equal(t, []string{"1", "2", "3"},
+		assert.Equal(t, []string{"1", "2", "3", "4"},
 			column1(t, conns[0], "SELECT DISTINCT toString(version) FROM "+database+".schema_migrations ORDER BY version"))
 		assert.Len(t, column1(t, conns[0], schema.ColumnNames(sch.Table)), len(sch.EventColumns()))
 	}
@@ -119,9 +119,10 @@ func TestRunRecordsVersions(t *testing.T) {
 		fmt.Sprintf("events v1 events table %d", at.Unix()),
 		fmt.Sprintf("events v2 is_error alias column; per-minute error and HTTP materialized views %d", at.Unix()),
 		fmt.Sprintf("events v3 deduplication window on the events table and the views' tables (where the server has it) %d", at.Unix()),
+		fmt.Sprintf("events v4 trace index (events_traces: trace id -> services and hours) %d", at.Unix()),
 	}
 	assert.Equal(t, want, column1(t, db, record))
-	assert.Equal(t, uint32(3), LatestVersion)
+	assert.Equal(t, uint32(4), LatestVersion)
 
 	m.Now = func() time.Time { return at.Add(time.Hour) }
 	require.NoError(t, m.Run(context.Background()))

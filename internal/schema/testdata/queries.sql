@@ -26,7 +26,7 @@ ALTER TABLE `aires`.`events` MODIFY TTL timestamp + toIntervalDay(30);
 SELECT toString(toDate(toDateTime(1770552000)));
 
 -- ActivePartitions
-SELECT DISTINCT table, partition_id, partition FROM system.parts WHERE database = 'aires' AND table IN ('events', 'events_errors_1m', 'events_http_1m') AND active ORDER BY table, partition_id;
+SELECT DISTINCT table, partition_id, partition FROM system.parts WHERE database = 'aires' AND table IN ('events', 'events_errors_1m', 'events_http_1m', 'events_traces') AND active ORDER BY table, partition_id;
 
 -- DropPartition
 ALTER TABLE `aires`.`events_http_1m` DROP PARTITION ID '20260208';

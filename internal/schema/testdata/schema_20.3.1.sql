@@ -117,3 +117,25 @@ FROM `aires`.`events`
 WHERE http_status > 0
 GROUP BY minute, service, environment, http_method, http_route;
 
+CREATE TABLE IF NOT EXISTS `aires`.`events_traces`
+(
+    `trace_id` String,
+    `service` LowCardinality(String),
+    `hour` DateTime,
+    `events` UInt64
+)
+ENGINE = SummingMergeTree()
+PARTITION BY toDate(hour)
+ORDER BY (trace_id, service, hour)
+TTL hour + toIntervalDay(30);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `aires`.`events_traces_mv` TO `aires`.`events_traces`
+AS SELECT
+    trace_id,
+    service,
+    toStartOfHour(timestamp) AS hour,
+    count() AS events
+FROM `aires`.`events`
+WHERE trace_id != ''
+GROUP BY trace_id, service, hour;
+
