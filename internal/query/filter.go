@@ -19,7 +19,7 @@ import (
 type Filter struct {
 	Since, Until time.Time // required: every query has a time range
 	Service      string
-	Services     []string // any of these (NarrowToTrace sets it)
+	Services     []string     // any of these (NarrowToTrace sets it)
 	MinSeverity  row.Severity // 0: any
 	Text         string       // case-insensitive substring of message
 	TraceID      string

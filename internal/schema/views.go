@@ -50,6 +50,7 @@ func (s Schema) viewTable(suffix string) Table {
 //   - <table>_errors_1m: per minute, service and environment, the number of
 //     events and of error events (severity error or fatal), so the error rate
 //     is sum(errors) / sum(events). SummingMergeTree.
+//
 //   - <table>_http_1m: per minute, service, environment, method and route,
 //     of the events that describe an HTTP request (http_status > 0): the
 //     request count, 4xx and 5xx counts, the sum of durations and a t-digest
