@@ -243,7 +243,7 @@ func TestMigrateToLatest(t *testing.T) {
 				t.Errorf("skip indexes: %v, want them unchanged: %v", got, indexesBefore)
 			}
 
-			wantTables := "[[events] [events_errors_1m] [events_errors_1m_mv] [events_http_1m] [events_http_1m_mv] [schema_migrations]]"
+			wantTables := "[[events] [events_errors_1m] [events_errors_1m_mv] [events_http_1m] [events_http_1m_mv] [events_traces] [events_traces_mv] [schema_migrations]]"
 			if got := rows(t, e, "SELECT name FROM system.tables WHERE database = '"+db+"' ORDER BY name"); fmt.Sprint(got) != wantTables {
 				t.Errorf("tables: %v, want %s", got, wantTables)
 			}
