@@ -57,6 +57,7 @@ export class Client {
   private finished = 0;
   private readonly counters: Stats = { enqueued: 0, sent: 0, dropped: 0, failed: 0 };
   private readonly onBeforeExit: () => void;
+  private holder: NodeJS.Timeout | undefined;
 
   constructor(config: Config = {}, internals: ClientInternals = {}) {
     this.config = resolveConfig(config, safeHostname);
@@ -72,7 +73,7 @@ export class Client {
       // process exits. The pending call keeps the loop alive until it ends
       // (bounded by shutdownTimeoutMs); then "beforeExit" comes again with
       // an empty queue and the process exits.
-      if (this.queue.length > 0 && !this.closed) void this.flush({ timeoutMs: c.shutdownTimeoutMs });
+      if ((this.queue.length > 0 || this.inflight) && !this.closed) void this.flush({ timeoutMs: c.shutdownTimeoutMs });
     };
     if (c.flushOnExit) process.on("beforeExit", this.onBeforeExit);
   }
@@ -255,6 +256,21 @@ export class Client {
     }
   }
 
+  /**
+   * While someone waits for a flush or shutdown, a ref'd handle keeps the
+   * process alive: the SDK's own timers are unref'd, and grpc-js does not
+   * hold the event loop while it waits for a connection, so `await
+   * flush()` at the end of a script would otherwise end the process (an
+   * unsettled promise) with the collector down.
+   */
+  private keepAlive(): void {
+    if (this.waiters.length > 0 && this.holder === undefined) this.holder = setInterval(() => {}, 1 << 30);
+    else if (this.waiters.length === 0 && this.holder !== undefined) {
+      clearInterval(this.holder);
+      this.holder = undefined;
+    }
+  }
+
   private settleWaiters(): void {
     if (this.waiters.length === 0) return;
     const keep: Waiter[] = [];
@@ -265,6 +281,7 @@ export class Client {
       } else keep.push(w);
     }
     this.waiters = keep;
+    this.keepAlive();
   }
 
   /**
@@ -286,10 +303,12 @@ export class Client {
         // Ref'd on purpose: a flush keeps the process alive until it ends.
         w.timer = setTimeout(() => {
           this.waiters = this.waiters.filter((x) => x !== w);
+          this.keepAlive();
           resolve(false);
         }, timeoutMs);
       }
       this.waiters.push(w);
+      this.keepAlive();
       this.schedule();
     });
   }

@@ -23,7 +23,7 @@ export const ingestDefinition = {
  * IngestResponse init, or throws/returns {error: {code, details, retryDelayMs?}}.
  * Every received batch (with its metadata) is kept in `batches`.
  */
-export async function startServer(handler = () => ({})) {
+export async function startServer(handler = () => ({}), port = 0) {
   const server = new grpc.Server();
   const state = { batches: [], metadata: [], handler };
   server.addService(ingestDefinition, {
@@ -47,8 +47,8 @@ export async function startServer(handler = () => ({})) {
       });
     },
   });
-  const port = await new Promise((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  port = await new Promise((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
   return {
     port,
     endpoint: `127.0.0.1:${port}`,
@@ -99,4 +99,31 @@ export function warnings() {
   const fn = (message, fields) => list.push({ message, fields });
   fn.list = list;
   return fn;
+}
+
+/** A loopback port that was free a moment ago. */
+export async function freePort() {
+  const net = await import("node:net");
+  const srv = net.createServer();
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** Runs a fixture script in a child process; lines of its stdout arrive in `lines`. */
+export async function spawnFixture(script, args) {
+  const { spawn } = await import("node:child_process");
+  const { fileURLToPath } = await import("node:url");
+  const child = spawn(process.execPath, [fileURLToPath(new URL(`./fixtures/${script}`, import.meta.url)), ...args.map(String)],
+    { stdio: ["ignore", "pipe", "inherit"] });
+  const lines = [];
+  let rest = "";
+  child.stdout.on("data", (d) => {
+    const parts = (rest + d).split("\n");
+    rest = parts.pop();
+    lines.push(...parts);
+  });
+  const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  return { child, lines, exited };
 }

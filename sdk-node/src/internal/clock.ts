@@ -4,8 +4,14 @@
 
 const hr = process.hrtime.bigint;
 
-/** Unix nanoseconds = anchor + hrtime. */
-export const anchorNs: bigint = BigInt(Date.now()) * 1_000_000n - hr();
+/**
+ * Unix nanoseconds = anchor + hrtime. performance.timeOrigin + now() is the
+ * wall clock to the microsecond (Date.now() only to the millisecond). Like
+ * any monotonic clock it does not follow steps of the system clock made
+ * after the process started.
+ */
+export const anchorNs: bigint =
+  BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n - hr();
 
 /** The monotonic reading stored in an event; add anchorNs for Unix nanoseconds. */
 export const now: () => bigint = hr;

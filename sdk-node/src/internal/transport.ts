@@ -42,7 +42,13 @@ function credentials(tls: ResolvedConfig["tls"]): grpc.ChannelCredentials {
 }
 
 export function grpcTransport(cfg: ResolvedConfig): Transport {
-  const options: grpc.ChannelOptions = {};
+  const options: grpc.ChannelOptions = {
+    // grpc-js waits 1 s, then up to 120 s, between reconnections: a collector
+    // restarted after a longer outage would refuse every retry of a batch for
+    // up to two minutes. Reconnect on the SDK's own backoff scale instead.
+    "grpc.initial_reconnect_backoff_ms": cfg.initialBackoffMs,
+    "grpc.max_reconnect_backoff_ms": cfg.maxBackoffMs,
+  };
   if (!cfg.disableCompression) options["grpc.default_compression_algorithm"] = grpc.compressionAlgorithms.gzip;
   const client = new grpc.Client(cfg.endpoint, credentials(cfg.tls), options);
   const md = new grpc.Metadata();
