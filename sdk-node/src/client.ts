@@ -46,14 +46,21 @@ export class Client {
   private queue: QueuedEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
-  private inflight = false;
-  private cancelInflight: (() => void) | undefined;
+  /** Requests in flight (at most config.maxConcurrentRequests). */
+  private inflight = 0;
+  private readonly cancels = new Set<() => void>();
+  /** Batches taken from the queue, in queue order, until the oldest ones finish. */
+  private outstanding: { n: number; done: boolean }[] = [];
   private closed = false;
   private aborted = false;
   private shutdownPromise: Promise<boolean> | undefined;
   private waiters: Waiter[] = [];
   private refusedWarned = false;
-  /** Events taken from the queue and finished (sent or failed), in queue order. */
+  /**
+   * Events finished (sent or failed) counted in queue order: a batch that
+   * ends before an older one is counted when the older one ends, so flush()
+   * never returns while an older event is still on its way.
+   */
   private finished = 0;
   private readonly counters: Stats = { enqueued: 0, sent: 0, dropped: 0, failed: 0 };
   private readonly onBeforeExit: () => void;
@@ -73,7 +80,7 @@ export class Client {
       // process exits. The pending call keeps the loop alive until it ends
       // (bounded by shutdownTimeoutMs); then "beforeExit" comes again with
       // an empty queue and the process exits.
-      if ((this.queue.length > 0 || this.inflight) && !this.closed) void this.flush({ timeoutMs: c.shutdownTimeoutMs });
+      if ((this.queue.length > 0 || this.inflight > 0) && !this.closed) void this.flush({ timeoutMs: c.shutdownTimeoutMs });
     };
     if (c.flushOnExit) process.on("beforeExit", this.onBeforeExit);
   }
@@ -126,7 +133,7 @@ export class Client {
     q.push(ev);
     this.counters.enqueued++;
     if (q.length >= this.config.batchSize) this.schedule();
-    else if (q.length === 1 && this.timer === undefined && !this.inflight) this.arm();
+    else if (q.length === 1 && this.timer === undefined && this.inflight < this.config.maxConcurrentRequests) this.arm();
   }
 
   /** Starts the batch timer; unref'd: it never keeps the process alive. */
@@ -140,7 +147,7 @@ export class Client {
 
   /** Sends from the event loop, not from the logging call. */
   private schedule(): void {
-    if (this.scheduled || this.inflight) return;
+    if (this.scheduled || this.inflight >= this.config.maxConcurrentRequests) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -150,12 +157,16 @@ export class Client {
 
   /** Sends the next batch when one is due: full, timer fired (force), or a flush waits. */
   private pump(force: boolean): void {
-    if (this.inflight) return;
+    while (this.inflight < this.config.maxConcurrentRequests && this.startBatch(force)) force = false;
+  }
+
+  /** Takes one batch from the queue and sends it; false when none is due. */
+  private startBatch(force: boolean): boolean {
     const q = this.queue;
     const flushing = this.waiters.length > 0 || this.closed;
     if (q.length === 0 || (!force && !flushing && q.length < this.config.batchSize)) {
       if (q.length > 0 && this.timer === undefined) this.arm();
-      return;
+      return false;
     }
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
@@ -164,16 +175,19 @@ export class Client {
     const n = Math.min(q.length, this.config.batchSize);
     const batch = n === q.length ? q : q.slice(0, n);
     this.queue = n === q.length ? [] : q.slice(n);
-    this.inflight = true;
+    this.inflight++;
+    const entry = { n: batch.length, done: false };
+    this.outstanding.push(entry);
     void this.send(batch).then(() => {
-      this.inflight = false;
-      this.cancelInflight = undefined;
-      this.finished += batch.length;
+      this.inflight--;
+      entry.done = true;
+      while (this.outstanding.length > 0 && this.outstanding[0]!.done) this.finished += this.outstanding.shift()!.n;
       this.settleWaiters();
       const rest = this.queue.length;
       if (rest >= this.config.batchSize || (rest > 0 && (this.waiters.length > 0 || this.closed))) this.schedule();
       else if (rest > 0 && this.timer === undefined) this.arm();
     });
+    return true;
   }
 
   /** Delivers one batch with retries; resolves when it is sent or given up. Never rejects. */
@@ -198,16 +212,18 @@ export class Client {
         return;
       }
       const call = this.transport.send(bytes, c.requestTimeoutMs);
-      this.cancelInflight = call.cancel;
+      this.cancels.add(call.cancel);
       out = await call.done;
+      this.cancels.delete(call.cancel);
       if (!out.error) break;
       const { retry, delayMs } = classify(out.error.code, out.error.metadata);
       if (!retry || attempt >= c.maxRetries || this.aborted) break;
       const wait = delayMs !== undefined ? Math.min(delayMs, c.maxRetryDelayMs) : backoffMs(c.initialBackoffMs, c.maxBackoffMs, attempt);
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, wait);
+        const cancel = () => { clearTimeout(t); this.cancels.delete(cancel); resolve(); };
+        const t = setTimeout(cancel, wait);
         t.unref();
-        this.cancelInflight = () => { clearTimeout(t); resolve(); };
+        this.cancels.add(cancel);
       });
     }
     if (out.error) {
@@ -327,7 +343,7 @@ export class Client {
     this.shutdownPromise = this.waitFor(this.counters.enqueued, timeoutMs).then((complete) => {
       if (!complete) {
         this.aborted = true;
-        this.cancelInflight?.();
+        for (const cancel of [...this.cancels]) cancel();
         this.counters.failed += this.queue.length;
         this.finished += this.queue.length;
         this.queue = [];

@@ -11,6 +11,7 @@ export const defaults = {
   maxBackoffMs: 5000,
   maxRetryDelayMs: 30000,
   requestTimeoutMs: 10000,
+  maxConcurrentRequests: 2,
   shutdownTimeoutMs: 5000,
 } as const;
 
@@ -88,6 +89,11 @@ export interface Config {
   maxRetryDelayMs?: number;
   /** Bound of each attempt (10 s). */
   requestTimeoutMs?: number;
+  /**
+   * Batches in flight at once (default 2). One request at a time, as the Go
+   * SDK, leaves grpc-js waiting on each round trip; see README "Numbers".
+   */
+  maxConcurrentRequests?: number;
   /** Send uncompressed (default gzip). */
   disableCompression?: boolean;
   /**
@@ -145,6 +151,7 @@ export function resolveConfig(c: Config, hostname: () => string): ResolvedConfig
     maxBackoffMs: positive(c.maxBackoffMs, defaults.maxBackoffMs),
     maxRetryDelayMs: positive(c.maxRetryDelayMs, defaults.maxRetryDelayMs),
     requestTimeoutMs: positive(c.requestTimeoutMs, defaults.requestTimeoutMs),
+    maxConcurrentRequests: Math.floor(positive(c.maxConcurrentRequests, defaults.maxConcurrentRequests)),
     disableCompression: c.disableCompression ?? false,
     shutdownTimeoutMs: positive(c.shutdownTimeoutMs, defaults.shutdownTimeoutMs),
     flushOnExit: c.flushOnExit ?? true,
