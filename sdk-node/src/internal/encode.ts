@@ -123,13 +123,16 @@ function event(w: Writer, e: QueuedEvent): void {
   }
 }
 
-/** Writes up to maxAttributes KeyValues of a flat [key, kind, value, ...] list; empty keys are skipped. */
+/**
+ * Writes the first maxAttributes entries of a flat [key, kind, value, ...]
+ * list, skipping those with an empty key (they count towards the limit, as
+ * in the Go SDK).
+ */
 function attributes(w: Writer, field: number, a: AttrList, depth: number): void {
-  let n = 0;
-  for (let i = 0; i < a.length && n < maxAttributes; i += 3) {
+  const n = Math.min(a.length, maxAttributes * 3);
+  for (let i = 0; i < n; i += 3) {
     const key = a[i] as string;
     if (key === "") continue;
-    n++;
     const st = w.begin(field);
     w.tag(F_KV_KEY, WT_BYTES);
     w.str(key, maxKeyBytes);
