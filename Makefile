@@ -14,7 +14,7 @@ RUN_DIR ?= $(CURDIR)/.run
 # these machines cannot reach, and fails. Only those two tools use it.
 PROXY_ONLY := $(shell $(GO) env GOPROXY | sed -e 's/[,|]direct$$//')
 
-.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
+.PHONY: all build proto proto-node node-deps node-build generate tools run test test-unit test-e2e test-sdk test-node test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
 
 all: build
 
@@ -31,6 +31,20 @@ proto: $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc
 		--go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative \
 		aires/v1/aires.proto
+
+## node-deps, node-build: the Node SDK's packages (npm ci, from sdk-node/package-lock.json, the
+## registry of npm's own configuration) and its ESM and CommonJS builds (sdk-node/dist)
+node-deps:
+	@command -v npm >/dev/null || { echo "npm not found: apt-get install -y npm" >&2; exit 1; }
+	cd sdk-node && npm ci --no-audit --no-fund
+
+node-build: node-deps
+	cd sdk-node && npm run build
+
+## proto-node: regenerate the Node SDK's protocol code (sdk-node/src/gen; protoc + protoc-gen-es)
+proto-node: node-deps
+	@command -v protoc >/dev/null || { echo "protoc not found: apt-get install -y protobuf-compiler" >&2; exit 1; }
+	cd sdk-node && npm run proto
 
 $(BIN)/mdatagen: internal/tools/mdatagen/go.mod
 	@mkdir -p $(BIN)
@@ -104,13 +118,13 @@ lint: $(BIN)/staticcheck proto-lint
 	for m in $(MODULES); do (cd $$m && $(BIN)/staticcheck ./...) || exit 1; done
 
 ## check-generated: regenerate the protocol code and component metadata and fail if anything changed
-check-generated: proto generate
-	@git diff --exit-code -- proto receiver processor exporter || \
-		{ echo "generated code is out of date: run make proto generate and commit" >&2; exit 1; }
+check-generated: proto proto-node generate
+	@git diff --exit-code -- proto receiver processor exporter sdk-node/src/gen || \
+		{ echo "generated code is out of date: run make proto proto-node generate and commit" >&2; exit 1; }
 
-## test: the whole suite: unit tests (race), the SDK, end to end on the ocb-built binary,
+## test: the whole suite: unit tests (race), the Go and Node SDKs, end to end on the ocb-built binary,
 ## ClickHouse 26.7 in process (chDB), and the short fault-injection suite
-test: build vet lint test-unit test-sdk test-e2e test-modern chaos-short
+test: build vet lint test-unit test-sdk test-node test-e2e test-modern chaos-short
 
 test-unit:
 	$(GO) test -race -count=1 ./...
@@ -119,7 +133,11 @@ test-unit:
 test-sdk:
 	cd sdk && $(GO) test -race -count=1 ./...
 
-test-e2e: build
+## test-node: the Node SDK's tests (node --test: in-process gRPC servers, fault tests, pino, middleware)
+test-node: node-build
+	cd sdk-node && npm test
+
+test-e2e: build node-build
 	cd test/e2e && AIRES_COLLECTOR=$(COLLECTOR) $(GO) test -count=1 -timeout 15m ./...
 
 ## test-modern: the schema, views, README examples and deduplication on ClickHouse 26.7 in process
