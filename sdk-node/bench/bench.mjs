@@ -84,7 +84,7 @@ if (!endpoint) {
     if (m) resolve(`127.0.0.1:${m[1]}`);
   }));
 }
-const net = new Client({ service: "bench", endpoint, flushOnExit: false, maxConcurrentRequests: Number(process.env.C ?? 2) });
+const net = new Client({ service: "bench", endpoint, flushOnExit: false, ...(process.env.C ? { maxConcurrentRequests: Number(process.env.C) } : {}) });
 const backlog = () => { const s = net.stats(); return s.enqueued - s.sent - s.failed; };
 for (let i = 0; i < 5000; i++) net.info("order placed", attrs(i));
 await net.flush();

@@ -11,7 +11,7 @@ export const defaults = {
   maxBackoffMs: 5000,
   maxRetryDelayMs: 30000,
   requestTimeoutMs: 10000,
-  maxConcurrentRequests: 2,
+  maxConcurrentRequests: 4,
   shutdownTimeoutMs: 5000,
 } as const;
 
@@ -90,7 +90,7 @@ export interface Config {
   /** Bound of each attempt (10 s). */
   requestTimeoutMs?: number;
   /**
-   * Batches in flight at once (default 2). One request at a time, as the Go
+   * Batches in flight at once (default 4). One request at a time, as the Go
    * SDK, leaves grpc-js waiting on each round trip; see README "Numbers".
    */
   maxConcurrentRequests?: number;
