@@ -105,11 +105,11 @@ export class Client {
       }
       const ev: QueuedEvent = {
         t, sev, msg: typeof message === "string" ? message : String(message),
-        attrs: attrs ? snapshotObject(attrs as Record<string, unknown>, 0) : noAttrs,
+        attrs: attrs && typeof attrs === "object" ? snapshotObject(attrs as Record<string, unknown>, 0) : noAttrs,
         trace: undefined, span: undefined, session: undefined, user: undefined, tags: undefined,
         service: undefined, env: undefined, release: undefined, http: undefined, err: undefined,
       };
-      if (options) applyOptions(ev, options);
+      if (options && typeof options === "object") applyOptions(ev, options);
       if (ev.trace === undefined && this.config.otel) {
         const sc = activeSpan();
         if (sc) {
