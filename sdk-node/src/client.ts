@@ -31,6 +31,7 @@ export interface ClientInternals {
 interface Waiter { target: number; resolve: (complete: boolean) => void; timer?: NodeJS.Timeout }
 
 const noAttrs = undefined;
+const FATAL = severityNumber.fatal;
 
 /**
  * Sends events to an Aires collector. Every method returns at once and never
@@ -90,7 +91,11 @@ export class Client {
   info(message: string, attrs?: Attributes, options?: EventOptions): void { this.log("info", message, attrs, options); }
   warn(message: string, attrs?: Attributes, options?: EventOptions): void { this.log("warn", message, attrs, options); }
   error(message: string, attrs?: Attributes, options?: EventOptions): void { this.log("error", message, attrs, options); }
-  /** Logs at fatal severity; it never exits the process (the application decides). */
+  /**
+   * Logs at fatal severity and starts sending everything queued at once
+   * (bounded by shutdownTimeoutMs), as the Go SDK's Fatal flushes. It never
+   * exits the process: the application decides.
+   */
   fatal(message: string, attrs?: Attributes, options?: EventOptions): void { this.log("fatal", message, attrs, options); }
 
   /** Records one event; returns at once, never throws. */
@@ -118,6 +123,7 @@ export class Client {
         }
       }
       this.enqueue(ev);
+      if (sev === FATAL) void this.flush({ timeoutMs: this.config.shutdownTimeoutMs });
     } catch {
       this.counters.dropped++;
     }

@@ -289,3 +289,12 @@ test("the active OpenTelemetry span gives trace and span ids", () => withServer(
     api.context.disable();
   }
 }));
+
+test("fatal sends what is queued at once, without waiting for the batch timer", () => withServer(async (s) => {
+  const c = new Client({ endpoint: s.endpoint, flushIntervalMs: 3_600_000, flushOnExit: false });
+  c.info("before");
+  c.fatal("going down", { reason: "disk" });
+  await until(() => s.events.length === 2, "both events without a flush call");
+  assert.deepEqual(s.events.map((e) => e.severity), [3, 6]);
+  await c.shutdown();
+}));
