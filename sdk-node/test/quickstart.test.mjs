@@ -1,5 +1,6 @@
 // The issue's quick start, exactly as written, in ESM and in CommonJS; only
-// the endpoint points at the test's collector.
+// the port is the test collector's (it listens on 127.0.0.1: "localhost"
+// must find it).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -22,7 +23,7 @@ for (const [name, src, ext] of [
     const { writeFileSync } = await import("node:fs");
     // Inside the package, so "@aires-dev/sdk" resolves to it by name.
     const file = `${pkg}test/.quickstart${ext}`;
-    writeFileSync(file, src.replace("localhost:4320", s.endpoint));
+    writeFileSync(file, src.replace("localhost:4320", `localhost:${s.port}`));
     try {
       // Asynchronously: the collector answers from this process' event loop.
       await promisify(execFile)(process.execPath, [file]);
