@@ -77,11 +77,12 @@ export class Client {
     });
     this.transport = internals.transport ?? grpcTransport(c);
     this.onBeforeExit = () => {
-      // The event loop ran out of work: deliver what is queued before the
-      // process exits. The pending call keeps the loop alive until it ends
-      // (bounded by shutdownTimeoutMs); then "beforeExit" comes again with
-      // an empty queue and the process exits.
-      if ((this.queue.length > 0 || this.inflight > 0) && !this.closed) void this.flush({ timeoutMs: c.shutdownTimeoutMs });
+      // The event loop ran out of work: the process is about to exit. Shut
+      // down, which delivers what is queued and keeps the loop alive until
+      // then, for at most shutdownTimeoutMs (a flush alone would leave
+      // retries running past it, and "beforeExit" would come back); then
+      // "beforeExit" comes again and the process exits.
+      if (this.queue.length > 0 || this.inflight > 0) void this.shutdown();
     };
     if (c.flushOnExit) process.on("beforeExit", this.onBeforeExit);
   }
