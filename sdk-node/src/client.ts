@@ -103,7 +103,8 @@ export class Client {
   log(severity: Severity, message: string, attrs?: Attributes, options?: EventOptions): void {
     const t = now();
     try {
-      const sev = severityNumber[severity] ?? 0;
+      // Own properties only: "toString" is no severity.
+      const sev = Object.prototype.hasOwnProperty.call(severityNumber, severity) ? severityNumber[severity] : 0;
       if (sev < this.minSev) return;
       if (this.closed || this.queue.length >= this.config.queueSize) {
         this.counters.dropped++;

@@ -185,11 +185,13 @@ test("hostile inputs never throw into the caller", () => withServer(async (s) =>
   c.info(undefined);
   c.info("bad options", { a: 1 }, { traceId: "zz", spanId: 42, tags: "not an array", timestamp: "soon", http: 7 });
   c.log("nonsense", "unknown severity");
+  c.log("toString", "not a severity either");
   c.info("attributes not an object", "abc", "options not an object");
   await c.shutdown();
   assert.equal(c.stats().dropped, 0);
-  assert.equal(s.events.length, 7);
-  assert.equal(s.events[6].attributes.length, 0);
+  assert.equal(s.events.length, 8);
+  assert.equal(s.events[7].attributes.length, 0);
+  assert.deepEqual([s.events[5].severity, s.events[6].severity], [0, 0], "unknown severities are UNSPECIFIED");
   const deep = JSON.stringify(s.events[0].attributes, (_, v) => (typeof v === "bigint" ? String(v) : v));
   assert.match(deep, /nesting too deep/);
   assert.equal(s.events[4].traceId.length, 0, "a malformed trace id is ignored");
