@@ -16,7 +16,7 @@ RUN_DIR ?= $(CURDIR)/.run
 # these machines cannot reach, and fails. Only those two tools use it.
 PROXY_ONLY := $(shell $(GO) env GOPROXY | sed -e 's/[,|]direct$$//')
 
-.PHONY: all build proto proto-python generate tools run test test-unit test-e2e test-own-distribution test-sdk test-python test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
+.PHONY: all build proto proto-python proto-node node-deps node-build generate tools run test test-unit test-e2e test-own-distribution test-sdk test-python test-node test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
 
 all: build
 
@@ -39,6 +39,20 @@ proto: $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc proto-python
 proto-python:
 	@command -v protoc >/dev/null || { echo "protoc not found: apt-get install -y protobuf-compiler" >&2; exit 1; }
 	protoc --proto_path=proto --python_out=sdk-python/src --pyi_out=sdk-python/src aires/v1/aires.proto
+
+## node-deps, node-build: the Node SDK's packages (npm ci, from sdk-node/package-lock.json, the
+## registry of npm's own configuration) and its ESM and CommonJS builds (sdk-node/dist)
+node-deps:
+	@command -v npm >/dev/null || { echo "npm not found: apt-get install -y npm" >&2; exit 1; }
+	cd sdk-node && npm ci --no-audit --no-fund
+
+node-build: node-deps
+	cd sdk-node && npm run build
+
+## proto-node: regenerate the Node SDK's protocol code (sdk-node/src/gen; protoc + protoc-gen-es)
+proto-node: node-deps
+	@command -v protoc >/dev/null || { echo "protoc not found: apt-get install -y protobuf-compiler" >&2; exit 1; }
+	cd sdk-node && npm run proto
 
 $(BIN)/mdatagen: internal/tools/mdatagen/go.mod
 	@mkdir -p $(BIN)
@@ -117,14 +131,14 @@ lint: $(BIN)/staticcheck proto-lint
 	for m in $(MODULES); do (cd $$m && $(BIN)/staticcheck ./...) || exit 1; done
 
 ## check-generated: regenerate the protocol code and component metadata and fail if anything changed
-check-generated: proto generate
-	@git diff --exit-code -- proto receiver processor exporter sdk-python/src/aires/v1 || \
-		{ echo "generated code is out of date: run make proto generate and commit" >&2; exit 1; }
+check-generated: proto proto-node generate
+	@git diff --exit-code -- proto receiver processor exporter sdk-python/src/aires/v1 sdk-node/src/gen || \
+		{ echo "generated code is out of date: run make proto proto-node generate and commit" >&2; exit 1; }
 
-## test: the whole suite: unit tests (race), the SDK, end to end on the ocb-built binary,
-## the Python SDK, the Aires components in a distribution of one's own, ClickHouse 26.7 in
+## test: the whole suite: unit tests (race), the Go, Python and Node SDKs, end to end on the
+## ocb-built binary, the Aires components in a distribution of one's own, ClickHouse 26.7 in
 ## process (chDB), and the short fault-injection suite
-test: build vet lint test-unit test-sdk test-python test-e2e test-own-distribution test-modern chaos-short
+test: build vet lint test-unit test-sdk test-python test-node test-e2e test-own-distribution test-modern chaos-short
 
 test-unit:
 	$(GO) test -race -count=1 ./...
@@ -132,6 +146,10 @@ test-unit:
 
 test-sdk:
 	cd sdk && $(GO) test -race -count=1 ./...
+
+## test-node: the Node SDK's tests (node --test: in-process gRPC servers, fault tests, pino, middleware)
+test-node: node-build
+	cd sdk-node && npm test
 
 # The Python SDK runs on Debian's python3 (python3-grpcio, python3-protobuf, python3-pytest), not
 # on whatever python3 comes first on PATH; PYTHON=... to use another interpreter with those modules.
@@ -141,7 +159,7 @@ PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo pyth
 test-python:
 	cd sdk-python && $(PYTHON) -m pytest -q
 
-test-e2e: build
+test-e2e: build node-build
 	cd test/e2e && AIRES_PYTHON=$(PYTHON) AIRES_COLLECTOR=$(COLLECTOR) AIRES_CLI=$(AIRES_CLI) $(GO) test -count=1 -timeout 15m ./...
 
 ## test-own-distribution: build examples/own-distribution (Aires beside contrib's file_log,
@@ -174,6 +192,11 @@ chaos-short: build
 bench: build $(STOCK_COLLECTOR)
 	cd bench && AIRES_COLLECTOR=$(COLLECTOR) AIRES_STOCK_COLLECTOR=$(STOCK_COLLECTOR) BENCH_QUICK=$(BENCH_QUICK) $(GO) run ./cmd/airesbench $(BENCH_FLAGS)
 	$(MAKE) bench-python BENCH_QUICK=$(BENCH_QUICK)
+
+## bench-node: the Node SDK's benchmarks (info() next to pino, CPU per event, events/s delivered; sdk-node/README.md)
+.PHONY: bench-node
+bench-node: node-build
+	cd sdk-node && npm run bench && node bench/encode.mjs
 
 ## stock-collector: the reference collector of make bench (bench/stock/builder-config.yaml)
 stock-collector: $(STOCK_COLLECTOR)
