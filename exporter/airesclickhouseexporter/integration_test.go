@@ -177,7 +177,7 @@ func TestClickHouse(t *testing.T) {
 			tables = append(tables, name)
 		}
 		require.NoError(t, trows.Err())
-		assert.Equal(t, []string{"events", "events_errors_1m", "events_errors_1m_mv", "events_http_1m", "events_http_1m_mv", "schema_migrations"}, tables)
+		assert.Equal(t, []string{"events", "events_errors_1m", "events_errors_1m_mv", "events_http_1m", "events_http_1m_mv", "events_traces", "events_traces_mv", "schema_migrations"}, tables)
 
 		rows, err := db.Query("SELECT name, type FROM system.columns WHERE database = 'ddl_check' AND table = 'events' AND default_kind != 'ALIAS' ORDER BY position")
 		if err != nil { // 18.16's system.columns has no position column

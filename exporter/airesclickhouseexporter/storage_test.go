@@ -132,9 +132,9 @@ func TestMigrateFromV1(t *testing.T) {
 	assert.Equal(t, uint64(2), count(t, db, "SELECT count() FROM aires.events"))
 	assert.Equal(t, []string{"error 1", "info 0"},
 		strings1(t, db, "SELECT concat(toString(severity), ' ', toString(is_error)) FROM aires.events ORDER BY timestamp_ns"))
-	assert.Equal(t, []string{"events", "events_errors_1m", "events_errors_1m_mv", "events_http_1m", "events_http_1m_mv", "schema_migrations"},
+	assert.Equal(t, []string{"events", "events_errors_1m", "events_errors_1m_mv", "events_http_1m", "events_http_1m_mv", "events_traces", "events_traces_mv", "schema_migrations"},
 		strings1(t, db, "SELECT name FROM system.tables WHERE database = 'aires' ORDER BY name"))
-	assert.Equal(t, []string{"1", "2", "3"},
+	assert.Equal(t, []string{"1", "2", "3", "4"},
 		strings1(t, db, "SELECT DISTINCT toString(version) FROM aires.schema_migrations WHERE table_name = 'events' ORDER BY version"))
 
 	// The views see rows inserted from now on (they are not backfilled).
