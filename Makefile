@@ -12,7 +12,7 @@ RUN_DIR ?= $(CURDIR)/.run
 # these machines cannot reach, and fails. Only those two tools use it.
 PROXY_ONLY := $(shell $(GO) env GOPROXY | sed -e 's/[,|]direct$$//')
 
-.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
+.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop run-cluster cluster-start cluster-stop
 
 all: build
 
@@ -61,6 +61,20 @@ clickhouse-start:
 
 clickhouse-stop:
 	scripts/clickhouse.sh stop $(RUN_DIR)/clickhouse
+
+## run-cluster: start a local ClickHouse cluster (ZooKeeper + 2 shards x 2 replicas) and the collector in cluster mode
+run-cluster: build cluster-start
+	@echo "aires-collector (cluster mode): Aires gRPC on localhost:4320, OTLP gRPC on localhost:4317, health on localhost:13133"
+	AIRES_QUEUE_DIR=$(RUN_DIR)/queue-cluster \
+	AIRES_CLICKHOUSE_ENDPOINT=tcp://$$(awk '$$1 == "node" { printf "%s127.0.0.1:%s", sep, $$4; sep = "," }' $(RUN_DIR)/cluster/endpoints) \
+		$(COLLECTOR) --config config/aires-collector-cluster.yaml
+
+cluster-start:
+	scripts/cluster.sh start $(RUN_DIR)/cluster
+	@echo "cluster \"aires\" (data in $(RUN_DIR)/cluster; stop: make cluster-stop)"
+
+cluster-stop:
+	scripts/cluster.sh stop $(RUN_DIR)/cluster
 
 ## vet: go vet on every module
 vet:
