@@ -28,7 +28,13 @@ var migrations = []migration{
 		version:     1,
 		description: "events table",
 		up: func(ctx context.Context, m *Migrator) error {
-			return m.create(ctx, m.Schema.Table, m.Schema.CreateTable())
+			if err := m.create(ctx, m.Schema.LocalTable(), m.Schema.CreateTable()); err != nil {
+				return err
+			}
+			if !m.Schema.Clustered() {
+				return nil
+			}
+			return m.create(ctx, m.Schema.Table, m.Schema.CreateDistributed())
 		},
 	},
 	{
@@ -44,6 +50,11 @@ var migrations = []migration{
 				}
 				if err := m.create(ctx, v.MV, v.CreateMV); err != nil {
 					return err
+				}
+				if m.Schema.Clustered() {
+					if err := m.create(ctx, v.Distributed, v.CreateDistributed); err != nil {
+						return err
+					}
 				}
 			}
 			return nil
@@ -78,12 +89,17 @@ type Migrator struct {
 // on the server and the config rather than on the version (alias columns a
 // newer server supports, the TTL, the deduplication window). Running it again changes nothing; several
 // collectors may run it at once.
+//
+// In cluster mode every statement runs ON CLUSTER (the server runs it on
+// every server and answers once all have), so one collector migrates the
+// whole cluster, and the migrations record is replicated to every server
+// (schema.Schema.CreateMigrationsTable).
 func (m *Migrator) Run(ctx context.Context) error {
 	db := m.Schema.Table.Database
-	if err := m.exec(ctx, schema.CreateDatabase(db), func() (bool, error) { return m.exists(ctx, schema.DatabaseExists(db)) }); err != nil {
+	if err := m.exec(ctx, m.Schema.CreateDatabase(), func() (bool, error) { return m.exists(ctx, schema.DatabaseExists(db)) }); err != nil {
 		return fmt.Errorf("cannot create database %s on ClickHouse %s: %w; create it by hand or grant CREATE DATABASE", db, m.Server, err)
 	}
-	if err := m.create(ctx, schema.MigrationsTable(db), schema.CreateMigrationsTable(db)); err != nil {
+	if err := m.create(ctx, schema.MigrationsTable(db), m.Schema.CreateMigrationsTable()); err != nil {
 		return err
 	}
 	applied, err := m.applied(ctx)
