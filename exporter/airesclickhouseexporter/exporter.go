@@ -46,7 +46,7 @@ type logsExporter struct {
 	janitorInterval time.Duration
 
 	mu      sync.Mutex
-	conn    driver.Conn // set once connected and the schema is ready
+	conn    driver.Conn   // set once connected and the schema is ready
 	schema  schema.Schema // table, cluster mode and, once connected, the server's capabilities
 	janitor *janitor
 	// While ClickHouse is unreachable at start: the connection being
