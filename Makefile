@@ -12,7 +12,7 @@ RUN_DIR ?= $(CURDIR)/.run
 # these machines cannot reach, and fails. Only those two tools use it.
 PROXY_ONLY := $(shell $(GO) env GOPROXY | sed -e 's/[,|]direct$$//')
 
-.PHONY: all build proto generate tools run test test-unit test-e2e test-sdk test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop run-cluster cluster-start cluster-stop
+.PHONY: all build proto generate tools run test test-unit test-e2e test-cluster test-sdk test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop run-cluster cluster-start cluster-stop
 
 all: build
 
@@ -82,13 +82,14 @@ vet:
 	cd proto && $(GO) vet ./...
 	cd sdk && $(GO) vet ./...
 	cd test/e2e && $(GO) vet ./...
+	cd test/cluster && $(GO) vet ./...
 	cd test/modern && $(GO) vet ./...
 	cd test/chaos && $(GO) vet ./...
 	cd bench && $(GO) vet ./...
 	cd bench/sdkcompare && $(GO) vet ./...
 	cd examples/quickstart && $(GO) vet ./...
 
-MODULES := . proto sdk test/e2e test/modern test/chaos bench bench/sdkcompare examples/quickstart
+MODULES := . proto sdk test/e2e test/cluster test/modern test/chaos bench bench/sdkcompare examples/quickstart
 
 $(BIN)/staticcheck: internal/tools/lint/go.mod
 	@mkdir -p $(BIN)
@@ -120,9 +121,9 @@ check-generated: proto generate
 	@git diff --exit-code -- proto receiver processor exporter || \
 		{ echo "generated code is out of date: run make proto generate and commit" >&2; exit 1; }
 
-## test: the whole suite: unit tests (race), the SDK, end to end on the ocb-built binary,
+## test: the whole suite: unit tests (race), the SDK, end to end on the ocb-built binary (one server, then a cluster),
 ## ClickHouse 26.7 in process (chDB), and the short fault-injection suite
-test: build vet lint test-unit test-sdk test-e2e test-modern chaos-short
+test: build vet lint test-unit test-sdk test-e2e test-cluster test-modern chaos-short
 
 test-unit:
 	$(GO) test -race -count=1 ./...
@@ -133,6 +134,10 @@ test-sdk:
 
 test-e2e: build
 	cd test/e2e && AIRES_COLLECTOR=$(COLLECTOR) $(GO) test -count=1 -timeout 15m ./...
+
+## test-cluster: the collector in cluster mode on a local cluster (ZooKeeper, 2 shards x 2 replicas; scripts/cluster.sh)
+test-cluster: build
+	cd test/cluster && AIRES_COLLECTOR=$(COLLECTOR) $(GO) test -count=1 -timeout 15m ./...
 
 ## test-modern: the schema, views, README examples and deduplication on ClickHouse 26.7 in process
 ## (chDB, installed by scripts/chdb.sh through npm into $$AIRES_CACHE, by default ~/.cache/aires)
