@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"database/sql"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -50,7 +52,24 @@ func checkOnce(t *testing.T, c *chtest.Cluster, db *sql.DB, database string, l *
 	assert.Zero(t, dups, "events stored more than once")
 	total := count(t, db, "SELECT count() FROM "+database+".events")
 	assert.Equal(t, uint64(len(stored)), total, "rows through events = distinct ids")
+	assertNoQueuedInserts(t, c, database)
 	return stored
+}
+
+// assertNoQueuedInserts checks that no server holds rows queued for other
+// shards by an asynchronous insert into the Distributed table: the
+// Distributed table's directory keeps one subdirectory a destination for
+// them, and the exporter's synchronous inserts never create one.
+func assertNoQueuedInserts(t *testing.T, c *chtest.Cluster, database string) {
+	t.Helper()
+	for _, n := range c.Nodes {
+		dir := filepath.Join(n.Dir, "data", "data", database, "events")
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err, "the Distributed table's directory on shard %d replica %d", n.Shard, n.Replica)
+		for _, e := range entries {
+			assert.False(t, e.IsDir(), "shard %d replica %d queued rows for %s: an asynchronous insert", n.Shard, n.Replica, e.Name())
+		}
+	}
 }
 
 // shardCounts are the rows of events_local on each shard, read on replica 1.

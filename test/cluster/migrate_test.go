@@ -19,7 +19,7 @@ import (
 
 // clusterSchema is the exporter's default cluster schema for database on
 // the server behind db.
-func clusterSchema(t *testing.T, db *sql.DB, database string, retention time.Duration) (schema.Schema, schema.Version) {
+func clusterSchema(t testing.TB, db *sql.DB, database string, retention time.Duration) (schema.Schema, schema.Version) {
 	t.Helper()
 	version, err := migrate.ServerVersion(context.Background(), migrate.SQLDB(db))
 	require.NoError(t, err)
@@ -30,6 +30,12 @@ func clusterSchema(t *testing.T, db *sql.DB, database string, retention time.Dur
 		Cluster: schema.Cluster{Name: chtest.ClusterName, Replication: true, ReplicationPath: schema.DefaultReplicationPath,
 			ReplicaName: schema.DefaultReplicaName, ShardingKey: schema.DefaultShardingKey},
 	}, v
+}
+
+// migrateSchema creates or migrates sch through db.
+func migrateSchema(t testing.TB, db *sql.DB, sch schema.Schema, v schema.Version) {
+	t.Helper()
+	require.NoError(t, (&migrate.Migrator{DB: migrate.SQLDB(db), Schema: sch, Server: v}).Run(context.Background()))
 }
 
 func strings1(t *testing.T, db *sql.DB, query string) []string {
