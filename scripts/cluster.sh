@@ -56,7 +56,9 @@ PY
 
 zk_ok() { # port
 	local out
-	out=$( { exec 3<>/dev/tcp/127.0.0.1/"$1" && printf ruok >&3 && cat <&3; } 2>/dev/null) || return 1
+	# Bounded: a ZooKeeper still starting can accept the connection and
+	# never answer.
+	out=$(timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/"$1" && printf ruok >&3 && cat <&3' _ "$1" 2>/dev/null) || return 1
 	[ "$out" = imok ]
 }
 

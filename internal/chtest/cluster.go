@@ -3,6 +3,7 @@ package chtest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -43,7 +44,11 @@ func StartCluster(dir string, shards, replicas int) (*Cluster, error) {
 	}
 	script := filepath.Join(root, "scripts", "cluster.sh")
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command("bash", script, "start", dir, fmt.Sprint(shards), fmt.Sprint(replicas))
+	// Bounded, so that a server that hangs at start fails the tests rather
+	// than the test binary's timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", script, "start", dir, fmt.Sprint(shards), fmt.Sprint(replicas))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		c := &Cluster{Dir: dir, script: script}
