@@ -1,8 +1,13 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -78,6 +83,42 @@ func migrateBench(b *testing.B, c *chtest.Cluster, database string) {
 	migrateSchema(b, db, sch, v)
 }
 
+// serversCPU is the CPU time the cluster's servers have used so far (user
+// and system, all four), in clock ticks.
+func serversCPU(b *testing.B, c *chtest.Cluster) uint64 {
+	var ticks uint64
+	for _, n := range c.Nodes {
+		pid, err := os.ReadFile(filepath.Join(n.Dir, "server.pid"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", strings.TrimSpace(string(pid)), "stat"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		// Fields 14 and 15 (utime, stime), after the command in parentheses.
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+		for _, v := range f[11:13] {
+			t, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ticks += t
+		}
+	}
+	return ticks
+}
+
+// reportInsert reports the insert rate and the servers' CPU per row since
+// before (a serversCPU reading): replication (the second replica fetching
+// each part) and merges running meanwhile included.
+func reportInsert(b *testing.B, c *chtest.Cluster, before uint64) {
+	rows := float64(b.N * benchRows)
+	b.ReportMetric(rows/b.Elapsed().Seconds(), "rows/s")
+	const ticksPerSecond = 100 // USER_HZ on Linux
+	b.ReportMetric(float64(serversCPU(b, c)-before)/ticksPerSecond*1e6/rows, "server-us/row")
+}
+
 // misplaced counts the rows of events_local on shard that the sharding key
 // puts on another shard.
 func misplaced(b *testing.B, c *chtest.Cluster, database string, shard int) uint64 {
@@ -103,15 +144,17 @@ func BenchmarkInsertPaths(b *testing.B) {
 	b.Run("distributed_sync", func(b *testing.B) {
 		b.ReportAllocs()
 		sync1 := clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"insert_distributed_sync": 1}))
+		cpu := serversCPU(b, c)
 		for i := 0; b.Loop(); i++ {
 			if err := sendBench(sync1, entry, database+".events", benchRowsOf(benchRows, i)); err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric(float64(b.N*benchRows)/b.Elapsed().Seconds(), "rows/s")
+		reportInsert(b, c, cpu)
 	})
 	b.Run("per_shard_local", func(b *testing.B) {
 		b.ReportAllocs()
+		cpu := serversCPU(b, c)
 		for i := 0; b.Loop(); i++ {
 			// The sharding key, cityHash64(toString(id)), computed here:
 			// a shard is the key modulo the number of shards (weights 1).
@@ -136,7 +179,7 @@ func BenchmarkInsertPaths(b *testing.B) {
 				}
 			}
 		}
-		b.ReportMetric(float64(b.N*benchRows)/b.Elapsed().Seconds(), "rows/s")
+		reportInsert(b, c, cpu)
 	})
 	// The client's split is the server's: every row is on the shard the
 	// Distributed table would have chosen.

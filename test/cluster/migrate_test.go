@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -122,9 +123,10 @@ func TestMigrationsOnCluster(t *testing.T) {
 	waitColumn(t, c, sch.Table, "is_error", true)
 
 	// Retention: rows of two days, one expired, on both shards.
-	_, err = dbs[0].Exec("INSERT INTO " + sch.Table.String() + " (id, timestamp, timestamp_ns, service, severity)" +
-		" SELECT generateUUIDv4(), toDateTime('2026-11-20 10:00:00') + (number % 2) * 86400, 0, 'svc', 'info' FROM system.numbers LIMIT 400" +
-		" SETTINGS insert_distributed_sync = 1")
+	// Synchronous (see ack_test.go: not with a SETTINGS clause on 18.16).
+	syncInsert := clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"insert_distributed_sync": 1}))
+	_, err = dbs[0].ExecContext(syncInsert, "INSERT INTO "+sch.Table.String()+" (id, timestamp, timestamp_ns, service, severity)"+
+		" SELECT generateUUIDv4(), toDateTime('2026-11-20 10:00:00') + (number % 2) * 86400, 0, 'svc', 'info' FROM system.numbers LIMIT 400")
 	require.NoError(t, err)
 	q := "SELECT count() FROM " + sch.Table.String() + " WHERE toDate(timestamp) = '2026-11-20'"
 	require.NotZero(t, count(t, dbs[0], q))
