@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/aires-dev/aires/internal/viewfixture"
+	"github.com/aires-dev/aires/internal/viewfixture/viewproto"
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
 )
 
@@ -30,7 +31,7 @@ func TestDashboardViews(t *testing.T) {
 
 	n := 0
 	var requests uint64
-	for _, b := range viewfixture.Batches() {
+	for _, b := range viewproto.Batches() {
 		for _, ev := range b.Events {
 			n++
 			if ev.Http != nil && ev.Http.StatusCode != 0 {

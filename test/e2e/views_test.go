@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aires-dev/aires/internal/viewfixture"
+	"github.com/aires-dev/aires/internal/viewfixture/viewproto"
 )
 
 // TestDashboardViews sends viewfixture's known set of events through the
@@ -21,7 +22,7 @@ func TestDashboardViews(t *testing.T) {
 
 	n := 0
 	var requests uint64
-	for _, b := range viewfixture.Batches() {
+	for _, b := range viewproto.Batches() {
 		for _, ev := range b.Events {
 			n++
 			if ev.Http != nil && ev.Http.StatusCode != 0 {

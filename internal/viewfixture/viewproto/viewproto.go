@@ -1,8 +1,12 @@
-package viewfixture
+// Package viewproto is viewfixture's events as the SDK sends them, for the
+// tests that send them through a collector (test/e2e, test/cluster); a
+// package of its own so that viewfixture needs no protocol.
+package viewproto
 
 import (
 	"fmt"
 
+	"github.com/aires-dev/aires/internal/viewfixture"
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
 )
 
@@ -15,9 +19,9 @@ var severities = map[string]airesv1.Severity{
 	"fatal": airesv1.Severity_SEVERITY_FATAL,
 }
 
-// Proto is the event as the SDK sends it, as event number n of the set (its
-// id is made of n, so every event has its own).
-func (e Event) Proto(n int) *airesv1.Event {
+// Event is e as the SDK sends it, as event number n of the set (its id is
+// made of n, so every event has its own).
+func Event(e viewfixture.Event, n int) *airesv1.Event {
 	sev, ok := severities[e.Severity]
 	if !ok {
 		panic(fmt.Sprintf("viewfixture: event %d has severity %q, not one of the six", n, e.Severity))
@@ -36,16 +40,16 @@ func (e Event) Proto(n int) *airesv1.Event {
 	return ev
 }
 
-// Batches are Inserts as the SDK sends them, one batch an insert, the
+// Batches are viewfixture.Inserts as the SDK sends them, one batch an insert, the
 // events numbered from 1 across all of them.
 func Batches() []*airesv1.EventBatch {
 	var out []*airesv1.EventBatch
 	n := 0
-	for _, evs := range Inserts() {
+	for _, evs := range viewfixture.Inserts() {
 		b := &airesv1.EventBatch{Resource: &airesv1.Resource{Service: "unused"}}
 		for _, v := range evs {
 			n++
-			b.Events = append(b.Events, v.Proto(n))
+			b.Events = append(b.Events, Event(v, n))
 		}
 		out = append(out, b)
 	}
