@@ -44,14 +44,17 @@ install() {
 	apt-get install -y -qq zookeeper >&2
 }
 
-free_port() {
-	python3 - 2>/dev/null <<'PY' || shuf -i 20000-45000 -n 1
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
-PY
+# next_port sets port to a port free now and not handed out before by this
+# run (the servers start only once all their ports are chosen).
+used_ports=" "
+next_port() {
+	local p
+	for _ in 1 2 3 4 5; do
+		p=$(bash "$clickhouse_sh" free-port)
+		[[ "$used_ports" == *" $p "* ]] || break
+	done
+	used_ports+="$p "
+	port=$p
 }
 
 zk_ok() { # port
@@ -67,7 +70,8 @@ zk_ok() { # port
 start_zookeeper() {
 	local dir=$1/zookeeper port=$2
 	mkdir -p "$dir/data"
-	if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then return 0; fi
+	# server.pid, as scripts/clickhouse.sh names it: its stop ends ZooKeeper too.
+	if [ -f "$dir/server.pid" ] && kill -0 "$(cat "$dir/server.pid")" 2>/dev/null; then return 0; fi
 	# 4lw commands: ruok is how this script knows it is up.
 	cat >"$dir/zoo.cfg" <<CFG
 tickTime=2000
@@ -85,10 +89,10 @@ CFG
 	setsid java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dzookeeper.log.dir="$dir" \
 		-cp "/etc/zookeeper/conf:$ZOOKEEPER_JAR" org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zoo.cfg" \
 		>"$dir/zookeeper.log" 2>&1 </dev/null &
-	echo $! >"$dir/pid"
+	echo $! >"$dir/server.pid"
 	for _ in $(seq 1 150); do
 		zk_ok "$port" && return 0
-		kill -0 "$(cat "$dir/pid")" 2>/dev/null || { tail -20 "$dir/zookeeper.log" >&2; die "ZooKeeper exited during start-up (port $port)"; }
+		kill -0 "$(cat "$dir/server.pid")" 2>/dev/null || { tail -20 "$dir/zookeeper.log" >&2; die "ZooKeeper exited during start-up (port $port)"; }
 		sleep 0.2
 	done
 	die "ZooKeeper did not answer on 127.0.0.1:$port within 30s"
@@ -155,15 +159,19 @@ start() {
 	# Started before: the same ports again (the nodes' configs name each
 	# other's), and the same topology.
 	if [ ! -f "$dir/endpoints" ]; then
-		local ports="$dir/ports.tmp" s r
+		local ports="$dir/ports.tmp" s r port
 		: >"$ports"
 		for s in $(seq 1 "$shards"); do
 			for r in $(seq 1 "$replicas"); do
-				echo "s$s-r$r $(free_port) $(free_port) $(free_port)" >>"$ports"
+				local tcp http ip
+				next_port; tcp=$port
+				next_port; http=$port
+				next_port; ip=$port
+				echo "s$s-r$r $tcp $http $ip" >>"$ports"
 			done
 		done
 		local zk
-		zk=$(free_port)
+		next_port; zk=$port
 		for s in $(seq 1 "$shards"); do
 			for r in $(seq 1 "$replicas"); do
 				local p
@@ -199,17 +207,7 @@ stop() {
 		bash "$clickhouse_sh" stop "$nodedir" &
 	done <"$dir/endpoints"
 	wait
-	local pidfile="$dir/zookeeper/pid"
-	[ -f "$pidfile" ] || return 0
-	local pid
-	pid=$(cat "$pidfile")
-	kill "$pid" 2>/dev/null || true
-	for _ in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; return 0; }
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null || true
-	rm -f "$pidfile"
+	bash "$clickhouse_sh" stop "$dir/zookeeper"
 }
 
 endpoints() {

@@ -4,6 +4,7 @@
 package collectortest
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -110,4 +112,23 @@ func (p *Process) Stop(timeout time.Duration) {
 func (p *Process) Kill() {
 	_ = p.cmd.Process.Kill()
 	<-p.exited
+}
+
+// Output collects a collector's output (Start's out) while the process
+// writes it, safe to read at any time.
+type Output struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (o *Output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.Write(p)
+}
+
+func (o *Output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
 }

@@ -15,7 +15,6 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -62,23 +61,6 @@ func cluster(t *testing.T) *chtest.Cluster {
 		chtest.FailOrSkip(t, "cannot start the ClickHouse cluster: %v", startErr)
 	}
 	return shared
-}
-
-// collectorBinary finds the ocb-built binary.
-func collectorBinary(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("AIRES_COLLECTOR"); p != "" {
-		return p
-	}
-	root, err := chtest.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(root, "build", "aires-collector", "aires-collector")
-	if _, err := os.Stat(p); err != nil {
-		chtest.FailOrSkip(t, "collector binary %s not found: run `make build` first", p)
-	}
-	return p
 }
 
 // collectorSettings fill configTemplate.
@@ -134,35 +116,17 @@ service:
       exporters: [aires_clickhouse]
 `
 
-// lockedBuffer is a collector's output.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 type collector struct {
 	collectorSettings
 	proc   *collectortest.Process
-	output *lockedBuffer
+	output *collectortest.Output
 }
 
 // startCollector starts a collector with settings s (ports filled in here);
 // stopped when the test ends.
 func startCollector(t *testing.T, s collectorSettings) *collector {
 	t.Helper()
-	c, err := launchCollector(t, collectorBinary(t), s)
+	c, err := launchCollector(t, collectortest.Binary(t), s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +137,7 @@ func startCollector(t *testing.T, s collectorSettings) *collector {
 // schema migrations overlap), once all have started.
 func startCollectors(t *testing.T, settings ...collectorSettings) []*collector {
 	t.Helper()
-	bin := collectorBinary(t)
+	bin := collectortest.Binary(t)
 	cols := make([]*collector, len(settings))
 	errs := make([]error, len(settings))
 	var wg sync.WaitGroup
@@ -207,7 +171,7 @@ func launchCollector(t *testing.T, bin string, s collectorSettings) (*collector,
 	if err := template.Must(template.New("cfg").Parse(configTemplate)).Execute(&cfg, s); err != nil {
 		return nil, err
 	}
-	c := &collector{collectorSettings: s, output: &lockedBuffer{}}
+	c := &collector{collectorSettings: s, output: &collectortest.Output{}}
 	proc, err := collectortest.Start(bin, t.TempDir(), cfg.String(), s.HealthPort, c.output, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w\n%s", err, c.output.String())

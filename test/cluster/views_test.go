@@ -29,15 +29,10 @@ func TestDashboardViews(t *testing.T) {
 	client := airesv1.NewIngestServiceClient(conn)
 	db := c.Node(1, 1).DB(t)
 
-	n := 0
-	var requests uint64
+	var n, requests uint64
 	for _, b := range viewproto.Batches() {
-		for _, ev := range b.Events {
-			n++
-			if ev.Http != nil && ev.Http.StatusCode != 0 {
-				requests++
-			}
-		}
+		events, reqs := viewproto.Count(b)
+		n, requests = n+events, requests+reqs
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		resp, err := client.Ingest(ctx, b)
 		cancel()
@@ -45,10 +40,10 @@ func TestDashboardViews(t *testing.T) {
 		require.Equal(t, uint64(len(b.Events)), resp.Accepted, "rejections: %v", resp.Rejections)
 		// Separate inserts: the views get several partial rows per key,
 		// on both shards, merged by the queries.
-		waitCount(t, db, uint64(n), 30*time.Second, "SELECT count() FROM "+database+".events")
+		waitCount(t, db, n, 30*time.Second, "SELECT count() FROM "+database+".events")
 	}
 	syncReplicas(t, c, database, "events_local", "events_errors_1m_local", "events_http_1m_local")
-	waitCount(t, db, uint64(n), 30*time.Second, "SELECT sum(events) FROM "+database+".events_errors_1m")
+	waitCount(t, db, n, 30*time.Second, "SELECT sum(events) FROM "+database+".events_errors_1m")
 	waitCount(t, db, requests, 30*time.Second, "SELECT sum(requests) FROM "+database+".events_http_1m")
 	for s := 1; s <= c.Shards(); s++ {
 		require.NotZero(t, count(t, c.Node(s, 1).DB(t), "SELECT count() FROM "+database+".events_http_1m_local"), "shard %d has no view rows", s)

@@ -10,10 +10,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"text/template"
 	"time"
@@ -23,21 +20,7 @@ import (
 )
 
 // collectorBinary finds the ocb-built binary.
-func collectorBinary(tb testing.TB) string {
-	tb.Helper()
-	if p := os.Getenv("AIRES_COLLECTOR"); p != "" {
-		return p
-	}
-	root, err := chtest.RepoRoot()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p := filepath.Join(root, "build", "aires-collector", "aires-collector")
-	if _, err := os.Stat(p); err != nil {
-		chtest.FailOrSkip(tb, "collector binary %s not found: run `make build` first", p)
-	}
-	return p
-}
+func collectorBinary(tb testing.TB) string { return collectortest.Binary(tb) }
 
 func freePort(tb testing.TB) int {
 	tb.Helper()
@@ -130,22 +113,8 @@ type collector struct {
 	output *lockedBuffer
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// lockedBuffer collects output written from other goroutines.
+type lockedBuffer = collectortest.Output
 
 // env is one test's world: a ClickHouse server and a collector writing to it.
 type env struct {

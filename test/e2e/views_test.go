@@ -20,25 +20,20 @@ func TestDashboardViews(t *testing.T) {
 	client := dialAires(t, e.col.AiresPort)
 	base := viewfixture.Base
 
-	n := 0
-	var requests uint64
+	var n, requests uint64
 	for _, b := range viewproto.Batches() {
-		for _, ev := range b.Events {
-			n++
-			if ev.Http != nil && ev.Http.StatusCode != 0 {
-				requests++
-			}
-		}
+		events, reqs := viewproto.Count(b)
+		n, requests = n+events, requests+reqs
 		resp, err := client.Ingest(ctxTimeout(t, 10*time.Second), b)
 		require.NoError(t, err)
 		require.Equal(t, uint64(len(b.Events)), resp.Accepted, "rejections: %v", resp.Rejections)
 		// Separate inserts: the views get several partial rows per key,
 		// merged by the queries (and later by OPTIMIZE).
-		waitCount(t, e.db, uint64(n), 10*time.Second, `SELECT count() FROM aires_e2e.events`)
+		waitCount(t, e.db, n, 10*time.Second, `SELECT count() FROM aires_e2e.events`)
 	}
 	// Within one INSERT, the events part becomes visible a moment before
 	// the views' parts: wait for the views too.
-	waitCount(t, e.db, uint64(n), 10*time.Second, `SELECT sum(events) FROM aires_e2e.events_errors_1m`)
+	waitCount(t, e.db, n, 10*time.Second, `SELECT sum(events) FROM aires_e2e.events_errors_1m`)
 	require.Equal(t, uint64(1019), requests)
 	waitCount(t, e.db, requests, 10*time.Second, `SELECT sum(requests) FROM aires_e2e.events_http_1m`)
 

@@ -55,3 +55,14 @@ func Batches() []*airesv1.EventBatch {
 	}
 	return out
 }
+
+// Count is how many events batch b holds, and how many of them are HTTP
+// requests (a status code: what the HTTP view counts).
+func Count(b *airesv1.EventBatch) (events, requests uint64) {
+	for _, ev := range b.Events {
+		if ev.Http != nil && ev.Http.StatusCode != 0 {
+			requests++
+		}
+	}
+	return uint64(len(b.Events)), requests
+}
