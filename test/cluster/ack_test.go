@@ -72,6 +72,6 @@ func TestDistributedSyncInsertGuarantee(t *testing.T) {
 		require.NoError(t, err)
 	}
 	syncReplicas(t, c, database, "events_local")
-	assertSameOnReplicas(t, c, database)
+	waitSameOnReplicas(t, c, database)
 	assert.Equal(t, uint64(10000), count(t, db, "SELECT count() FROM "+database+".events"))
 }
