@@ -34,7 +34,7 @@ func waitAcked(t *testing.T, l *load, n int) {
 //     exporter moves to the next address of its endpoint, and the insert
 //     that was in flight is in doubt and sent again.
 //
-// Twice each. Either way no acknowledged event is lost, none is stored twice (a batch
+// Either way no acknowledged event is lost, none is stored twice (a batch
 // sent again is byte-identical: every shard drops the blocks it has), and
 // the restarted replica catches up with its peer.
 func TestReplicaKilledUnderLoad(t *testing.T) {
@@ -58,18 +58,17 @@ func TestReplicaKilledUnderLoad(t *testing.T) {
 				}
 			})
 
-			// Twice: a kill catches an insert in flight only now and then
-			// (inserts take a fraction of the time between batches).
-			for range 2 {
-				waitAcked(t, l, 4000)
-				require.NoError(t, victim.Kill())
-				restarted = false
-				t.Logf("killed shard %d replica %d after %d acknowledged events", tt.shard, tt.replica, l.ackedCount())
-				waitAcked(t, l, 6000)
-				require.NoError(t, victim.Restart())
-				restarted = true
-				t.Logf("restarted it after %d acknowledged events", l.ackedCount())
-			}
+			// While the victim runs an insert, so that the kill catches one
+			// in flight. (Once: after it, the collector's connections and
+			// the entry server's choice of replica move to the victim's
+			// peer and stay there.)
+			waitAcked(t, l, 4000)
+			killDuringInsert(t, victim.Server, database)
+			t.Logf("killed shard %d replica %d after %d acknowledged events", tt.shard, tt.replica, l.ackedCount())
+			waitAcked(t, l, 6000)
+			require.NoError(t, victim.Restart())
+			restarted = true
+			t.Logf("restarted it after %d acknowledged events", l.ackedCount())
 			waitAcked(t, l, 4000)
 			l.finish()
 			t.Logf("load: %v; the exporter logged %d inserts in doubt and %d failed inserts retried", l,
@@ -89,6 +88,21 @@ func TestReplicaKilledUnderLoad(t *testing.T) {
 				"SELECT sum(events) FROM "+database+".events_errors_1m")
 		})
 	}
+}
+
+// killDuringInsert kills srv with SIGKILL as soon as it is seen running an
+// INSERT into database (or after 30 s of looking).
+func killDuringInsert(t *testing.T, srv *chtest.Server, database string) {
+	t.Helper()
+	db := srv.DB(t)
+	q := "SELECT count() FROM system.processes WHERE query LIKE 'INSERT INTO%" + database + "%'"
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		var n uint64
+		if err := db.QueryRow(q).Scan(&n); err == nil && n > 0 {
+			break
+		}
+	}
+	require.NoError(t, srv.Kill())
 }
 
 // waitSameOnReplicas waits until both replicas of every shard hold the
