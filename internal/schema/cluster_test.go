@@ -38,17 +38,19 @@ func compareGolden(t *testing.T, name, got string) {
 
 // TestClusterSchemaGolden compares the whole cluster-mode DDL per server
 // version (replicated, 30 days of retention) with
-// testdata/schema_cluster_<version>.sql, and the DDL without replication
-// on 18.16 and 26.7 with schema_cluster_noreplication_<version>.sql.
+// testdata/cluster_<version>.sql, and the DDL without replication on 18.16
+// and 26.7 with cluster_noreplication_<version>.sql. (Not schema_*.sql:
+// test/modern runs those on chDB, which has no cluster; the migrations in
+// test/cluster run the 18.16 statements on a real one.)
 func TestClusterSchemaGolden(t *testing.T) {
 	for _, v := range goldenVersions {
 		for _, replication := range []bool{true, false} {
-			name := "schema_cluster_" + v + ".sql"
+			name := "cluster_" + v + ".sql"
 			if !replication {
 				if v != "18.16.1" && v != "26.7.1" {
 					continue
 				}
-				name = "schema_cluster_noreplication_" + v + ".sql"
+				name = "cluster_noreplication_" + v + ".sql"
 			}
 			t.Run(name, func(t *testing.T) {
 				ver, err := ParseVersion(v)
