@@ -16,7 +16,7 @@ RUN_DIR ?= $(CURDIR)/.run
 # these machines cannot reach, and fails. Only those two tools use it.
 PROXY_ONLY := $(shell $(GO) env GOPROXY | sed -e 's/[,|]direct$$//')
 
-.PHONY: all build proto proto-python proto-node node-deps node-build generate tools run test test-unit test-e2e test-own-distribution test-sdk test-python test-node test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop
+.PHONY: all build proto proto-python proto-node node-deps node-build generate tools run test test-unit test-e2e test-cluster test-own-distribution test-sdk test-python test-node test-modern chaos chaos-short bench vet lint proto-lint proto-baseline check-generated clean clickhouse-start clickhouse-stop run-cluster cluster-start cluster-stop
 
 all: build
 
@@ -90,6 +90,20 @@ clickhouse-start:
 clickhouse-stop:
 	scripts/clickhouse.sh stop $(RUN_DIR)/clickhouse
 
+## run-cluster: start a local ClickHouse cluster (ZooKeeper + 2 shards x 2 replicas) and the collector in cluster mode
+run-cluster: build cluster-start
+	@echo "aires-collector (cluster mode): Aires gRPC on localhost:4320, OTLP gRPC on localhost:4317, health on localhost:13133"
+	AIRES_QUEUE_DIR=$(RUN_DIR)/queue-cluster \
+	AIRES_CLICKHOUSE_ENDPOINT=tcp://$$(awk '$$1 == "node" { printf "%s127.0.0.1:%s", sep, $$4; sep = "," }' $(RUN_DIR)/cluster/endpoints) \
+		$(COLLECTOR) --config config/aires-collector-cluster.yaml
+
+cluster-start:
+	scripts/cluster.sh start $(RUN_DIR)/cluster
+	@echo "cluster \"aires\" (data in $(RUN_DIR)/cluster; stop: make cluster-stop)"
+
+cluster-stop:
+	scripts/cluster.sh stop $(RUN_DIR)/cluster
+
 ## vet: go vet on every module
 vet:
 	$(GO) vet ./...
@@ -97,13 +111,14 @@ vet:
 	cd sdk && $(GO) vet ./...
 	cd test/e2e && $(GO) vet ./...
 	cd test/owndist && $(GO) vet ./...
+	cd test/cluster && $(GO) vet ./...
 	cd test/modern && $(GO) vet ./...
 	cd test/chaos && $(GO) vet ./...
 	cd bench && $(GO) vet ./...
 	cd bench/sdkcompare && $(GO) vet ./...
 	cd examples/quickstart && $(GO) vet ./...
 
-MODULES := . proto sdk test/e2e test/owndist test/modern test/chaos bench bench/sdkcompare examples/quickstart
+MODULES := . proto sdk test/e2e test/owndist test/cluster test/modern test/chaos bench bench/sdkcompare examples/quickstart
 
 $(BIN)/staticcheck: internal/tools/lint/go.mod
 	@mkdir -p $(BIN)
@@ -136,9 +151,9 @@ check-generated: proto proto-node generate
 		{ echo "generated code is out of date: run make proto proto-node generate and commit" >&2; exit 1; }
 
 ## test: the whole suite: unit tests (race), the Go, Python and Node SDKs, end to end on the
-## ocb-built binary, the Aires components in a distribution of one's own, ClickHouse 26.7 in
-## process (chDB), and the short fault-injection suite
-test: build vet lint test-unit test-sdk test-python test-node test-e2e test-own-distribution test-modern chaos-short
+## ocb-built binary (one server, then a cluster), the Aires components in a distribution of
+## one's own, ClickHouse 26.7 in process (chDB), and the short fault-injection suite
+test: build vet lint test-unit test-sdk test-python test-node test-e2e test-cluster test-own-distribution test-modern chaos-short
 
 test-unit:
 	$(GO) test -race -count=1 ./...
@@ -167,6 +182,10 @@ test-e2e: build node-build
 ## Go build cache as `make build`, and run it against a real ClickHouse (test/owndist)
 test-own-distribution: $(BIN)/builder
 	cd test/owndist && AIRES_BUILDER=$(BIN)/builder AIRES_BUILDER_GOPROXY=$(PROXY_ONLY) $(GO) test -count=1 -timeout 15m ./...
+
+## test-cluster: the collector in cluster mode on a local cluster (ZooKeeper, 2 shards x 2 replicas; scripts/cluster.sh)
+test-cluster: build
+	cd test/cluster && AIRES_COLLECTOR=$(COLLECTOR) $(GO) test -count=1 -timeout 15m ./...
 
 ## test-modern: the schema, views, README examples and deduplication on ClickHouse 26.7 in process
 ## (chDB, installed by scripts/chdb.sh through npm into $$AIRES_CACHE, by default ~/.cache/aires)

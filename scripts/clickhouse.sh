@@ -7,6 +7,7 @@
 #                                                 (free ports are chosen when not given)
 #   scripts/clickhouse.sh stop DIR                stop the server started in DIR
 #   scripts/clickhouse.sh status DIR              exit 0 when it answers queries
+#   scripts/clickhouse.sh free-port               print a TCP port free on 127.0.0.1 now
 #
 # Users come from /etc/clickhouse-server/users.xml (user "default", no
 # password), or from DIR/users.xml when that file exists before start (tests
@@ -163,5 +164,6 @@ install) install ;;
 start) start "$@" ;;
 stop) stop "$@" ;;
 status) status "$@" ;;
-*) die "usage: clickhouse.sh install|start DIR [TCP [HTTP]]|stop DIR|status DIR" ;;
+free-port) free_port ;;
+*) die "usage: clickhouse.sh install|start DIR [TCP [HTTP]]|stop DIR|status DIR|free-port" ;;
 esac

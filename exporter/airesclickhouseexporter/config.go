@@ -57,9 +57,24 @@ type Config struct {
 	// QueueDisk refuses new data while the persistent queue's filesystem is
 	// nearly full, so that a full disk loses nothing already accepted.
 	QueueDisk QueueDiskConfig `mapstructure:"queue_disk"`
-	// Cluster is the ON CLUSTER name for cluster mode. Not implemented yet:
-	// any value is rejected.
+	// Cluster turns on cluster mode: the cluster's name in the servers'
+	// remote_servers. The schema is created ON CLUSTER, each shard holds its
+	// rows in <table>_local, and <table> (what inserts and queries use) is
+	// the Distributed table over them. README, Cluster mode.
 	Cluster string `mapstructure:"cluster"`
+	// Replication makes the per-shard tables ReplicatedMergeTree (default);
+	// false makes them plain MergeTree (one replica a shard).
+	Replication bool `mapstructure:"replication"`
+	// ZooKeeperPath is the ZooKeeper path of each replicated table:
+	// {database} and {table} are filled in by the exporter, {shard} by each
+	// server from its macros.
+	ZooKeeperPath string `mapstructure:"zookeeper_path"`
+	// ReplicaName is the replica's name under that path, usually the
+	// servers' {replica} macro.
+	ReplicaName string `mapstructure:"replica_name"`
+	// ShardingKey is the Distributed table's sharding key, the expression
+	// that picks each row's shard.
+	ShardingKey string `mapstructure:"sharding_key"`
 }
 
 var _ component.Config = (*Config)(nil)
@@ -95,7 +110,7 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if cfg.Cluster != "" {
-		errs = append(errs, fmt.Errorf("cluster %q: cluster mode (ON CLUSTER DDL, Distributed table) is not implemented yet; remove the setting", cfg.Cluster))
+		errs = append(errs, cfg.validateCluster()...)
 	}
 	return errors.Join(errs...)
 }
@@ -103,6 +118,41 @@ func (cfg *Config) Validate() error {
 // persistentQueue reports whether the sending queue is on a storage extension.
 func (cfg *Config) persistentQueue() bool {
 	return cfg.QueueConfig.HasValue() && cfg.QueueConfig.Get().StorageID != nil
+}
+
+// validateCluster checks the cluster mode settings.
+func (cfg *Config) validateCluster() []error {
+	var errs []error
+	if !schema.ValidIdentifier(cfg.Cluster) {
+		errs = append(errs, fmt.Errorf("cluster %q: use the cluster's name in the servers' remote_servers (letters, digits and underscores)", cfg.Cluster))
+	}
+	if strings.HasSuffix(cfg.Table, schema.LocalSuffix) {
+		errs = append(errs, fmt.Errorf("table %q: in cluster mode the per-shard table is named after it with %q; name the table users query (e.g. events)", cfg.Table, schema.LocalSuffix))
+	}
+	if strings.TrimSpace(cfg.ShardingKey) == "" || strings.ContainsAny(cfg.ShardingKey, ";`") {
+		errs = append(errs, fmt.Errorf("sharding_key %q: use an expression over the events columns, e.g. %s", cfg.ShardingKey, schema.DefaultShardingKey))
+	}
+	if !cfg.Replication {
+		return errs
+	}
+	// Without {shard} every shard would replicate the same table; without
+	// {table} the events table and the views' tables would share one path.
+	if !strings.HasPrefix(cfg.ZooKeeperPath, "/") || !strings.Contains(cfg.ZooKeeperPath, "{shard}") || !strings.Contains(cfg.ZooKeeperPath, "{table}") {
+		errs = append(errs, fmt.Errorf("zookeeper_path %q: use an absolute path with {shard} and {table}, e.g. %s", cfg.ZooKeeperPath, schema.DefaultReplicationPath))
+	}
+	if strings.TrimSpace(cfg.ReplicaName) == "" {
+		errs = append(errs, fmt.Errorf("replica_name is empty: use the servers' replica macro, %s", schema.DefaultReplicaName))
+	}
+	return errs
+}
+
+// clusterSchema is the cluster mode of the schema (zero without cluster).
+func (cfg *Config) clusterSchema() schema.Cluster {
+	if cfg.Cluster == "" {
+		return schema.Cluster{}
+	}
+	return schema.Cluster{Name: cfg.Cluster, Replication: cfg.Replication, ReplicationPath: cfg.ZooKeeperPath,
+		ReplicaName: cfg.ReplicaName, ShardingKey: cfg.ShardingKey}
 }
 
 // parseEndpoint turns the endpoint setting into host:port addresses.

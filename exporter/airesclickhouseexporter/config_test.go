@@ -63,10 +63,23 @@ func TestLoadConfig(t *testing.T) {
 	wq.Batch.Get().FlushTimeout = 200 * time.Millisecond
 	wq.Batch.Get().MinSize = 10_000
 
+	cluster := createDefaultConfig().(*Config)
+	cluster.Endpoint = "tcp://ch1:9000,ch2:9000,ch3:9000,ch4:9000"
+	cluster.Cluster = "logs_cluster"
+	clusterCustom := createDefaultConfig().(*Config)
+	clusterCustom.Endpoint = "tcp://ch1:9000"
+	clusterCustom.Cluster = "logs_cluster"
+	clusterCustom.Replication = false
+	clusterCustom.ZooKeeperPath = "/ch/{shard}/{database}/{table}"
+	clusterCustom.ReplicaName = "{host}"
+	clusterCustom.ShardingKey = "cityHash64(trace_id)"
+
 	tests := []struct {
 		id   component.ID
 		want *Config
 	}{
+		{id: component.NewIDWithName(metadata.Type, "cluster"), want: cluster},
+		{id: component.NewIDWithName(metadata.Type, "cluster_custom"), want: clusterCustom},
 		{id: component.NewIDWithName(metadata.Type, "persistent"), want: persistent},
 		{id: component.NewIDWithName(metadata.Type, "wait_for_result"), want: waitForResult},
 		{id: component.NewID(metadata.Type), want: createDefaultConfig().(*Config)},
@@ -98,12 +111,16 @@ func TestInvalidConfig(t *testing.T) {
 		"negative_retention":         "retention -1h0m0s: must not be negative",
 		"tiny_retention":             "retention 10m0s: use at least 1h",
 		"fractional_retention":       "retention 1h30m0s: use whole days (\"30d\") or whole hours",
-		"cluster":                    "cluster mode (ON CLUSTER DDL, Distributed table) is not implemented yet",
+		"bad_cluster":                "cluster \"main-1\": use the cluster's name in the servers' remote_servers",
+		"cluster_path_without_shard": "zookeeper_path \"/clickhouse/tables/{database}/{table}\": use an absolute path with {shard} and {table}",
+		"cluster_local_table":        "table \"events_local\": in cluster mode the per-shard table is named after it",
+		"cluster_no_sharding_key":    "sharding_key \"\": use an expression",
+		"cluster_no_replica_name":    "replica_name is empty",
 		"negative_dial_timeout":      "dial_timeout -1s: must not be negative",
 		"queue_disk_without_storage": `queue_disk.directory "/var/lib/aires/queue" guards the persistent queue's disk, but sending_queue has no storage`,
 		"negative_queue_disk":        "queue_disk.min_free_mib -1: must not be negative",
 	}
-	require.Len(t, cm.AllKeys() /* leaf keys */, len(wantErr))
+	require.Len(t, cm.ToStringMap() /* cases */, len(wantErr))
 	for name, want := range wantErr {
 		t.Run(name, func(t *testing.T) {
 			cfg := createDefaultConfig()

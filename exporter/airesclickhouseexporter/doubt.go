@@ -104,7 +104,7 @@ type idState struct {
 
 // doubts holds the inserts in doubt of one exporter.
 type doubts struct {
-	table   schema.Table
+	schema  schema.Schema // the events table and cluster mode (no capabilities needed)
 	logger  *zap.Logger
 	journal *journal // nil without a persistent queue
 
@@ -120,8 +120,8 @@ type doubts struct {
 // good; beyond the bound the oldest is given up, with a warning.
 const maxDoubts = journalSlots / 2
 
-func newDoubts(table schema.Table, logger *zap.Logger) *doubts {
-	return &doubts{table: table, logger: logger, ids: make(map[[16]byte]idState)}
+func newDoubts(sch schema.Schema, logger *zap.Logger) *doubts {
+	return &doubts{schema: sch, logger: logger, ids: make(map[[16]byte]idState)}
 }
 
 func (t *doubts) open() bool { return t.anything.Load() }
@@ -182,7 +182,7 @@ func (t *doubts) resolve(ctx context.Context, conn driver.Conn) error {
 		}
 		stored, err := t.storedIDs(ctx, conn, d)
 		if err != nil {
-			return fmt.Errorf("cannot find which rows of an insert in doubt are stored in %s: %w", t.table, err)
+			return fmt.Errorf("cannot find which rows of an insert in doubt are stored in %s: %w", t.schema.Table, err)
 		}
 		for _, id := range d.ids {
 			if _, dup := t.ids[id]; dup {
@@ -215,7 +215,7 @@ func (t *doubts) storedIDs(ctx context.Context, conn driver.Conn, d *doubt) (map
 			return nil, err
 		}
 	}
-	query := schema.StoredIDs(t.table, d.minTs, d.maxTs, d.services)
+	query := t.schema.StoredIDs(d.minTs, d.maxTs, d.services)
 	rows, err := conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(ids)), query)
 	if err != nil {
 		return nil, err

@@ -328,7 +328,7 @@ func TestJournalEntryRoundTrip(t *testing.T) {
 func TestDoubtsBounded(t *testing.T) {
 	ctx := context.Background()
 	mem := newMemStorage()
-	d := newDoubts(schema.Table{Database: "aires", Name: "events"}, zap.NewNop())
+	d := newDoubts(schema.Schema{Table: schema.Table{Database: "aires", Name: "events"}}, zap.NewNop())
 	d.journal = &journal{client: mem, logger: zap.NewNop()}
 	for i := range maxDoubts + 3 {
 		b := &batchRows{}

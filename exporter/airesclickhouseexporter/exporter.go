@@ -46,8 +46,8 @@ type logsExporter struct {
 	janitorInterval time.Duration
 
 	mu      sync.Mutex
-	conn    driver.Conn // set once connected and the schema is ready
-	caps    schema.Capabilities
+	conn    driver.Conn   // set once connected and the schema is ready
+	schema  schema.Schema // table, cluster mode and, once connected, the server's capabilities
 	janitor *janitor
 	// While ClickHouse is unreachable at start: the connection being
 	// retried and the loop retrying it.
@@ -77,7 +77,7 @@ func newLogsExporter(set exporter.Settings, cfg *Config) (*logsExporter, error) 
 
 		now:             time.Now,
 		janitorInterval: defaultJanitorInterval,
-		doubts:          newDoubts(table, set.Logger),
+		doubts:          newDoubts(schema.Schema{Table: table, Cluster: cfg.clusterSchema()}, set.Logger),
 		id:              set.ID,
 	}
 	e.inserters = newInserterPool(e.queueConsumers())
@@ -206,7 +206,7 @@ func (e *logsExporter) setup(ctx context.Context, conn driver.Conn) error {
 	if err != nil {
 		return err
 	}
-	sch := schema.Schema{Table: e.table, Caps: schema.CapabilitiesOf(v), Retention: e.cfg.Retention.Duration()}
+	sch := schema.Schema{Table: e.table, Caps: schema.CapabilitiesOf(v), Retention: e.cfg.Retention.Duration(), Cluster: e.cfg.clusterSchema()}
 
 	if e.cfg.CreateSchema {
 		m := &migrate.Migrator{DB: db, Schema: sch, Server: v, Logger: e.logger}
@@ -217,7 +217,8 @@ func (e *logsExporter) setup(ctx context.Context, conn driver.Conn) error {
 	e.logger.Info("connected to ClickHouse",
 		zap.String("endpoint", e.cfg.Endpoint), zap.String("version", version),
 		zap.String("table", e.table.String()), zap.Bool("create_schema", e.cfg.CreateSchema),
-		zap.Stringer("retention", e.cfg.Retention), zap.Bool("ttl", sch.TTL("timestamp") != "" && e.cfg.CreateSchema))
+		zap.Stringer("retention", e.cfg.Retention), zap.Bool("ttl", sch.TTL("timestamp") != "" && e.cfg.CreateSchema),
+		zap.String("cluster", e.cfg.Cluster))
 
 	var jan *janitor
 	if e.cfg.Retention > 0 {
@@ -227,7 +228,7 @@ func (e *logsExporter) setup(ctx context.Context, conn driver.Conn) error {
 
 	e.mu.Lock()
 	e.conn, e.pending = conn, nil
-	e.caps = sch.Caps
+	e.schema = sch
 	e.janitor = jan
 	e.mu.Unlock()
 	return nil
@@ -264,14 +265,14 @@ func (e *logsExporter) shutdown(context.Context) error {
 }
 
 func (e *logsExporter) connection() driver.Conn {
-	conn, _ := e.connectionCaps()
+	conn, _ := e.connectionSchema()
 	return conn
 }
 
-func (e *logsExporter) connectionCaps() (driver.Conn, schema.Capabilities) {
+func (e *logsExporter) connectionSchema() (driver.Conn, schema.Schema) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.conn, e.caps
+	return e.conn, e.schema
 }
 
 var errNotStarted = errors.New("aires_clickhouse exporter is not connected to ClickHouse yet (not started, or the server is unreachable); the batch stays queued and is retried")
@@ -281,7 +282,7 @@ var errNotStarted = errors.New("aires_clickhouse exporter is not connected to Cl
 // same rows with the same ids. Inserts in doubt are resolved first, and the
 // rows they already stored are left out (see doubt.go).
 func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	conn, caps := e.connectionCaps()
+	conn, sch := e.connectionSchema()
 	if conn == nil {
 		return errNotStarted
 	}
@@ -304,7 +305,7 @@ func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 
 	n := int64(ins.blk.Len())
 	start := time.Now()
-	err := classify(e.insert(ctx, conn, caps, ins))
+	err := classify(e.insert(ctx, conn, sch, ins))
 	if err != nil {
 		if consumererror.IsPermanent(err) {
 			e.telemetry.ExporterAiresClickhouseRowsFailed.Add(ctx, n, permanentAttrs)
@@ -327,12 +328,19 @@ func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 // insert sends ins's block under its own query id (to find it in
 // system.processes if it ends in doubt) and deduplication token, journals
 // it while it is in flight, and records its outcome: settled, or in doubt
-// when the rows may have reached the server although the insert failed.
-func (e *logsExporter) insert(ctx context.Context, conn driver.Conn, caps schema.Capabilities, ins *inserter) error {
+// when the rows may have reached the server although the insert failed. In
+// cluster mode the insert goes through the Distributed table and returns
+// once every shard's rows are written on one of its replicas
+// (insert_distributed_sync).
+func (e *logsExporter) insert(ctx context.Context, conn driver.Conn, sch schema.Schema, ins *inserter) error {
 	ins.rows.queryID = uuid.NewString()
 	opts := []clickhouse.QueryOption{clickhouse.WithQueryID(ins.rows.queryID)}
-	if caps.DedupToken {
-		opts = append(opts, clickhouse.WithSettings(caps.InsertSettings(schema.DedupToken(ins.rows.ids))))
+	var token string
+	if sch.Caps.DedupToken {
+		token = schema.DedupToken(ins.rows.ids)
+	}
+	if settings := sch.InsertSettings(token); len(settings) > 0 {
+		opts = append(opts, clickhouse.WithSettings(settings))
 	}
 	if j := e.doubts.journal; j != nil {
 		slot, err := j.put(ctx, &ins.rows)

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/metadata"
+	"github.com/aires-dev/aires/internal/schema"
 )
 
 // Batching defaults, chosen with make bench (the figures, and when and where
@@ -73,6 +74,10 @@ func createDefaultConfig() component.Config {
 		DialTimeout:   10 * time.Second,
 		CreateSchema:  true,
 		QueueDisk:     QueueDiskConfig{MinFreeMiB: defaultQueueDiskMinFreeMiB},
+		Replication:   true,
+		ZooKeeperPath: schema.DefaultReplicationPath,
+		ReplicaName:   schema.DefaultReplicaName,
+		ShardingKey:   schema.DefaultShardingKey,
 	}
 }
 

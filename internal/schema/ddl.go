@@ -68,13 +68,15 @@ type Table struct {
 func (t Table) String() string { return quote(t.Database) + "." + quote(t.Name) }
 
 // Schema is everything the exporter creates for one events table on one
-// server: the table, its views, their retention.
+// server or one cluster: the table, its views, their retention.
 type Schema struct {
-	Table Table // the events table
+	Table Table // the events table, the name users query
 	Caps  Capabilities
 	// Retention is how long rows are kept; 0 keeps them forever. A whole
 	// number of hours (config validation).
 	Retention time.Duration
+	// Cluster is cluster mode (see Cluster); the zero value is one server.
+	Cluster Cluster
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -95,9 +97,15 @@ func (c Capabilities) columnType(typ string, lowCardinality bool) string {
 	return typ
 }
 
-// CreateDatabase is the statement creating the database.
+// CreateDatabase is the statement creating the database on one server.
 func CreateDatabase(database string) string {
 	return "CREATE DATABASE IF NOT EXISTS " + quote(database)
+}
+
+// CreateDatabase is the statement creating the events database, on every
+// server in cluster mode.
+func (s Schema) CreateDatabase() string {
+	return CreateDatabase(s.Table.Database) + s.onCluster()
 }
 
 // CreateTable is the statement creating the events table on a server with
@@ -134,15 +142,23 @@ func (s Schema) EventColumns() []ColumnDef {
 	return defs
 }
 
-// CreateTable is the statement creating the events table. The 18.16-era
-// syntax (ENGINE = MergeTree() PARTITION BY ... ORDER BY ...) is valid on
-// every supported version; TTL is added where the server has it and a
-// retention is set, the deduplication window where the server has it.
-func (s Schema) CreateTable() string {
+// columnLines are the events table's column definitions, indented.
+func (s Schema) columnLines() []string {
 	var lines []string
 	for _, d := range s.EventColumns() {
 		lines = append(lines, "    "+d.Def)
 	}
+	return lines
+}
+
+// CreateTable is the statement creating the table holding the events
+// (LocalTable: the events table on one server, <table>_local on every shard
+// in cluster mode). The 18.16-era syntax (ENGINE = MergeTree() PARTITION BY
+// ... ORDER BY ...) is valid on every supported version; TTL is added where
+// the server has it and a retention is set, the deduplication window where
+// the server has it.
+func (s Schema) CreateTable() string {
+	lines := s.columnLines()
 	if s.Caps.SkipIndexes {
 		for _, idx := range indexes {
 			lines = append(lines, "    "+idx)
@@ -150,23 +166,25 @@ func (s Schema) CreateTable() string {
 		lines = append(lines, "    "+s.Caps.messageIndex())
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s\n(\n", s.Table)
+	local := s.LocalTable()
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s%s\n(\n", local, s.onCluster())
 	b.WriteString(strings.Join(lines, ",\n"))
-	b.WriteString("\n)\nENGINE = MergeTree()\nPARTITION BY toDate(timestamp)\nORDER BY (service, severity, timestamp)\n")
+	b.WriteString("\n)\nENGINE = " + s.engine("MergeTree", local) + "\nPARTITION BY toDate(timestamp)\nORDER BY (service, severity, timestamp)\n")
 	if ttl := s.TTL("timestamp"); ttl != "" {
 		b.WriteString("TTL " + ttl + "\n")
 	}
-	b.WriteString(s.Caps.tableSettings())
+	b.WriteString(s.tableSettings())
 	return b.String()
 }
 
-// AddColumn is the statement adding column d to an existing events table.
+// AddColumn is the statement adding column d to the existing table holding
+// the events (LocalTable, on every shard in cluster mode).
 // Stored columns go after their predecessor in Columns, so the table keeps
 // the documented order; alias columns go last (18.16 refuses AFTER on an
 // ALIAS column). 18.16 has no ADD COLUMN IF NOT EXISTS: the caller checks
 // system.columns first.
 func (s Schema) AddColumn(d ColumnDef) string {
-	stmt := "ALTER TABLE " + s.Table.String() + " ADD COLUMN " + d.Def
+	stmt := "ALTER TABLE " + s.LocalTable().String() + s.onCluster() + " ADD COLUMN " + d.Def
 	if !d.Alias {
 		for i, c := range Columns {
 			if c.Name == d.Name && i > 0 {
@@ -189,12 +207,19 @@ func Insert(t Table) string {
 }
 
 // Statements are the DDL that creates the whole schema from nothing, in
-// order: database, migrations record, events table, then each view's target
-// table and view.
+// order: database, migrations record, events table (in cluster mode the
+// per-shard table, then the Distributed one), then each view's target
+// table, view (and Distributed table).
 func (s Schema) Statements() []string {
-	out := []string{CreateDatabase(s.Table.Database), CreateMigrationsTable(s.Table.Database), s.CreateTable()}
+	out := []string{s.CreateDatabase(), s.CreateMigrationsTable(), s.CreateTable()}
+	if s.Clustered() {
+		out = append(out, s.CreateDistributed())
+	}
 	for _, v := range s.Views() {
 		out = append(out, v.CreateTarget, v.CreateMV)
+		if s.Clustered() {
+			out = append(out, v.CreateDistributed)
+		}
 	}
 	return out
 }

@@ -14,35 +14,31 @@ import (
 // to the table.
 const DedupWindow = 10000
 
-const dedupWindowSetting = "non_replicated_deduplication_window"
-
 // tableSettings is the SETTINGS clause of the events table and the views'
 // tables ("" when the server has none to set): the deduplication window,
 // where the server has it, on all three, because a retried block dropped
 // from the events table but not from a view's table would be counted twice
-// on the dashboards.
-func (c Capabilities) tableSettings() string {
-	if !c.DedupWindow {
+// on the dashboards. Replicated tables have a window on every version
+// (100 blocks by default), widened to the same DedupWindow.
+func (s Schema) tableSettings() string {
+	name, ok := s.dedupSetting()
+	if !ok {
 		return ""
 	}
-	return "SETTINGS " + dedupWindowSetting + " = " + strconv.Itoa(DedupWindow) + "\n"
+	return "SETTINGS " + name + " = " + strconv.Itoa(DedupWindow) + "\n"
 }
 
 // DedupTables are the tables that need the deduplication window: every
 // table an insert writes into (the events table and the views' targets).
 func (s Schema) DedupTables() []Table { return s.Tables() }
 
-// ModifyDedupWindow is the statement giving existing table t the
-// deduplication window.
-func ModifyDedupWindow(t Table) string {
-	return "ALTER TABLE " + t.String() + " MODIFY SETTING " + dedupWindowSetting + " = " + strconv.Itoa(DedupWindow)
-}
+// ModifyDedupWindow is the statement giving existing table t of one server
+// the deduplication window (Schema.ModifyDedupWindow in cluster mode).
+func ModifyDedupWindow(t Table) string { return Schema{}.ModifyDedupWindow(t) }
 
-// HasDedupWindow reports whether engineFull (a TableEngine row) already has
-// the deduplication window of DedupWindow blocks.
-func HasDedupWindow(engineFull string) bool {
-	return strings.Contains(normalizeSQL(engineFull), normalizeSQL(dedupWindowSetting+" = "+strconv.Itoa(DedupWindow)))
-}
+// HasDedupWindow reports whether engineFull (a TableEngine row of a table on
+// one server) already has the deduplication window of DedupWindow blocks.
+func HasDedupWindow(engineFull string) bool { return Schema{}.HasDedupWindow(engineFull) }
 
 // DedupToken names a batch for insert_deduplication_token: a hash of its
 // rows' ids, in order. The exporter builds rows deterministically, so a

@@ -24,4 +24,7 @@
 //   - system_tables.go: existence checks on system.databases, system.tables
 //     and system.columns, and string literals.
 //   - retention.go: listing day partitions and dropping the expired ones.
+//   - cluster.go: cluster mode: ON CLUSTER, the per-shard _local tables,
+//     the Distributed tables over them, the insert settings and the
+//     statements that differ on a cluster.
 package schema

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -12,18 +13,38 @@ const MigrationsTableName = "schema_migrations"
 // MigrationsTable names the migrations table of database db.
 func MigrationsTable(db string) Table { return Table{Database: db, Name: MigrationsTableName} }
 
-// CreateMigrationsTable creates the migrations record. Two collectors that
-// migrate at once may both record a version: ReplacingMergeTree folds the
-// duplicates, and readers use DISTINCT.
+// CreateMigrationsTable creates the migrations record on one server. Two
+// collectors that migrate at once may both record a version:
+// ReplacingMergeTree folds the duplicates, and readers use DISTINCT.
 func CreateMigrationsTable(db string) string {
-	return "CREATE TABLE IF NOT EXISTS " + MigrationsTable(db).String() + `
+	return createMigrationsTable(db, "", "ReplacingMergeTree()")
+}
+
+// CreateMigrationsTable creates the migrations record. In cluster mode with
+// replication it is one table for the whole cluster: every server is a
+// replica of it (its ZooKeeper path has "all" for {shard}, its replica
+// names are "<shard>-<replica>"), so a version recorded through any server
+// is seen from all of them and a collector on another shard does not run
+// the migrations again.
+func (s Schema) CreateMigrationsTable() string {
+	db := s.Table.Database
+	engine := "ReplacingMergeTree()"
+	if s.replicated() {
+		path := strings.ReplaceAll(s.zooKeeperPath(MigrationsTable(db)), "{shard}", "all")
+		engine = "ReplicatedReplacingMergeTree(" + Literal(path) + ", " + Literal("{shard}-"+s.Cluster.ReplicaName) + ")"
+	}
+	return createMigrationsTable(db, s.onCluster(), engine)
+}
+
+func createMigrationsTable(db, onCluster, engine string) string {
+	return "CREATE TABLE IF NOT EXISTS " + MigrationsTable(db).String() + onCluster + `
 (
     ` + "`table_name`" + ` String,
     ` + "`version`" + ` UInt32,
     ` + "`description`" + ` String,
     ` + "`applied_at`" + ` DateTime
 )
-ENGINE = ReplacingMergeTree()
+ENGINE = ` + engine + `
 ORDER BY (table_name, version)
 `
 }

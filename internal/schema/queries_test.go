@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,19 +31,7 @@ func TestQueriesGolden(t *testing.T) {
 	for _, q := range queries {
 		b.WriteString("-- " + q.name + "\n" + q.sql + ";\n\n")
 	}
-	path := filepath.Join("testdata", "queries.sql")
-	if *update {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if b.String() != string(want) {
-		t.Errorf("queries differ from %s (run go test -update if intended):\n%s", path, b.String())
-	}
+	compareGolden(t, "queries.sql", b.String())
 }
 
 func TestLiteral(t *testing.T) {

@@ -36,7 +36,7 @@ func (s Schema) ActivePartitions() string {
 	for i, t := range tables {
 		names[i] = Literal(t.Name)
 	}
-	return "SELECT DISTINCT table, partition_id, partition FROM system.parts WHERE database = " + Literal(s.Table.Database) +
+	return "SELECT DISTINCT table, partition_id, partition FROM " + s.partsTable() + " WHERE database = " + Literal(s.Table.Database) +
 		" AND table IN (" + strings.Join(names, ", ") + ") AND active ORDER BY table, partition_id"
 }
 
@@ -64,8 +64,7 @@ func (p Partition) ExpiredBefore(cutoffDay string) bool {
 	return p.Day != "" && p.Day < cutoffDay // YYYY-MM-DD sorts as text
 }
 
-// DropPartition is the statement dropping partition p. Dropping a partition
-// that is already gone (dropped by a concurrent collector) is a no-op.
-func DropPartition(p Partition) string {
-	return "ALTER TABLE " + p.Table.String() + " DROP PARTITION ID " + Literal(p.ID)
-}
+// DropPartition is the statement dropping partition p on one server
+// (Schema.DropPartition in cluster mode). Dropping a partition that is
+// already gone (dropped by a concurrent collector) is a no-op.
+func DropPartition(p Partition) string { return Schema{}.DropPartition(p) }

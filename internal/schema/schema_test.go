@@ -2,8 +2,6 @@ package schema
 
 import (
 	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -95,20 +93,7 @@ func TestSchemaGolden(t *testing.T) {
 			for _, stmt := range s.Statements() {
 				b.WriteString(strings.TrimSpace(stmt) + ";\n\n")
 			}
-			got := b.String()
-			path := filepath.Join("testdata", "schema_"+v+".sql")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("DDL for %s differs from %s (run go test -update if intended):\n%s", v, path, got)
-			}
+			compareGolden(t, "schema_"+v+".sql", b.String())
 		})
 	}
 }

@@ -24,10 +24,9 @@ func Interval(d time.Duration) string {
 	return fmt.Sprintf("toIntervalHour(%d)", (d+time.Hour-1)/time.Hour)
 }
 
-// ModifyTTL is the statement setting table t's TTL to expr.
-func ModifyTTL(t Table, expr string) string {
-	return "ALTER TABLE " + t.String() + " MODIFY TTL " + expr
-}
+// ModifyTTL is the statement setting table t's TTL to expr on one server
+// (Schema.ModifyTTL in cluster mode).
+func ModifyTTL(t Table, expr string) string { return Schema{}.ModifyTTL(t, expr) }
 
 // TTLTable is a table holding rows and the DateTime column its TTL (and its
 // day partitions) are computed from.
@@ -37,9 +36,9 @@ type TTLTable struct {
 }
 
 // TTLTables are the tables retention applies to, with their time columns:
-// the events table, then each view's target table.
+// the table holding the events (LocalTable), then each view's target table.
 func (s Schema) TTLTables() []TTLTable {
-	out := []TTLTable{{s.Table, "timestamp"}}
+	out := []TTLTable{{s.LocalTable(), "timestamp"}}
 	for _, v := range s.Views() {
 		out = append(out, TTLTable{v.Target, v.TimeColumn})
 	}

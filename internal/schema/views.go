@@ -11,14 +11,22 @@ import (
 // (the target's name plus "_mv"). An explicit target table (TO) rather than
 // the implicit .inner table lets the retention janitor drop its partitions
 // and a later schema version replace the view without touching the data.
+//
+// In cluster mode the view runs on every shard, on the shard's
+// <table>_local, into a per-shard target <table><suffix>_local; the name
+// dashboards read, <table><suffix>, is a Distributed table over the targets.
 type View struct {
-	Target Table // the table dashboards read
+	Target Table // the table holding the view's rows (the one dashboards read on one server)
 	MV     Table // the materialized view writing into Target
 	// TimeColumn is the target's DateTime column (partition and TTL key).
 	TimeColumn string
 	// CreateTarget and CreateMV create them (IF NOT EXISTS).
 	CreateTarget string
 	CreateMV     string
+	// Distributed is the table dashboards read in cluster mode, over every
+	// shard's Target, and CreateDistributed creates it; zero on one server.
+	Distributed       Table
+	CreateDistributed string
 }
 
 // View suffixes, appended to the events table's name.
@@ -123,27 +131,31 @@ GROUP BY trace_id, service, hour`),
 }
 
 func (s Schema) view(suffix, timeColumn string, cols []viewColumn, orderBy, selectBody string) View {
-	v := View{Target: s.viewTable(suffix), MV: s.viewTable(suffix + mvSuffix), TimeColumn: timeColumn}
+	v := View{Target: s.local(s.viewTable(suffix)), MV: s.viewTable(suffix + mvSuffix), TimeColumn: timeColumn}
 	lines := make([]string, len(cols))
 	for i, c := range cols {
 		lines[i] = "    " + quote(c.name) + " " + s.Caps.columnType(c.typ, c.lowCardinality)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s\n(\n%s\n)\n", v.Target, strings.Join(lines, ",\n"))
-	fmt.Fprintf(&b, "ENGINE = SummingMergeTree()\nPARTITION BY toDate(%s)\nORDER BY (%s)\n", v.TimeColumn, orderBy)
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s%s\n(\n%s\n)\n", v.Target, s.onCluster(), strings.Join(lines, ",\n"))
+	fmt.Fprintf(&b, "ENGINE = %s\nPARTITION BY toDate(%s)\nORDER BY (%s)\n", s.engine("SummingMergeTree", v.Target), v.TimeColumn, orderBy)
 	if ttl := s.TTL(v.TimeColumn); ttl != "" {
 		b.WriteString("TTL " + ttl + "\n")
 	}
-	b.WriteString(s.Caps.tableSettings())
+	b.WriteString(s.tableSettings())
 	v.CreateTarget = b.String()
-	v.CreateMV = fmt.Sprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s TO %s\nAS SELECT\n"+selectBody+"\n", v.MV, v.Target, s.Table)
+	v.CreateMV = fmt.Sprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s%s TO %s\nAS SELECT\n"+selectBody+"\n", v.MV, s.onCluster(), v.Target, s.LocalTable())
+	if s.Clustered() {
+		v.Distributed = s.viewTable(suffix)
+		v.CreateDistributed = s.createDistributed(v.Distributed, v.Target, lines, "")
+	}
 	return v
 }
 
-// Tables are the tables holding rows, events first: the ones retention
-// applies to.
+// Tables are the tables holding rows, events first (the per-shard ones in
+// cluster mode): the ones retention applies to.
 func (s Schema) Tables() []Table {
-	ts := []Table{s.Table}
+	ts := []Table{s.LocalTable()}
 	for _, v := range s.Views() {
 		ts = append(ts, v.Target)
 	}

@@ -10,8 +10,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"text/template"
@@ -22,21 +20,7 @@ import (
 )
 
 // collectorBinary finds the ocb-built binary.
-func collectorBinary(tb testing.TB) string {
-	tb.Helper()
-	if p := os.Getenv("AIRES_COLLECTOR"); p != "" {
-		return p
-	}
-	root, err := chtest.RepoRoot()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p := filepath.Join(root, "build", "aires-collector", "aires-collector")
-	if _, err := os.Stat(p); err != nil {
-		chtest.FailOrSkip(tb, "collector binary %s not found: run `make build` first", p)
-	}
-	return p
-}
+func collectorBinary(tb testing.TB) string { return collectortest.Binary(tb) }
 
 func freePort(tb testing.TB) int {
 	tb.Helper()

@@ -9,9 +9,14 @@ import (
 	"github.com/aires-dev/aires/internal/schema"
 )
 
-// columns returns the names of the events table's columns.
+// columns returns the names of the columns of the table holding the events.
 func (m *Migrator) columns(ctx context.Context) (map[string]bool, error) {
-	rows, err := m.DB.Query(ctx, schema.ColumnNames(m.Schema.Table))
+	return m.columnsOf(ctx, m.Schema.LocalTable())
+}
+
+// columnsOf returns the names of table t's columns.
+func (m *Migrator) columnsOf(ctx context.Context, t schema.Table) (map[string]bool, error) {
+	rows, err := m.DB.Query(ctx, schema.ColumnNames(t))
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +37,7 @@ func (m *Migrator) ensureColumns(ctx context.Context) error {
 		return err
 	}
 	if len(have) == 0 {
-		return fmt.Errorf("table %s does not exist", m.Schema.Table)
+		return fmt.Errorf("table %s does not exist", m.Schema.LocalTable())
 	}
 	for _, d := range m.Schema.EventColumns() {
 		if have[d.Name] {
@@ -45,8 +50,40 @@ func (m *Migrator) ensureColumns(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("cannot add column %s to %s: %w", d.Name, m.Schema.Table, err)
 		}
-		m.log().Info("added column", zap.String("table", m.Schema.Table.String()), zap.String("column", d.Name))
+		m.log().Info("added column", zap.String("table", m.Schema.LocalTable().String()), zap.String("column", d.Name))
 	}
+	if m.Schema.Clustered() {
+		return m.ensureDistributedColumns(ctx)
+	}
+	return nil
+}
+
+// ensureDistributedColumns gives the Distributed events table the columns
+// the per-shard tables have gained, by creating it again: it holds no rows,
+// and 18.16 refuses ALTER ... ON CLUSTER on a table that is not replicated
+// in a cluster whose shards are. Inserts in the moment between the DROP and
+// the CREATE fail and are retried.
+func (m *Migrator) ensureDistributedColumns(ctx context.Context) error {
+	have, err := m.columnsOf(ctx, m.Schema.Table)
+	if err != nil {
+		return err
+	}
+	missing := ""
+	for _, d := range m.Schema.EventColumns() {
+		if !have[d.Name] {
+			missing = d.Name
+		}
+	}
+	if missing == "" || len(have) == 0 {
+		return nil // up to date, or not created yet (the migration creates it)
+	}
+	if err := m.DB.Exec(ctx, m.Schema.DropDistributed(m.Schema.Table)); err != nil {
+		return fmt.Errorf("cannot drop the Distributed table %s (to add column %s) on ClickHouse %s: %w", m.Schema.Table, missing, m.Server, err)
+	}
+	if err := m.create(ctx, m.Schema.Table, m.Schema.CreateDistributed()); err != nil {
+		return err
+	}
+	m.log().Info("created the Distributed table again with new columns", zap.String("table", m.Schema.Table.String()), zap.String("column", missing))
 	return nil
 }
 
@@ -77,7 +114,7 @@ func (m *Migrator) ensureTTL(ctx context.Context) error {
 		if schema.HasTTL(engine, want) {
 			continue
 		}
-		if err := m.DB.Exec(ctx, schema.ModifyTTL(t.Table, want)); err != nil {
+		if err := m.DB.Exec(ctx, m.Schema.ModifyTTL(t.Table, want)); err != nil {
 			return fmt.Errorf("cannot set the TTL of %s to %s on ClickHouse %s: %w", t.Table, want, m.Server, err)
 		}
 		m.log().Info("set TTL", zap.String("table", t.Table.String()), zap.String("ttl", want))
@@ -89,18 +126,18 @@ func (m *Migrator) ensureTTL(ctx context.Context) error {
 // deduplication window, where the server has it, so a retried insert is
 // dropped from all of them. A table that already has it is left alone.
 func (m *Migrator) ensureDedupWindow(ctx context.Context) error {
-	if !m.Schema.Caps.DedupWindow {
-		return nil
+	if !m.Schema.CanModifyDedupWindow() {
+		return nil // tables created on such a server have the window from the start, or none
 	}
 	for _, t := range m.Schema.DedupTables() {
 		rows, err := m.DB.Query(ctx, schema.TableEngine(t))
 		if err != nil {
 			return fmt.Errorf("cannot read the settings of %s: %w", t, err)
 		}
-		if len(rows) == 0 || schema.HasDedupWindow(firstColumn(rows[0])) {
+		if len(rows) == 0 || m.Schema.HasDedupWindow(firstColumn(rows[0])) {
 			continue // a view dropped on purpose is not recreated
 		}
-		if err := m.DB.Exec(ctx, schema.ModifyDedupWindow(t)); err != nil {
+		if err := m.DB.Exec(ctx, m.Schema.ModifyDedupWindow(t)); err != nil {
 			return fmt.Errorf("cannot set the deduplication window of %s on ClickHouse %s: %w", t, m.Server, err)
 		}
 		m.log().Info("set the deduplication window", zap.String("table", t.String()), zap.Int("blocks", schema.DedupWindow))

@@ -28,7 +28,13 @@ var migrations = []migration{
 		version:     1,
 		description: "events table",
 		up: func(ctx context.Context, m *Migrator) error {
-			return m.create(ctx, m.Schema.Table, m.Schema.CreateTable())
+			if err := m.create(ctx, m.Schema.LocalTable(), m.Schema.CreateTable()); err != nil {
+				return err
+			}
+			if !m.Schema.Clustered() {
+				return nil
+			}
+			return m.create(ctx, m.Schema.Table, m.Schema.CreateDistributed())
 		},
 	},
 	{
@@ -69,6 +75,11 @@ func (m *Migrator) ensureViews(ctx context.Context) error {
 		if err := m.create(ctx, v.MV, v.CreateMV); err != nil {
 			return err
 		}
+		if m.Schema.Clustered() {
+			if err := m.create(ctx, v.Distributed, v.CreateDistributed); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -93,12 +104,17 @@ type Migrator struct {
 // on the server and the config rather than on the version (alias columns a
 // newer server supports, the TTL, the deduplication window). Running it again changes nothing; several
 // collectors may run it at once.
+//
+// In cluster mode every statement runs ON CLUSTER (the server runs it on
+// every server and answers once all have), so one collector migrates the
+// whole cluster, and the migrations record is replicated to every server
+// (schema.Schema.CreateMigrationsTable).
 func (m *Migrator) Run(ctx context.Context) error {
 	db := m.Schema.Table.Database
-	if err := m.exec(ctx, schema.CreateDatabase(db), func() (bool, error) { return m.exists(ctx, schema.DatabaseExists(db)) }); err != nil {
+	if err := m.createIfMissing(ctx, m.Schema.CreateDatabase(), func() (bool, error) { return m.exists(ctx, schema.DatabaseExists(db)) }); err != nil {
 		return fmt.Errorf("cannot create database %s on ClickHouse %s: %w; create it by hand or grant CREATE DATABASE", db, m.Server, err)
 	}
-	if err := m.create(ctx, schema.MigrationsTable(db), schema.CreateMigrationsTable(db)); err != nil {
+	if err := m.create(ctx, schema.MigrationsTable(db), m.Schema.CreateMigrationsTable()); err != nil {
 		return err
 	}
 	applied, err := m.applied(ctx)
@@ -155,10 +171,25 @@ func (m *Migrator) exec(ctx context.Context, stmt string, exists func() (bool, e
 
 // create runs a CREATE ... IF NOT EXISTS of table (or view) t.
 func (m *Migrator) create(ctx context.Context, t schema.Table, stmt string) error {
-	if err := m.exec(ctx, stmt, func() (bool, error) { return m.exists(ctx, schema.TableExists(t)) }); err != nil {
+	if err := m.createIfMissing(ctx, stmt, func() (bool, error) { return m.exists(ctx, schema.TableExists(t)) }); err != nil {
 		return fmt.Errorf("cannot create %s on ClickHouse %s: %w", t, m.Server, err)
 	}
 	return nil
+}
+
+// createIfMissing runs a CREATE ... IF NOT EXISTS statement (see exec). In
+// cluster mode it first looks on the server it is connected to and runs
+// nothing when the object is there: an ON CLUSTER statement waits for every
+// server of the cluster (and fails after distributed_ddl_task_timeout when
+// one is down), so a restart of a collector on an existing schema must not
+// need them all.
+func (m *Migrator) createIfMissing(ctx context.Context, stmt string, exists func() (bool, error)) error {
+	if m.Schema.Clustered() {
+		if ok, err := exists(); err == nil && ok {
+			return nil
+		}
+	}
+	return m.exec(ctx, stmt, exists)
 }
 
 // exists runs an existence query (schema.DatabaseExists, TableExists): any

@@ -24,7 +24,7 @@ func DropExpired(ctx context.Context, db DB, s schema.Schema, now time.Time) ([]
 	}
 	var dropped []schema.Partition
 	for _, p := range expired {
-		if err := db.Exec(ctx, schema.DropPartition(p)); err != nil {
+		if err := db.Exec(ctx, s.DropPartition(p)); err != nil {
 			return dropped, fmt.Errorf("drop partition %s of %s: %w (partitions over 50 GB need the server's max_partition_size_to_drop raised)", p.Day, p.Table, err)
 		}
 		dropped = append(dropped, p)
