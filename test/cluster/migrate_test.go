@@ -101,12 +101,12 @@ func TestMigrationsOnCluster(t *testing.T) {
 		require.NoError(t, err, "migrator %d", i)
 	}
 	want := []string{"events", "events_errors_1m", "events_errors_1m_local", "events_errors_1m_mv", "events_http_1m",
-		"events_http_1m_local", "events_http_1m_mv", "events_local", "schema_migrations"}
+		"events_http_1m_local", "events_http_1m_mv", "events_local", "events_traces", "events_traces_local", "events_traces_mv", "schema_migrations"}
 	syncReplicas(t, c, database, "schema_migrations")
 	for _, n := range c.Nodes {
 		db := n.DB(t)
 		assert.Equal(t, want, strings1(t, db, "SELECT name FROM system.tables WHERE database = '"+database+"'"), "shard %d replica %d", n.Shard, n.Replica)
-		assert.Equal(t, []string{"1", "2", "3"}, strings1(t, db, schema.AppliedVersions(sch.Table)), "versions seen on shard %d replica %d", n.Shard, n.Replica)
+		assert.Equal(t, []string{"1", "2", "3", "4"}, strings1(t, db, schema.AppliedVersions(sch.Table)), "versions seen on shard %d replica %d", n.Shard, n.Replica)
 	}
 
 	// An older schema: the per-shard tables and the Distributed one without
