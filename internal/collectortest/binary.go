@@ -13,16 +13,24 @@ import (
 // skipped, or fails when CI is set.
 func Binary(tb testing.TB) string {
 	tb.Helper()
-	if p := os.Getenv("AIRES_COLLECTOR"); p != "" {
+	return Built(tb, "AIRES_COLLECTOR", "build", "aires-collector", "aires-collector")
+}
+
+// Built finds a binary that make build makes: the path in the environment
+// variable env, else path (relative to the repository root). Without it the
+// test is skipped, or fails when CI is set.
+func Built(tb testing.TB, env string, path ...string) string {
+	tb.Helper()
+	if p := os.Getenv(env); p != "" {
 		return p
 	}
 	root, err := chtest.RepoRoot()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p := filepath.Join(root, "build", "aires-collector", "aires-collector")
+	p := filepath.Join(append([]string{root}, path...)...)
 	if _, err := os.Stat(p); err != nil {
-		chtest.FailOrSkip(tb, "collector binary %s not found: run `make build` first", p)
+		chtest.FailOrSkip(tb, "%s not found: run `make build` first", p)
 	}
 	return p
 }

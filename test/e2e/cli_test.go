@@ -5,9 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,24 +14,13 @@ import (
 
 	aires "github.com/aires-dev/aires/sdk"
 
-	"github.com/aires-dev/aires/internal/chtest"
+	"github.com/aires-dev/aires/internal/collectortest"
 )
 
 // cliBinary finds the aires CLI that make build puts next to the collector.
 func cliBinary(tb testing.TB) string {
 	tb.Helper()
-	if p := os.Getenv("AIRES_CLI"); p != "" {
-		return p
-	}
-	root, err := chtest.RepoRoot()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p := filepath.Join(root, "build", "aires")
-	if _, err := os.Stat(p); err != nil {
-		chtest.FailOrSkip(tb, "aires CLI %s not found: run `make build` first", p)
-	}
-	return p
+	return collectortest.Built(tb, "AIRES_CLI", "build", "aires")
 }
 
 // cliEvent is what --json prints, the fields the tests look at.
