@@ -84,7 +84,7 @@ var compressions = []string{"lz4", "zstd", "none"}
 // Validate checks the configuration. It has no side effects.
 func (cfg *Config) Validate() error {
 	var errs []error
-	if _, err := parseEndpoint(cfg.Endpoint); err != nil {
+	if _, err := chendpoint.Parse(cfg.Endpoint); err != nil {
 		errs = append(errs, err)
 	}
 	if !schema.ValidIdentifier(cfg.Database) {
@@ -154,6 +154,3 @@ func (cfg *Config) clusterSchema() schema.Cluster {
 	return schema.Cluster{Name: cfg.Cluster, Replication: cfg.Replication, ReplicationPath: cfg.ZooKeeperPath,
 		ReplicaName: cfg.ReplicaName, ShardingKey: cfg.ShardingKey}
 }
-
-// parseEndpoint turns the endpoint setting into host:port addresses.
-func parseEndpoint(endpoint string) ([]string, error) { return chendpoint.Parse(endpoint) }

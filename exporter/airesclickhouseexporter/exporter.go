@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/aires-dev/aires/exporter/airesclickhouseexporter/internal/metadata"
+	"github.com/aires-dev/aires/internal/chendpoint"
 	"github.com/aires-dev/aires/internal/row"
 	"github.com/aires-dev/aires/internal/schema"
 	"github.com/aires-dev/aires/internal/schema/migrate"
@@ -86,7 +87,7 @@ func newLogsExporter(set exporter.Settings, cfg *Config) (*logsExporter, error) 
 
 // options turns the config into clickhouse-go options. No I/O.
 func (e *logsExporter) options(ctx context.Context) (*clickhouse.Options, error) {
-	addrs, err := parseEndpoint(e.cfg.Endpoint)
+	addrs, err := chendpoint.Parse(e.cfg.Endpoint)
 	if err != nil {
 		return nil, err
 	}
