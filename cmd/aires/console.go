@@ -125,74 +125,52 @@ func timeRange(r *http.Request) (query.Range, error) {
 }
 
 func (c *console) services(ctx context.Context, r *http.Request) (any, error) {
-	rg, err := timeRange(r)
-	if err != nil {
-		return nil, err
-	}
-	sql, args, err := query.Services(c.table.Database, rg)
-	if err != nil {
-		return nil, badRequest{err}
-	}
-	out := []query.ServiceCount{}
-	err = c.each(ctx, sql, args, func(rows driver.Rows) error {
-		var s query.ServiceCount
-		err := rows.Scan(&s.Service, &s.Events, &s.Errors)
-		out = append(out, s)
-		return err
+	return dashboard(ctx, c, r, query.Services, func(rows driver.Rows, s *query.ServiceCount) error {
+		return rows.Scan(&s.Service, &s.Events, &s.Errors)
 	})
-	return out, err
 }
 
 func (c *console) rates(ctx context.Context, r *http.Request) (any, error) {
-	rg, err := timeRange(r)
-	if err != nil {
-		return nil, err
-	}
-	sql, args, err := query.Rates(c.table.Database, rg)
-	if err != nil {
-		return nil, badRequest{err}
-	}
-	out := []query.MinuteCount{}
-	err = c.each(ctx, sql, args, func(rows driver.Rows) error {
-		var m query.MinuteCount
-		err := rows.Scan(&m.Minute, &m.Events, &m.Errors)
-		out = append(out, m)
-		return err
+	return dashboard(ctx, c, r, query.Rates, func(rows driver.Rows, m *query.MinuteCount) error {
+		return rows.Scan(&m.Minute, &m.Events, &m.Errors)
 	})
-	return out, err
 }
 
 func (c *console) routeLatency(ctx context.Context, r *http.Request) (any, error) {
+	return dashboard(ctx, c, r, query.Routes, func(rows driver.Rows, rl *query.RouteLatency) error {
+		var err error
+		*rl, err = query.ScanRoute(rows)
+		return err
+	})
+}
+
+// dashboard runs one of internal/query's dashboard queries over the
+// request's range and returns its rows, scanned by scan, as a JSON array
+// (empty, not null, when there are none).
+func dashboard[T any](ctx context.Context, c *console, r *http.Request,
+	build func(string, query.Range) (string, []any, error), scan func(driver.Rows, *T) error) ([]T, error) {
 	rg, err := timeRange(r)
 	if err != nil {
 		return nil, err
 	}
-	sql, args, err := query.Routes(c.table.Database, rg)
+	sql, args, err := build(c.table.Database, rg)
 	if err != nil {
 		return nil, badRequest{err}
 	}
-	out := []query.RouteLatency{}
-	err = c.each(ctx, sql, args, func(rows driver.Rows) error {
-		rl, err := query.ScanRoute(rows)
-		out = append(out, rl)
-		return err
-	})
-	return out, err
-}
-
-// each runs sql and calls scan for every row.
-func (c *console) each(ctx context.Context, sql string, args []any, scan func(driver.Rows) error) error {
 	rows, err := c.db.Query(c.conn.queryContext(ctx, 5000), sql, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	out := []T{}
 	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
+		var v T
+		if err := scan(rows, &v); err != nil {
+			return nil, err
 		}
+		out = append(out, v)
 	}
-	return rows.Err()
+	return out, rows.Err()
 }
 
 func (c *console) latestErrors(ctx context.Context, r *http.Request) (any, error) {
