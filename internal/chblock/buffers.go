@@ -138,8 +138,8 @@ func (a *array[T]) reset(int) {
 // pointer to a []*T is the one shape it takes without allocating: the row
 // slice header is reached through the pointer and each element is a pointer.
 func (a *array[T]) appendTo(col column.Interface, _ int) error {
-	// From the start each time: a retried insert appends the block again.
-	clear(a.ptrs)
+	// From the start each time: a retried insert appends the block again
+	// (the same rows, so the entries are overwritten; reset clears them).
 	a.ptrs = a.ptrs[:0]
 	for i := range a.vals {
 		a.ptrs = append(a.ptrs, &a.vals[i])
