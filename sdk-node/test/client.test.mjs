@@ -101,9 +101,14 @@ test("batches hold batchSize events; the rest leaves after flushInterval", () =>
   const c = new Client({ endpoint: s.endpoint, batchSize: 10, flushIntervalMs: 50, flushOnExit: false });
   for (let i = 0; i < 25; i++) c.info(`e${i}`, { i });
   await until(() => s.events.length === 25, "25 events");
-  assert.deepEqual(s.state.batches.map((b) => b.events.length), [10, 10, 5]);
-  assert.deepEqual(s.events.map((e) => e.message), Array.from({ length: 25 }, (_, i) => `e${i}`), "in call order");
-  const ids = s.events.map((e) => Buffer.from(e.id).toString("hex"));
+  // Up to 4 batches are in flight at once, so they may arrive in any order:
+  // put them back in the order they were made (their first ids are UUID v7).
+  const hex = (e) => Buffer.from(e.id).toString("hex");
+  const batches = [...s.state.batches].sort((a, b) => (hex(a.events[0]) < hex(b.events[0]) ? -1 : 1));
+  const events = batches.flatMap((b) => b.events);
+  assert.deepEqual(batches.map((b) => b.events.length), [10, 10, 5]);
+  assert.deepEqual(events.map((e) => e.message), Array.from({ length: 25 }, (_, i) => `e${i}`), "in call order");
+  const ids = events.map(hex);
   assert.equal(new Set(ids).size, 25, "unique ids");
   assert.deepEqual([...ids].sort(), ids, "ids sort in call order");
   await c.shutdown();
