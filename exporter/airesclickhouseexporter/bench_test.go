@@ -80,13 +80,14 @@ func BenchmarkConvert(b *testing.B) {
 	ld := benchLogs(benchBatch)
 	e := newBenchExporter(b, "tcp://127.0.0.1:9000")
 	ins := newInserter()
-	e.fill(ins, ld) // warm the block's capacity, as a reused block is
+	g := &group{ins: ins}
+	e.fill(g, ld) // warm the block's capacity, as a reused block is
 	ins.blk.Reset()
 	ins.rows.reset()
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for b.Loop() {
-		e.fill(ins, ld)
+		e.fill(g, ld)
 		ins.blk.Reset()
 		ins.rows.reset()
 	}
@@ -100,11 +101,12 @@ func TestConvertAllocs(t *testing.T) {
 	ld := benchLogs(n)
 	e := newBenchExporter(t, "tcp://127.0.0.1:9000")
 	ins := newInserter()
-	e.fill(ins, ld)
+	g := &group{ins: ins}
+	e.fill(g, ld)
 	ins.blk.Reset()
 	ins.rows.reset()
 	perRow := testing.AllocsPerRun(20, func() {
-		e.fill(ins, ld)
+		e.fill(g, ld)
 		ins.blk.Reset()
 		ins.rows.reset()
 	}) / n

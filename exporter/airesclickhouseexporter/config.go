@@ -24,8 +24,12 @@ type Config struct {
 	// QueueConfig also decides what the receivers' OK means: the events are
 	// in memory (default), on disk (storage: file_storage) or inserted
 	// (wait_for_result: true); README, Acknowledgement.
-	QueueConfig   configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
-	BackOffConfig configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
+	QueueConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
+	// InsertBatch merges the requests that the queue's consumers push into
+	// inserts: at once when ClickHouse is idle, in big batches under load
+	// (README, Batching).
+	InsertBatch   InsertBatchConfig         `mapstructure:"insert_batch"`
+	BackOffConfig configretry.BackOffConfig `mapstructure:"retry_on_failure"`
 
 	// Endpoint is one or more ClickHouse native-protocol addresses,
 	// comma-separated: "tcp://host:9000", "host:9000" or
@@ -79,6 +83,46 @@ type Config struct {
 
 var _ component.Config = (*Config)(nil)
 
+// InsertBatchConfig is the exporter's own batching of rows into inserts (see
+// insertBatcher).
+type InsertBatchConfig struct {
+	// MinRows: while another insert runs, a batch is sent once it holds this
+	// many rows...
+	MinRows int `mapstructure:"min_rows"`
+	// MaxDelay: ...or once its first row waited this long.
+	MaxDelay time.Duration `mapstructure:"max_delay"`
+	// MaxRows caps the rows of one insert (a bigger request is inserted
+	// alone).
+	MaxRows int `mapstructure:"max_rows"`
+	// MinInterval: with no insert in flight, the next one is sent at once if
+	// the last one started at least this long ago, else when it is that old.
+	// It bounds the inserts a trickle of events makes (ClickHouse writes a
+	// part per insert).
+	MinInterval time.Duration `mapstructure:"min_interval"`
+	// MaxInserts is how many inserts may run at once.
+	MaxInserts int `mapstructure:"max_inserts"`
+}
+
+func (c InsertBatchConfig) validate() error {
+	var errs []error
+	if c.MaxRows <= 0 {
+		errs = append(errs, fmt.Errorf("insert_batch.max_rows %d: must be positive", c.MaxRows))
+	}
+	if c.MinRows <= 0 || c.MinRows > c.MaxRows {
+		errs = append(errs, fmt.Errorf("insert_batch.min_rows %d: must be positive and at most max_rows (%d)", c.MinRows, c.MaxRows))
+	}
+	if c.MaxDelay <= 0 {
+		errs = append(errs, fmt.Errorf("insert_batch.max_delay %s: must be positive", c.MaxDelay))
+	}
+	if c.MinInterval < 0 || c.MinInterval > c.MaxDelay {
+		errs = append(errs, fmt.Errorf("insert_batch.min_interval %s: must be between 0 and max_delay (%s)", c.MinInterval, c.MaxDelay))
+	}
+	if c.MaxInserts <= 0 {
+		errs = append(errs, fmt.Errorf("insert_batch.max_inserts %d: must be positive", c.MaxInserts))
+	}
+	return errors.Join(errs...)
+}
+
 var compressions = []string{"lz4", "zstd", "none"}
 
 // Validate checks the configuration. It has no side effects.
@@ -105,6 +149,9 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("retention %s: use at least 1h (rows are dropped by day partitions or TTL), or 0 to keep rows forever", cfg.Retention))
 	} else if retention%time.Hour != 0 {
 		errs = append(errs, fmt.Errorf("retention %s: use whole days (\"30d\") or whole hours (\"36h\"): TTL is set in days or hours", cfg.Retention))
+	}
+	if err := cfg.InsertBatch.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := cfg.QueueDisk.validate(cfg.persistentQueue()); err != nil {
 		errs = append(errs, err)

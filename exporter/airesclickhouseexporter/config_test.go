@@ -36,12 +36,10 @@ func TestLoadConfig(t *testing.T) {
 	full.Retention = Retention(30 * 24 * time.Hour)
 	full.TimeoutConfig.Timeout = 10 * time.Second
 	q := full.QueueConfig.Get()
-	q.QueueSize = 100_000
-	q.NumConsumers = 2
-	b := q.Batch.Get()
-	b.FlushTimeout = time.Second
-	b.MinSize = 5000
-	b.MaxSize = 50_000
+	q.QueueSize = 100_000_000
+	q.NumConsumers = 200
+	full.InsertBatch = InsertBatchConfig{MinRows: 5000, MaxRows: 60_000, MaxDelay: time.Second,
+		MinInterval: 100 * time.Millisecond, MaxInserts: 3}
 	full.BackOffConfig = configretry.NewDefaultBackOffConfig()
 	full.BackOffConfig.InitialInterval = time.Second
 	full.BackOffConfig.MaxInterval = 10 * time.Second
@@ -58,10 +56,7 @@ func TestLoadConfig(t *testing.T) {
 	persistent.QueueConfig.Get().StorageID = &storage
 	persistent.QueueDisk = QueueDiskConfig{Directory: "/var/lib/aires/queue", MinFreeMiB: 128}
 	waitForResult := createDefaultConfig().(*Config)
-	wq := waitForResult.QueueConfig.Get()
-	wq.WaitForResult = true
-	wq.Batch.Get().FlushTimeout = 200 * time.Millisecond
-	wq.Batch.Get().MinSize = 10_000
+	waitForResult.QueueConfig.Get().WaitForResult = true
 
 	cluster := createDefaultConfig().(*Config)
 	cluster.Endpoint = "tcp://ch1:9000,ch2:9000,ch3:9000,ch4:9000"
@@ -119,6 +114,8 @@ func TestInvalidConfig(t *testing.T) {
 		"negative_dial_timeout":      "dial_timeout -1s: must not be negative",
 		"queue_disk_without_storage": `queue_disk.directory "/var/lib/aires/queue" guards the persistent queue's disk, but sending_queue has no storage`,
 		"negative_queue_disk":        "queue_disk.min_free_mib -1: must not be negative",
+		"insert_batch_min_over_max":  "insert_batch.min_rows 60000: must be positive and at most max_rows (50000)",
+		"insert_batch_no_inserts":    "insert_batch.max_inserts 0: must be positive",
 	}
 	require.Len(t, cm.ToStringMap() /* cases */, len(wantErr))
 	for name, want := range wantErr {

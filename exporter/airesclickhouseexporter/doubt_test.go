@@ -270,7 +270,7 @@ func TestJournalAfterCrash(t *testing.T) {
 	// The in-flight batch's entry, as the dying collector wrote it; of its
 	// rows, only the first half reached the table.
 	ins := newInserter()
-	first.fill(ins, inFlight)
+	first.fill(&group{ins: ins}, inFlight)
 	_, err := first.doubts.journal.put(ctx, &ins.rows)
 	require.NoError(t, err)
 	require.NoError(t, first.pushLogs(ctx, stored))

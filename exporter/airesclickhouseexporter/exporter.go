@@ -34,9 +34,12 @@ type logsExporter struct {
 	table     schema.Table
 	insertSQL string
 
-	// inserters keeps each queue consumer's column block and reusable
-	// batch between pushes (see inserter).
+	// inserters keeps the column blocks and reusable batches of the
+	// inserts between groups (see inserter), one per insert in flight and
+	// one for the group being built.
 	inserters *inserterPool
+	// batcher merges pushes into inserts (see insertBatcher).
+	batcher *insertBatcher
 	// doubts are the inserts whose outcome is unknown (see doubt.go).
 	doubts *doubts
 	id     component.ID
@@ -81,7 +84,8 @@ func newLogsExporter(set exporter.Settings, cfg *Config) (*logsExporter, error) 
 		doubts:          newDoubts(schema.Schema{Table: table, Cluster: cfg.clusterSchema()}, set.Logger),
 		id:              set.ID,
 	}
-	e.inserters = newInserterPool(e.queueConsumers())
+	e.inserters = newInserterPool(cfg.InsertBatch.MaxInserts + 1)
+	e.batcher = newInsertBatcher(cfg.InsertBatch, e.newGroup, e.insertGroup)
 	return e, nil
 }
 
@@ -113,17 +117,11 @@ func (e *logsExporter) options(ctx context.Context) (*clickhouse.Options, error)
 		TLS:         tlsCfg,
 		Compression: &clickhouse.Compression{Method: method},
 		DialTimeout: e.cfg.DialTimeout,
-		// One connection per queue consumer, plus one for Start's DDL.
-		MaxOpenConns: e.queueConsumers() + 1,
-		MaxIdleConns: e.queueConsumers() + 1,
+		// One connection per insert in flight, plus one for Start's DDL
+		// and the doubt checks.
+		MaxOpenConns: e.cfg.InsertBatch.MaxInserts + 1,
+		MaxIdleConns: e.cfg.InsertBatch.MaxInserts + 1,
 	}, nil
-}
-
-func (e *logsExporter) queueConsumers() int {
-	if e.cfg.QueueConfig.HasValue() {
-		return e.cfg.QueueConfig.Get().NumConsumers
-	}
-	return 1
 }
 
 // start connects and sets up the schema. A ClickHouse that cannot be reached
@@ -278,32 +276,71 @@ func (e *logsExporter) connectionSchema() (driver.Conn, schema.Schema) {
 
 var errNotStarted = errors.New("aires_clickhouse exporter is not connected to ClickHouse yet (not started, or the server is unreachable); the batch stays queued and is retried")
 
-// pushLogs converts ld into one column block and inserts it. The rows depend
-// only on ld (row.Builder is deterministic), so a retried batch sends the
-// same rows with the same ids. Inserts in doubt are resolved first, and the
-// rows they already stored are left out (see doubt.go).
+// pushLogs builds ld's rows into the batcher's open group and returns once
+// that group's insert returned: nil means ld's rows are stored. The rows
+// depend only on ld (row.Builder is deterministic), so a retried push sends
+// the same rows with the same ids. Inserts in doubt are resolved first, and
+// the rows they already stored are left out (see doubt.go). A group that
+// ClickHouse refuses for good is tried again one push at a time, so that
+// one bad request loses nothing of the others.
 func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	conn, sch := e.connectionSchema()
-	if conn == nil {
-		return errNotStarted
+	// Once joined, a push waits for its group whatever its context: its rows
+	// are sent with the others, and answering early would have them sent
+	// again. The insert has its own timeout (see insertGroup).
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	if e.doubts.open() {
+	if conn := e.connection(); conn == nil {
+		return errNotStarted
+	} else if e.doubts.open() {
 		if err := e.doubts.resolve(ctx, conn); err != nil {
 			return err
 		}
 	}
-	ins := e.inserters.get()
-	defer e.inserters.put(ins)
-	replaced := e.fill(ins, ld)
-	if ins.rows.skippedStored > 0 {
-		e.logger.Info("left out rows an insert in doubt had stored already",
-			zap.Int("rows", ins.rows.skippedStored), zap.String("table", e.table.String()))
-	}
-	if ins.blk.Len() == 0 {
-		e.doubts.done(ctx, &ins.rows)
+	g := e.batcher.join(ld.LogRecordCount(), func(g *group) int {
+		added := e.fill(g, ld)
+		if g.ins.blk.Len() == 0 {
+			// Every row was stored already: the doubts it settles are done.
+			e.doubts.done(ctx, &g.ins.rows)
+			g.ins.rows.reset()
+		}
+		return added
+	})
+	if g == nil {
 		return nil
 	}
+	<-g.done
+	if g.err == nil || g.pushes == 1 || !consumererror.IsPermanent(g.err) {
+		return g.err
+	}
+	alone := e.newGroup()
+	if e.fill(alone, ld) == 0 {
+		e.inserters.put(alone.ins)
+		return nil
+	}
+	return e.batcher.alone(alone)
+}
 
+// newGroup opens a group on an inserter of the pool.
+func (e *logsExporter) newGroup() *group {
+	return &group{ins: e.inserters.get(), done: make(chan struct{})}
+}
+
+// insertGroup inserts g's rows, records the outcome and gives g's inserter
+// back to the pool.
+func (e *logsExporter) insertGroup(g *group) error {
+	ins := g.ins
+	defer e.inserters.put(ins)
+	conn, sch := e.connectionSchema()
+	if conn == nil {
+		return errNotStarted
+	}
+	ctx := context.Background()
+	if timeout := e.cfg.TimeoutConfig.Timeout; timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	n := int64(ins.blk.Len())
 	start := time.Now()
 	err := classify(e.insert(ctx, conn, sch, ins))
@@ -311,7 +348,7 @@ func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		if consumererror.IsPermanent(err) {
 			e.telemetry.ExporterAiresClickhouseRowsFailed.Add(ctx, n, permanentAttrs)
 			e.logger.Error("ClickHouse refused the batch; dropping it (not retried)",
-				zap.Int64("rows", n), zap.String("table", e.table.String()), zap.Error(err))
+				zap.Int64("rows", n), zap.Int("requests", g.pushes), zap.String("table", e.table.String()), zap.Error(err))
 		} else {
 			e.telemetry.ExporterAiresClickhouseRowsFailed.Add(ctx, n, retryableAttrs)
 		}
@@ -320,8 +357,8 @@ func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	e.telemetry.ExporterAiresClickhouseInsertDuration.Record(ctx, time.Since(start).Seconds())
 	e.telemetry.ExporterAiresClickhouseBatchSize.Record(ctx, n)
 	e.telemetry.ExporterAiresClickhouseRowsInserted.Add(ctx, n)
-	if replaced > 0 {
-		e.telemetry.ExporterAiresClickhouseTimestampsReplaced.Add(ctx, replaced)
+	if g.replaced > 0 {
+		e.telemetry.ExporterAiresClickhouseTimestampsReplaced.Add(ctx, g.replaced)
 	}
 	return nil
 }
@@ -371,16 +408,19 @@ func (e *logsExporter) insert(ctx context.Context, conn driver.Conn, sch schema.
 	return err
 }
 
-// fill builds one row per log record into ins's block, leaving out the rows
-// that inserts in doubt stored already, and returns how many rows have
-// another time than their record's (out of bounds): counted once the insert
-// succeeded, so retries do not count twice.
-func (e *logsExporter) fill(ins *inserter, ld plog.Logs) (replaced int64) {
+// fill builds one row per log record of ld into g's block, leaving out the
+// rows that inserts in doubt stored already, and returns how many rows it
+// added. Rows with another time than their record's (out of bounds) are
+// counted in g.replaced, counted once the insert succeeded so that retries
+// do not count twice.
+func (e *logsExporter) fill(g *group, ld plog.Logs) (added int) {
+	ins := g.ins
 	filter := e.doubts.open()
 	if filter {
 		e.doubts.lock()
 		defer e.doubts.unlock()
 	}
+	skipped := ins.rows.skippedStored
 	r := &ins.row
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
@@ -391,16 +431,22 @@ func (e *logsExporter) fill(ins *inserter, ld plog.Logs) (replaced int64) {
 			sl := sls.At(j)
 			lrs := sl.LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				if e.builder.Build(res, lrs.At(k), r).TimestampReplaced {
-					replaced++
-				}
+				replaced := e.builder.Build(res, lrs.At(k), r).TimestampReplaced
 				if filter && e.doubts.skip(r.ID, &ins.rows) {
 					continue
 				}
+				if replaced {
+					g.replaced++
+				}
 				ins.rows.add(r.ID, r.TimestampNs, r.Service)
 				ins.blk.Add(r)
+				added++
 			}
 		}
 	}
-	return replaced
+	if n := ins.rows.skippedStored - skipped; n > 0 {
+		e.logger.Info("left out rows an insert in doubt had stored already",
+			zap.Int("rows", n), zap.String("table", e.table.String()))
+	}
+	return added
 }

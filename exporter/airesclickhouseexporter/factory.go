@@ -19,19 +19,21 @@ import (
 // Batching defaults, chosen with make bench (the figures, and when and where
 // they were measured, are in the README's batching section and bench/README.md).
 // ClickHouse pays a fixed cost per insert (a part in the table and in each
-// view), so bigger batches cost it less per row. The exporterhelper sends a
-// batch as soon as it reaches min_size, so min_size is what the server sees
-// under load; max_size and the flush timeout bound the latency. More
-// consumers add a little throughput for much more memory under overload,
-// since each keeps columns as large as its largest batch.
+// view), so under load bigger batches cost it less per row; at idle the
+// exporter inserts at once (see insertBatcher).
 const (
-	defaultFlushTimeout = 500 * time.Millisecond
-	defaultMinBatch     = 40_000
-	defaultMaxBatch     = 50_000
-	// defaultQueueItems bounds the memory of the sending queue in log records
-	// (four full batches), whatever the size of incoming requests.
-	defaultQueueItems = 200_000
-	defaultConsumers  = 2
+	defaultMinRows     = 40_000
+	defaultMaxRows     = 50_000
+	defaultMaxDelay    = 500 * time.Millisecond
+	defaultMinInterval = 200 * time.Millisecond
+	defaultMaxInserts  = 2
+	// defaultQueueBytes bounds the memory of the sending queue by the
+	// requests' encoded size; the requests the consumers hold while their
+	// rows wait for an insert count until the insert returned.
+	defaultQueueBytes = 32 << 20
+	// defaultConsumers is how many requests may wait for inserts at once:
+	// enough for the batches above of the SDK's 256-event requests.
+	defaultConsumers = 512
 )
 
 // NewFactory returns the factory of the aires_clickhouse exporter.
@@ -46,17 +48,12 @@ func NewFactory() exporter.Factory {
 // createDefaultConfig builds a fresh Config on every call: nothing is shared
 // between instances.
 func createDefaultConfig() component.Config {
-	batch := exporterhelper.NewDefaultBatchConfig()
-	batch.FlushTimeout = defaultFlushTimeout
-	batch.Sizer = exporterhelper.RequestSizerTypeItems
-	batch.MinSize = defaultMinBatch
-	batch.MaxSize = defaultMaxBatch
-
+	// The queue's own batching stays off (it can be turned on with
+	// sending_queue.batch): the exporter batches, see insertBatcher.
 	queue := exporterhelper.NewDefaultQueueConfig()
-	queue.Sizer = exporterhelper.RequestSizerTypeItems
-	queue.QueueSize = defaultQueueItems
+	queue.Sizer = exporterhelper.RequestSizerTypeBytes
+	queue.QueueSize = defaultQueueBytes
 	queue.NumConsumers = defaultConsumers
-	queue.Batch = configoptional.Some(batch)
 
 	tls := configtls.NewDefaultClientConfig()
 	tls.Insecure = true
@@ -64,6 +61,8 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		TimeoutConfig: exporterhelper.NewDefaultTimeoutConfig(),
 		QueueConfig:   configoptional.Some(queue),
+		InsertBatch: InsertBatchConfig{MinRows: defaultMinRows, MaxRows: defaultMaxRows, MaxDelay: defaultMaxDelay,
+			MinInterval: defaultMinInterval, MaxInserts: defaultMaxInserts},
 		BackOffConfig: configretry.NewDefaultBackOffConfig(),
 		Endpoint:      "tcp://127.0.0.1:9000",
 		Database:      "aires",

@@ -2,6 +2,7 @@ package airesclickhouseexporter
 
 import (
 	"context"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,16 +28,18 @@ func TestFactory(t *testing.T) {
 	assert.True(t, cfg.CreateSchema)
 	assert.True(t, cfg.TLS.Insecure)
 	q := cfg.QueueConfig.Get()
-	require.True(t, q.Batch.HasValue(), "batching must be on by default")
-	assert.EqualValues(t, defaultMinBatch, q.Batch.Get().MinSize)
-	assert.EqualValues(t, defaultMaxBatch, q.Batch.Get().MaxSize)
-	assert.Equal(t, defaultFlushTimeout, q.Batch.Get().FlushTimeout)
+	assert.False(t, q.Batch.HasValue(), "the queue's batching must be off by default: the exporter batches")
+	assert.Equal(t, exporterhelper.RequestSizerTypeBytes, q.Sizer, "the queue is sized in bytes")
+	assert.EqualValues(t, defaultMinRows, cfg.InsertBatch.MinRows)
+	assert.EqualValues(t, defaultMaxRows, cfg.InsertBatch.MaxRows)
 
 	// Every call returns a fresh config: changing one never leaks into the next.
-	cfg.QueueConfig.Get().Batch.Get().MinSize = 1
+	cfg.InsertBatch.MinRows = 1
+	cfg.QueueConfig.Get().QueueSize = 1
 	cfg.Endpoint = "elsewhere:9000"
 	again := f.CreateDefaultConfig().(*Config)
-	assert.EqualValues(t, defaultMinBatch, again.QueueConfig.Get().Batch.Get().MinSize)
+	assert.EqualValues(t, defaultMinRows, again.InsertBatch.MinRows)
+	assert.EqualValues(t, defaultQueueBytes, again.QueueConfig.Get().QueueSize)
 	assert.Equal(t, "tcp://127.0.0.1:9000", again.Endpoint)
 }
 

@@ -129,7 +129,7 @@ func TestInsertReusesMemory(t *testing.T) {
 	fresh := func() error {
 		ins := newInserter()
 		defer ins.discard()
-		e.fill(ins, ld)
+		e.fill(&group{ins: ins}, ld)
 		_, err := ins.insert(ctx, e.connection(), e.insertSQL)
 		return err
 	}

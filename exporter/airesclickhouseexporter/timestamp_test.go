@@ -97,8 +97,6 @@ func TestWaitForResultReturnsInsertOutcome(t *testing.T) {
 		return testConfig(endpoint, func(c *Config) {
 			q := createDefaultConfig().(*Config).QueueConfig.Get()
 			q.WaitForResult = wait
-			b := q.Batch.Get()
-			b.MinSize, b.FlushTimeout = 1000, 50*time.Millisecond
 			c.QueueConfig = configoptional.Some(*q)
 			c.Database = "ack_check"
 		})

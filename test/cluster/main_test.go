@@ -95,10 +95,7 @@ exporters:
 {{- end}}
       queue_size: 100000
       sizer: items
-      batch:
-        flush_timeout: 200ms
-        min_size: 1000
-        max_size: 5000
+    insert_batch: {min_rows: 1000, max_rows: 5000, max_delay: 200ms}
     retry_on_failure:
       enabled: true
       initial_interval: 200ms

@@ -41,8 +41,9 @@ type collectorSettings struct {
 	// WaitForResult makes the receivers answer only after the insert
 	// (sending_queue.wait_for_result).
 	WaitForResult bool
-	// ExporterBatching keeps the exporter's default batches (40,000-50,000
-	// rows or 500 ms) instead of the small ones the tests use.
+	// ExporterBatching keeps the exporter's default insert batches
+	// (40,000-50,000 rows or 500 ms while another insert runs) instead of
+	// the small ones the tests use.
 	ExporterBatching bool
 	// RetryMaxElapsed is retry_on_failure.max_elapsed_time; empty: 0s (no
 	// limit).
@@ -84,10 +85,7 @@ exporters:
       queue_size: {{.QueueSize}}
       sizer: items
 {{- if not .ExporterBatching}}
-      batch:
-        flush_timeout: 200ms
-        min_size: 1000
-        max_size: 5000
+    insert_batch: {min_rows: 1000, max_rows: 5000, max_delay: 200ms}
 {{- end}}
 {{- if .StorageDir}}
     queue_disk:

@@ -74,9 +74,7 @@ exporters:
     password: ${env:AIRES_CLICKHOUSE_PASSWORD}
     create_schema: true
     timeout: 5s
-    sending_queue:
-      batch:
-        flush_timeout: 200ms
+    insert_batch: {max_delay: 200ms}
 service:
   extensions: [health_check, bearertokenauth]
 ` + debugTelemetry + `

@@ -16,10 +16,13 @@ import (
 	"github.com/aires-dev/aires/internal/collectortest"
 )
 
-// exporterSettings are the aires_clickhouse batching knobs the bench sweeps.
+// exporterSettings are the aires_clickhouse batching knobs the bench sweeps:
+// insert_batch (MinBatch, MaxBatch, FlushTimeout as max_delay, MinInterval,
+// Consumers as max_inserts) and the sending queue's size in bytes.
 type exporterSettings struct {
 	MinBatch, MaxBatch int
 	FlushTimeout       time.Duration
+	MinInterval        time.Duration
 	Consumers          int
 	QueueSize          int
 	// QueueMode is what the acknowledgement means (queueModes): memory (the
@@ -82,14 +85,14 @@ exporters:
 {{- else if eq .QueueMode "wait_for_result"}}
       wait_for_result: true
 {{- end}}
-      sizer: items
+      sizer: bytes
       queue_size: {{.QueueSize}}
-      num_consumers: {{.Consumers}}
-      batch:
-        sizer: items
-        flush_timeout: {{.FlushTimeout}}
-        min_size: {{.MinBatch}}
-        max_size: {{.MaxBatch}}
+    insert_batch:
+      min_rows: {{.MinBatch}}
+      max_rows: {{.MaxBatch}}
+      max_delay: {{.FlushTimeout}}
+      min_interval: {{.MinInterval}}
+      max_inserts: {{.Consumers}}
 {{- if eq .QueueMode "persistent"}}
     queue_disk: {directory: {{.StorageDir}}}
 {{- end}}

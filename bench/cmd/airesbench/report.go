@@ -81,8 +81,8 @@ type details struct {
 
 func (e exporterSettings) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]any{
-		"min_size": e.MinBatch, "max_size": e.MaxBatch, "flush_timeout": e.FlushTimeout.String(),
-		"num_consumers": e.Consumers, "queue_size": e.QueueSize, "queue_mode": e.QueueMode,
+		"min_rows": e.MinBatch, "max_rows": e.MaxBatch, "max_delay": e.FlushTimeout.String(),
+		"min_interval": e.MinInterval.String(), "max_inserts": e.Consumers, "queue_size_bytes": e.QueueSize, "queue_mode": e.QueueMode,
 	})
 }
 
@@ -122,7 +122,7 @@ func printTable(w io.Writer, r *report) {
 		mode = "quick"
 	}
 	fmt.Fprintf(w, "\nAires bench (%s), %s: %d cores (%s), %.0f GB, ClickHouse %s, %s\n", mode, r.When, r.Machine.Cores, r.Machine.CPU, r.Machine.MemGB, r.Machine.ClickHouseVersion, r.Machine.Go)
-	fmt.Fprintf(w, "load: %d SDK clients x %d goroutines, gzip %v, SDK batch %d (0: default); exporter batch %d-%d rows / %s, %d consumers, queue %d (%s); memory_limiter %d MiB\n\n",
+	fmt.Fprintf(w, "load: %d SDK clients x %d goroutines, gzip %v, SDK batch %d (0: default); exporter insert batch %d-%d rows / %s, %d inserts at once, queue %d bytes (%s); memory_limiter %d MiB\n\n",
 		d.Clients, d.Goroutines, d.Gzip, d.SDKBatchSize, d.Exporter.MinBatch, d.Exporter.MaxBatch, d.Exporter.FlushTimeout, d.Exporter.Consumers, d.Exporter.QueueSize, d.Exporter.QueueMode, d.MemoryLimitMiB)
 	row := func(name, val, target, ok string) { fmt.Fprintf(w, "  %-26s %16s   %-30s %s\n", name, val, target, ok) }
 	check := func(b bool) string {

@@ -1,0 +1,158 @@
+package airesclickhouseexporter
+
+import (
+	"sync"
+	"time"
+)
+
+// insertBatcher merges the pushes of every queue consumer into inserts
+// (group commit). Each push builds its rows into the open group and waits
+// until that group's insert returned, so a push answers for its own rows
+// only once they are stored (or failed), whatever the queue in front.
+//
+// When the open group is sent:
+//   - at once when no insert is in flight and the last one started at least
+//     min_interval ago: an idle exporter does not wait for a batch to fill,
+//     so one event is stored within an insert's time;
+//   - while another insert runs: when the group holds min_rows rows, or its
+//     first row has waited max_delay; so under load the batch grows to the
+//     size that ClickHouse inserts cheaply, by itself;
+//   - never more than max_inserts at once; a group that holds max_rows rows
+//     takes no more, and the pushes behind it wait (backpressure to the
+//     queue).
+type insertBatcher struct {
+	cfg InsertBatchConfig
+	// send inserts a sealed group; it is run on a goroutine of its own.
+	send func(*group) error
+	// newGroup gives the group a push opens (its inserter comes from a pool).
+	newGroup func() *group
+	now      func() time.Time
+
+	mu        sync.Mutex
+	changed   *sync.Cond // an insert ended or the open group was sealed
+	open      *group     // the group pushes build into; nil when none
+	inFlight  int
+	lastStart time.Time
+	timer     *time.Timer
+	timerAt   time.Time // when the armed timer fires; zero when none
+}
+
+// group is the rows of one insert, built by one or more pushes.
+type group struct {
+	ins    *inserter
+	opened time.Time
+	pushes int
+	// replaced counts the rows given another time than their record's.
+	replaced int64
+	done     chan struct{} // closed when the insert returned; err is then set
+	err      error
+}
+
+func newInsertBatcher(cfg InsertBatchConfig, newGroup func() *group, send func(*group) error) *insertBatcher {
+	b := &insertBatcher{cfg: cfg, send: send, newGroup: newGroup, now: time.Now}
+	b.changed = sync.NewCond(&b.mu)
+	return b
+}
+
+// join runs fill on the open group (opening one if needed), under the
+// batcher's lock, for a push of records records. It returns the group to
+// wait for, or nil when fill added no row (nothing to wait for).
+func (b *insertBatcher) join(records int, fill func(*group) int) *group {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// A full group takes no more: send it as soon as a slot frees.
+	for b.open != nil && b.open.ins.blk.Len() > 0 && b.open.ins.blk.Len()+records > b.cfg.MaxRows {
+		if !b.startLocked(true) {
+			b.changed.Wait()
+		}
+	}
+	if b.open == nil {
+		b.open = b.newGroup()
+		b.open.opened = b.now()
+	}
+	g := b.open
+	if fill(g) == 0 {
+		return nil
+	}
+	g.pushes++
+	b.startLocked(false)
+	return g
+}
+
+// alone inserts g by itself, in turn with the batcher's other inserts.
+func (b *insertBatcher) alone(g *group) error {
+	b.mu.Lock()
+	for b.inFlight >= b.cfg.MaxInserts {
+		b.changed.Wait()
+	}
+	b.inFlight++
+	b.lastStart = b.now()
+	b.mu.Unlock()
+	err := b.send(g)
+	b.ended()
+	return err
+}
+
+// startLocked sends the open group if it is due (or if force and a slot is
+// free) and tells whether it did; otherwise it arms the timer for when the
+// group will be due.
+func (b *insertBatcher) startLocked(force bool) bool {
+	g := b.open
+	if g == nil || g.ins.blk.Len() == 0 || b.inFlight >= b.cfg.MaxInserts {
+		return false
+	}
+	now := b.now()
+	due := force || g.ins.blk.Len() >= b.cfg.MinRows || now.Sub(g.opened) >= b.cfg.MaxDelay
+	if !due && b.inFlight == 0 {
+		next := b.lastStart.Add(b.cfg.MinInterval)
+		if !now.Before(next) {
+			due = true
+		} else {
+			b.armLocked(next)
+		}
+	}
+	if !due {
+		b.armLocked(g.opened.Add(b.cfg.MaxDelay))
+		return false
+	}
+	b.open = nil
+	b.inFlight++
+	b.lastStart = now
+	b.changed.Broadcast()
+	go func() {
+		g.err = b.send(g)
+		close(g.done)
+		b.ended()
+	}()
+	return true
+}
+
+// ended frees an insert's slot and sends the open group if it is due.
+func (b *insertBatcher) ended() {
+	b.mu.Lock()
+	b.inFlight--
+	b.startLocked(false)
+	b.changed.Broadcast()
+	b.mu.Unlock()
+}
+
+// armLocked makes sure the timer fires by at.
+func (b *insertBatcher) armLocked(at time.Time) {
+	if !b.timerAt.IsZero() && !b.timerAt.After(at) {
+		return
+	}
+	b.timerAt = at
+	d := at.Sub(b.now())
+	if b.timer == nil {
+		b.timer = time.AfterFunc(d, b.tick)
+		return
+	}
+	b.timer.Reset(d)
+}
+
+func (b *insertBatcher) tick() {
+	b.mu.Lock()
+	b.timerAt = time.Time{}
+	b.startLocked(false)
+	b.mu.Unlock()
+}
