@@ -152,6 +152,12 @@ func startCollector(bin, dir string, s collectorSettings) (*collector, error) {
 	if s.Env != "" {
 		env = strings.Split(s.Env, ",")
 	}
+	// The Go runtime's soft limit a little under memory_limiter's, as the
+	// README advises: the GC works harder near the limit instead of letting
+	// the heap double, and the limiter refuses data only past it.
+	if s.MemoryLimitMiB > 0 && !strings.Contains(s.Env, "GOMEMLIMIT=") {
+		env = append(env, fmt.Sprintf("GOMEMLIMIT=%dMiB", s.MemoryLimitMiB*4/5))
+	}
 	proc, err := collectortest.Start(bin, dir, cfg.String(), s.HealthPort, logf, env)
 	if err != nil {
 		return nil, fmt.Errorf("%w\n%s", err, tail(logPath))
