@@ -12,6 +12,7 @@ require (
 	github.com/ClickHouse/clickhouse-go/v2 v2.51.0
 	github.com/aires-dev/aires v0.0.0-00010101000000-000000000000
 	github.com/aires-dev/aires/sdk v0.0.0-00010101000000-000000000000
+	github.com/google/pprof v0.0.0-20261105003125-4bf881d7fb0b
 	github.com/google/uuid v1.6.0
 	go.opentelemetry.io/collector/pdata v1.71.0
 	gonum.org/v1/plot v0.17.0
