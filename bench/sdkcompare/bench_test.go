@@ -16,10 +16,6 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// The same event everywhere: a message and three attributes (string, int,
-// bool).
-const msg = "order placed"
-
 func newAires(b *testing.B, cfg aires.Config) *aires.Client {
 	b.Helper()
 	cfg.Service = "bench"
