@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -91,9 +92,12 @@ func MeasureCPU(lib string, n int, endpoint, profile string) (CPUResult, error) 
 	}
 	cpu0, t0 := processCPU(), time.Now()
 	for i := range n {
-		if i%64 == 0 && l.limit > 0 {
-			for l.backlog() >= l.limit {
-				time.Sleep(20 * time.Microsecond)
+		if i%64 == 0 && l.limit > 0 && l.backlog() >= l.limit {
+			// Wait until half the backlog is delivered, in long steps:
+			// a producer spinning on short sleeps would charge its own
+			// wake-ups to the library.
+			for l.backlog() > l.limit/2 {
+				time.Sleep(500 * time.Microsecond)
 			}
 		}
 		l.log()
@@ -159,7 +163,8 @@ func syncLogger(log func()) *logger {
 
 // airesLogger is the SDK with its defaults (queue, batch size, gzip).
 func airesLogger(endpoint string) (*logger, error) {
-	c, err := aires.New(aires.Config{Endpoint: endpoint, Service: "bench", Logger: slog.New(slog.DiscardHandler)})
+	bs, _ := strconv.Atoi(os.Getenv("SDKCPU_BATCH"))
+	c, err := aires.New(aires.Config{Endpoint: endpoint, Service: "bench", Logger: slog.New(slog.DiscardHandler), BatchSize: bs})
 	if err != nil {
 		return nil, err
 	}

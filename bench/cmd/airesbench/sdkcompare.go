@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -64,4 +65,50 @@ func parseBench(out string) map[string]sdkBench {
 		}
 	}
 	return res
+}
+
+// sdkCPU is bench/sdkcompare's cmd/sdkcpu report: whole-process CPU per
+// delivered event of each library, each in a child process of its own.
+type sdkCPU struct {
+	Events int                `json:"events"`
+	Rounds int                `json:"rounds"`
+	Median map[string]cpuRun  `json:"median"`
+	VsZap  map[string]float64 `json:"vs_zap"`
+	Runs   []cpuRun           `json:"runs"`
+}
+
+type cpuRun struct {
+	Library      string  `json:"library"`
+	Delivered    uint64  `json:"delivered"`
+	CPUSeconds   float64 `json:"cpu_s"`
+	WallSecs     float64 `json:"wall_s"`
+	UsPerEvent   float64 `json:"us_per_event"`
+	Requests     uint64  `json:"requests,omitempty"`
+	WireBytesPer float64 `json:"wire_bytes_per_event,omitempty"`
+	RawBytesPer  float64 `json:"proto_bytes_per_event,omitempty"`
+}
+
+// runSDKCPU runs `go run ./cmd/sdkcpu -json` in bench/sdkcompare: aires,
+// the OTel logs SDK, zap and slog in turn, rounds times each; with
+// profileDir, a CPU profile of each library's last round is written there.
+func runSDKCPU(root string, rounds int, profileDir string) (*sdkCPU, error) {
+	args := []string{"run", "./cmd/sdkcpu", "-json", "-runs", strconv.Itoa(rounds)}
+	if profileDir != "" {
+		args = append(args, "-profile-dir", profileDir)
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = filepath.Join(root, "bench", "sdkcompare")
+	cmd.Env = os.Environ()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go %s in bench/sdkcompare: %w\n%s", strings.Join(args, " "), err, errb.String())
+	}
+	logf("sdkcpu: %s (go %s)\n%s", time.Since(start).Round(time.Second), strings.Join(args, " "), strings.TrimSpace(errb.String()))
+	var r sdkCPU
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		return nil, fmt.Errorf("cmd/sdkcpu's report: %w", err)
+	}
+	return &r, nil
 }

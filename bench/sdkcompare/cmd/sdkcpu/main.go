@@ -41,7 +41,7 @@ func main() {
 	n := flag.Int("n", 300000, "events per library and round")
 	runs := flag.Int("runs", 3, "rounds (each library once per round, in turn); the report keeps the median")
 	libs := flag.String("libs", strings.Join(sdkcompare.Libraries, ","), "libraries to measure, comma-separated")
-	profDir := flag.String("profile-dir", "", "write a CPU profile of each library's last round here (<lib>.pprof; profiling adds a few percent)")
+	profDir := flag.String("profile-dir", "", "write a CPU profile of each library's last round here (sdkcpu-<lib>.pprof; profiling adds a few percent)")
 	asJSON := flag.Bool("json", false, "print the report as JSON on stdout (the table goes to stderr)")
 	flag.Parse()
 	if *child != "" {
@@ -74,6 +74,11 @@ func measure(libs []string, n, runs int, profDir string) (*report, error) {
 		return nil, err
 	}
 	defer srv.Stop()
+	if profDir != "" {
+		if err := os.MkdirAll(profDir, 0o755); err != nil {
+			return nil, err
+		}
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -84,7 +89,7 @@ func measure(libs []string, n, runs int, profDir string) (*report, error) {
 		for _, lib := range libs {
 			args := []string{"-child", lib, "-endpoint", srv.Addr, "-n", strconv.Itoa(n)}
 			if profDir != "" && round == runs-1 {
-				args = append(args, "-profile", filepath.Join(profDir, lib+".pprof"))
+				args = append(args, "-profile", filepath.Join(profDir, "sdkcpu-"+lib+".pprof"))
 			}
 			req0, wire0, raw0 := srv.Requests.Load(), srv.WireBytes.Load(), srv.Bytes.Load()
 			r, err := runChild(self, args)
