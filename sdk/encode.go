@@ -45,19 +45,31 @@ const (
 // encode returns the EventBatch bytes for res (already marshalled) and evs;
 // valid until the next call.
 func (enc *encoder) encode(res []byte, evs []*event) []byte {
+	enc.start(res)
+	for _, e := range evs {
+		enc.add(e)
+	}
+	return enc.buf
+}
+
+// start begins a new batch in the reused buffer, with the resource.
+func (enc *encoder) start(res []byte) {
 	b := enc.buf[:0]
 	if len(res) > 0 {
 		b = protowire.AppendTag(b, fBatchResource, protowire.BytesType)
 		b = protowire.AppendBytes(b, res)
 	}
-	for _, e := range evs {
-		var st int
-		b, st = begin(b, fBatchEvents)
-		b = enc.event(b, e)
-		b = end(b, st)
-	}
 	enc.buf = b
-	return b
+}
+
+// add appends one event to the batch begun by start. The worker encodes each
+// event as it takes it from the queue, so the batch's size in bytes is known
+// at every step (Config.MaxBatchBytes) and the event goes back to the pool at
+// once.
+func (enc *encoder) add(e *event) {
+	b, st := begin(enc.buf, fBatchEvents)
+	b = enc.event(b, e)
+	enc.buf = end(b, st)
 }
 
 // begin writes the tag of a length-delimited field and a one-byte length

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -61,7 +62,7 @@ type logger struct {
 }
 
 // MeasureCPU logs n events with three attributes through lib (one of
-// Libraries) from one goroutine, as fast as the library takes them, and
+// Libraries, or aires/<batch size>) from one goroutine, as fast as the library takes them, and
 // measures the process's CPU with getrusage from the first event until
 // every event is delivered. aires and otel send to endpoint over gRPC with
 // gzip. When profile is not empty a CPU profile of the measured span is
@@ -129,9 +130,17 @@ func processCPU() time.Duration {
 }
 
 func newLogger(lib, endpoint string) (*logger, error) {
+	// "aires/256": the SDK with Config.BatchSize 256, for comparisons.
+	if b, ok := strings.CutPrefix(lib, "aires/"); ok {
+		n, err := strconv.Atoi(b)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("library %q: want aires/<batch size>", lib)
+		}
+		return airesLogger(endpoint, n)
+	}
 	switch lib {
 	case "aires":
-		return airesLogger(endpoint)
+		return airesLogger(endpoint, 0)
 	case "otel":
 		return otelLogger(endpoint)
 	case "zap":
@@ -161,10 +170,10 @@ func syncLogger(log func()) *logger {
 	}
 }
 
-// airesLogger is the SDK with its defaults (queue, batch size, gzip).
-func airesLogger(endpoint string) (*logger, error) {
-	bs, _ := strconv.Atoi(os.Getenv("SDKCPU_BATCH"))
-	c, err := aires.New(aires.Config{Endpoint: endpoint, Service: "bench", Logger: slog.New(slog.DiscardHandler), BatchSize: bs})
+// airesLogger is the SDK with its defaults (queue, batch size, gzip), or
+// with batch events per request.
+func airesLogger(endpoint string, batch int) (*logger, error) {
+	c, err := aires.New(aires.Config{Endpoint: endpoint, Service: "bench", Logger: slog.New(slog.DiscardHandler), BatchSize: batch})
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,7 @@ type report struct {
 	Median  map[string]sdkcompare.CPUResult `json:"median"`
 	VsZap   map[string]float64              `json:"vs_zap"`
 	AllRuns []sdkcompare.CPUResult          `json:"runs"`
+	libs    []string
 }
 
 func main() {
@@ -40,7 +41,7 @@ func main() {
 	profile := flag.String("profile", "", "internal: the CPU profile file of a child")
 	n := flag.Int("n", 300000, "events per library and round")
 	runs := flag.Int("runs", 3, "rounds (each library once per round, in turn); the report keeps the median")
-	libs := flag.String("libs", strings.Join(sdkcompare.Libraries, ","), "libraries to measure, comma-separated")
+	libs := flag.String("libs", strings.Join(sdkcompare.Libraries, ","), "libraries to measure, comma-separated (aires/N: the SDK with BatchSize N)")
 	profDir := flag.String("profile-dir", "", "write a CPU profile of each library's last round here (sdkcpu-<lib>.pprof; profiling adds a few percent)")
 	asJSON := flag.Bool("json", false, "print the report as JSON on stdout (the table goes to stderr)")
 	flag.Parse()
@@ -83,7 +84,7 @@ func measure(libs []string, n, runs int, profDir string) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &report{Events: n, Rounds: runs, Median: map[string]sdkcompare.CPUResult{}, VsZap: map[string]float64{}}
+	rep := &report{Events: n, Rounds: runs, Median: map[string]sdkcompare.CPUResult{}, VsZap: map[string]float64{}, libs: libs}
 	byLib := map[string][]sdkcompare.CPUResult{}
 	for round := range runs {
 		for _, lib := range libs {
@@ -139,11 +140,8 @@ func runChild(self string, args []string) (sdkcompare.CPUResult, error) {
 func printTable(w io.Writer, rep *report) {
 	fmt.Fprintf(w, "whole-process CPU per delivered event, %d events with 3 attributes, median of %d rounds\n", rep.Events, rep.Rounds)
 	fmt.Fprintf(w, "  %-6s %10s %8s %10s %14s %14s\n", "lib", "us/event", "vs zap", "wall s", "wire B/event", "proto B/event")
-	for _, lib := range sdkcompare.Libraries {
-		r, ok := rep.Median[lib]
-		if !ok {
-			continue
-		}
+	for _, lib := range rep.libs {
+		r := rep.Median[lib]
 		fmt.Fprintf(w, "  %-6s %10.2f %8.2f %10.2f %14.1f %14.1f\n", lib, r.UsPerEvent, rep.VsZap[lib], r.WallSecs, r.WireBytesPer, r.RawBytesPer)
 	}
 }
