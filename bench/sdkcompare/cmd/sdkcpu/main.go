@@ -4,7 +4,7 @@
 // n events with three attributes; the parent hosts the gRPC server that
 // acknowledges the two SDKs' batches, so its CPU is not counted.
 //
-//	cd bench/sdkcompare && go run ./cmd/sdkcpu            # 300K events, 3 rounds, medians
+//	cd bench/sdkcompare && go run ./cmd/sdkcpu            # 300K events, 5 rounds, medians
 //	go run ./cmd/sdkcpu -runs 1 -profile-dir /tmp/prof    # plus a CPU profile per library
 package main
 
@@ -40,7 +40,7 @@ func main() {
 	endpoint := flag.String("endpoint", "", "internal: the server of a child")
 	profile := flag.String("profile", "", "internal: the CPU profile file of a child")
 	n := flag.Int("n", 300000, "events per library and round")
-	runs := flag.Int("runs", 3, "rounds (each library once per round, in turn); the report keeps the median")
+	runs := flag.Int("runs", 5, "rounds (each library once per round, in turn); the report keeps the median")
 	libs := flag.String("libs", strings.Join(sdkcompare.Libraries, ","), "libraries to measure, comma-separated (aires/N: the SDK with BatchSize N)")
 	profDir := flag.String("profile-dir", "", "write a CPU profile of each library's last round here (sdkcpu-<lib>.pprof; profiling adds a few percent)")
 	asJSON := flag.Bool("json", false, "print the report as JSON on stdout (the table goes to stderr)")
