@@ -186,7 +186,8 @@ func BenchmarkThroughput(b *testing.B) {
 			b.ReportMetric(float64(sent)/el.Seconds(), "events/s")
 			b.ReportMetric(float64(st.Dropped), "dropped")
 			if n := srv.Requests.Load(); n > 0 {
-				b.ReportMetric(float64(srv.Bytes.Load())/float64(sent), "wire-B/event")
+				b.ReportMetric(float64(srv.WireBytes.Load())/float64(sent), "wire-B/event")
+				b.ReportMetric(float64(srv.Bytes.Load())/float64(sent), "proto-B/event")
 			}
 		})
 	}
