@@ -9,8 +9,6 @@ import (
 	"time"
 
 	aires "github.com/aires-dev/aires/sdk"
-	"go.opentelemetry.io/otel/attribute"
-	otellog "go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -112,12 +110,7 @@ func BenchmarkInfo3Attrs(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for b.Loop() {
-			var r otellog.Record
-			r.SetTimestamp(time.Now())
-			r.SetSeverity(otellog.SeverityInfo)
-			r.SetBody(attribute.StringValue(msg))
-			r.AddAttributes(attribute.String("order_id", "o-12345"), attribute.Int("items", 3), attribute.Bool("paid", true))
-			l.Emit(ctx, r)
+			emitOTel(ctx, l)
 		}
 	})
 }

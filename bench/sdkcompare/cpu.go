@@ -214,12 +214,7 @@ func otelLogger(endpoint string) (*logger, error) {
 	var emitted uint64
 	return &logger{
 		log: func() {
-			var r otellog.Record
-			r.SetTimestamp(time.Now())
-			r.SetSeverity(otellog.SeverityInfo)
-			r.SetBody(attribute.StringValue(msg))
-			r.AddAttributes(attribute.String("order_id", "o-12345"), attribute.Int("items", 3), attribute.Bool("paid", true))
-			l.Emit(ctx, r)
+			emitOTel(ctx, l)
 			emitted++
 		},
 		backlog: func() uint64 { return emitted - ce.exported.Load() - ce.failed.Load() },
@@ -239,6 +234,17 @@ func otelLogger(endpoint string) (*logger, error) {
 			return ce.exported.Load(), nil
 		},
 	}, nil
+}
+
+// emitOTel logs the event through the OTel logs API, as an application
+// using the OTel logs SDK directly would.
+func emitOTel(ctx context.Context, l otellog.Logger) {
+	var r otellog.Record
+	r.SetTimestamp(time.Now())
+	r.SetSeverity(otellog.SeverityInfo)
+	r.SetBody(attribute.StringValue(msg))
+	r.AddAttributes(attribute.String("order_id", "o-12345"), attribute.Int("items", 3), attribute.Bool("paid", true))
+	l.Emit(ctx, r)
 }
 
 // countingExporter counts the records its exporter delivered.

@@ -257,10 +257,10 @@ func (r *report) derive() {
 		}
 	}
 	if p := d.SDKCPU; p != nil {
-		r.SDKTotalUsPerEvent = round2(p.Median["aires"].UsPerEvent)
-		r.ZapTotalUsPerEvent = round2(p.Median["zap"].UsPerEvent)
-		r.SlogTotalUsPerEvent = round2(p.Median["slog"].UsPerEvent)
-		r.OtelTotalUsPerEvent = round2(p.Median["otel"].UsPerEvent)
+		r.SDKTotalUsPerEvent = round2(p.usPerEvent("aires"))
+		r.ZapTotalUsPerEvent = round2(p.usPerEvent("zap"))
+		r.SlogTotalUsPerEvent = round2(p.usPerEvent("slog"))
+		r.OtelTotalUsPerEvent = round2(p.usPerEvent("otel"))
 		r.SDKTotalVsZap = p.VsZap["aires"]
 	}
 	for i, s := range d.Shapes {

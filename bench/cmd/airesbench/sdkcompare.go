@@ -68,24 +68,24 @@ func parseBench(out string) map[string]sdkBench {
 }
 
 // sdkCPU is bench/sdkcompare's cmd/sdkcpu report: whole-process CPU per
-// delivered event of each library, each in a child process of its own.
+// delivered event of each library, each in a child process of its own. The
+// results are kept as sdkcpu wrote them (its module, not this one, knows
+// their type); usPerEvent reads the one figure the report needs.
 type sdkCPU struct {
-	Events int                `json:"events"`
-	Rounds int                `json:"rounds"`
-	Median map[string]cpuRun  `json:"median"`
-	VsZap  map[string]float64 `json:"vs_zap"`
-	Runs   []cpuRun           `json:"runs"`
+	Events int                        `json:"events"`
+	Rounds int                        `json:"rounds"`
+	Median map[string]json.RawMessage `json:"median"`
+	VsZap  map[string]float64         `json:"vs_zap"`
+	Runs   json.RawMessage            `json:"runs"`
 }
 
-type cpuRun struct {
-	Library      string  `json:"library"`
-	Delivered    uint64  `json:"delivered"`
-	CPUSeconds   float64 `json:"cpu_s"`
-	WallSecs     float64 `json:"wall_s"`
-	UsPerEvent   float64 `json:"us_per_event"`
-	Requests     uint64  `json:"requests,omitempty"`
-	WireBytesPer float64 `json:"wire_bytes_per_event,omitempty"`
-	RawBytesPer  float64 `json:"proto_bytes_per_event,omitempty"`
+// usPerEvent is lib's median CPU per delivered event, 0 if not measured.
+func (s *sdkCPU) usPerEvent(lib string) float64 {
+	var r struct {
+		UsPerEvent float64 `json:"us_per_event"`
+	}
+	_ = json.Unmarshal(s.Median[lib], &r)
+	return r.UsPerEvent
 }
 
 // runSDKCPU runs `go run ./cmd/sdkcpu -json` in bench/sdkcompare: aires,
