@@ -174,6 +174,10 @@ func printTable(w io.Writer, r *report) {
 	row("slog_ns_op", fmt.Sprintf("%.0f", r.SlogNsOp), "", "")
 	row("otel_sdk_ns_op", fmt.Sprintf("%.0f", r.OtelSDKNsOp), "", "")
 	row("sdk_grpc_events_per_sec", fmtNum(r.SDKGRPCEventsPerSec), ">= 500K", check(r.SDKGRPCEventsPerSec >= 500000))
+	if p := d.SDKCPU; p != nil {
+		fmt.Fprintf(w, "\n  SDK CPU per delivered event (median of %d rounds, %d events each): aires %.2f us (%.2fx zap), with 256-event batches %.2f us (%.2fx)\n",
+			p.Rounds, p.Events, p.usPerEvent("aires"), p.VsZap["aires"], p.usPerEvent("aires/256"), p.VsZap["aires/256"])
+	}
 	if s := d.Sustained; s != nil {
 		fmt.Fprintf(w, "\n  sustained: cores used %s; CPU per event: collector %.1f us, ClickHouse %.1f us, SDK+bench %.1f us\n",
 			jsonString(s.Cores), s.CollectorCPUUs, s.ClickHouseCPUUs, s.SDKCPUUs)

@@ -92,7 +92,9 @@ func (s *sdkCPU) usPerEvent(lib string) float64 {
 // the OTel logs SDK, zap and slog in turn, rounds times each; with
 // profileDir, a CPU profile of each library's last round is written there.
 func runSDKCPU(root string, rounds int, profileDir string) (*sdkCPU, error) {
-	args := []string{"run", "./cmd/sdkcpu", "-json", "-runs", strconv.Itoa(rounds)}
+	// aires/256 is the SDK with the batch size it had before round 2: the
+	// before/after of that change, side by side in every run.
+	args := []string{"run", "./cmd/sdkcpu", "-json", "-runs", strconv.Itoa(rounds), "-libs", "aires,aires/256,otel,zap,slog"}
 	if profileDir != "" {
 		args = append(args, "-profile-dir", profileDir)
 	}

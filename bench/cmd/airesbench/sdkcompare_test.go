@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -10,10 +11,11 @@ func TestDeriveSDKCPU(t *testing.T) {
 	const out = `{"events": 300000, "rounds": 3,
 	  "median": {
 	    "aires": {"library": "aires", "delivered": 300000, "cpu_s": 0.3, "us_per_event": 1.004, "wire_bytes_per_event": 13.7},
+	    "aires/256": {"library": "aires/256", "us_per_event": 2.1},
 	    "otel": {"library": "otel", "us_per_event": 6.126},
 	    "zap": {"library": "zap", "us_per_event": 0.8},
 	    "slog": {"library": "slog", "us_per_event": 0.75}},
-	  "vs_zap": {"aires": 1.26, "otel": 7.66, "zap": 1, "slog": 0.94},
+	  "vs_zap": {"aires": 1.26, "aires/256": 2.63, "otel": 7.66, "zap": 1, "slog": 0.94},
 	  "runs": []}`
 	var s sdkCPU
 	if err := json.Unmarshal([]byte(out), &s); err != nil {
@@ -33,6 +35,13 @@ func TestDeriveSDKCPU(t *testing.T) {
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s = %v, want %v", tc.key, tc.got, tc.want)
+		}
+	}
+	var table strings.Builder
+	printTable(&table, &r)
+	for _, want := range []string{"sdk_total_vs_zap", "1.26", "with 256-event batches 2.10 us (2.63x)"} {
+		if !strings.Contains(table.String(), want) {
+			t.Errorf("the printed table lacks %q:\n%s", want, table.String())
 		}
 	}
 	b, err := json.Marshal(&r.Details)
