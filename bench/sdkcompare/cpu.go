@@ -98,7 +98,7 @@ func MeasureCPU(lib string, n int, endpoint, profile string) (CPUResult, error) 
 			// a producer spinning on short sleeps would charge its own
 			// wake-ups to the library.
 			for l.backlog() > l.limit/2 {
-				time.Sleep(500 * time.Microsecond)
+				time.Sleep(2 * time.Millisecond)
 			}
 		}
 		l.log()
