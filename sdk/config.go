@@ -14,7 +14,9 @@ import (
 const (
 	DefaultEndpoint          = "localhost:4320"
 	DefaultQueueSize         = 8192
-	DefaultBatchSize         = 256
+	DefaultBatchSize         = 2048
+	DefaultMaxBatchBytes     = 1 << 20
+	DefaultIdleDelay         = 5 * time.Millisecond
 	DefaultFlushInterval     = 500 * time.Millisecond
 	DefaultMaxRetries        = 3
 	DefaultInitialBackoff    = 100 * time.Millisecond
@@ -89,11 +91,19 @@ type Config struct {
 	// is full, new events are dropped and counted (Stats.Dropped). Default
 	// 8192.
 	QueueSize int
-	// BatchSize is the most events per request (default 256); a batch is
+	// BatchSize is the most events per request (default 2048); a batch is
 	// also sent when FlushInterval (default 500ms) has passed since its first
-	// event.
+	// event, or when it holds MaxBatchBytes (default 1 MiB, encoded and
+	// uncompressed; the receiver refuses requests over its
+	// max_recv_msg_size_mib, 4 MiB by default). When nothing was sent for a
+	// FlushInterval (the application was idle), the first event goes out
+	// after IdleDelay (default 5ms; negative: wait for FlushInterval as
+	// usual), together with whatever came meanwhile: at idle an event is
+	// visible at once, under load batches still fill.
 	BatchSize     int
 	FlushInterval time.Duration
+	MaxBatchBytes int
+	IdleDelay     time.Duration
 
 	// MaxRetries is the number of retries after the first attempt (default 3;
 	// negative means none). Backoff starts at InitialBackoff (100ms), doubles
@@ -136,6 +146,10 @@ func (c Config) withDefaults() Config {
 	orDefault(&c.QueueSize, DefaultQueueSize)
 	orDefault(&c.BatchSize, DefaultBatchSize)
 	orDefault(&c.FlushInterval, DefaultFlushInterval)
+	orDefault(&c.MaxBatchBytes, DefaultMaxBatchBytes)
+	if c.IdleDelay == 0 {
+		c.IdleDelay = DefaultIdleDelay
+	}
 	if c.MaxRetries == 0 {
 		c.MaxRetries = DefaultMaxRetries
 	} else if c.MaxRetries < 0 {

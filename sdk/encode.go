@@ -45,26 +45,38 @@ const (
 // encode returns the EventBatch bytes for res (already marshalled) and evs;
 // valid until the next call.
 func (enc *encoder) encode(res []byte, evs []*event) []byte {
+	enc.start(res)
+	for _, e := range evs {
+		enc.add(e)
+	}
+	return enc.buf
+}
+
+// start begins a new batch in the reused buffer, with the resource.
+func (enc *encoder) start(res []byte) {
 	b := enc.buf[:0]
 	if len(res) > 0 {
 		b = protowire.AppendTag(b, fBatchResource, protowire.BytesType)
 		b = protowire.AppendBytes(b, res)
 	}
-	for _, e := range evs {
-		var st int
-		b, st = begin(b, fBatchEvents)
-		b = enc.event(b, e)
-		b = end(b, st)
-	}
 	enc.buf = b
-	return b
+}
+
+// add appends one event to the batch begun by start. The worker encodes each
+// event as it takes it from the queue, so the batch's size in bytes is known
+// at every step (Config.MaxBatchBytes) and the event goes back to the pool at
+// once.
+func (enc *encoder) add(e *event) {
+	b, st := begin(enc.buf, fBatchEvents)
+	b = enc.event(b, e)
+	enc.buf = end(b, st)
 }
 
 // begin writes the tag of a length-delimited field and a one-byte length
 // placeholder; end fixes the length, moving the content when the length
 // needs more than one byte (rare: small messages dominate).
 func begin(b []byte, field protowire.Number) ([]byte, int) {
-	b = protowire.AppendTag(b, field, protowire.BytesType)
+	b = appendTag(b, field, protowire.BytesType)
 	b = append(b, 0)
 	return b, len(b)
 }
@@ -90,15 +102,15 @@ func appendVarint(b []byte, field protowire.Number, v uint64) []byte {
 	if v == 0 {
 		return b
 	}
-	b = protowire.AppendTag(b, field, protowire.VarintType)
-	return protowire.AppendVarint(b, v)
+	b = appendTag(b, field, protowire.VarintType)
+	return appendUvarint(b, v)
 }
 
 func appendFixed64(b []byte, field protowire.Number, v uint64) []byte {
 	if v == 0 {
 		return b
 	}
-	b = protowire.AppendTag(b, field, protowire.Fixed64Type)
+	b = appendTag(b, field, protowire.Fixed64Type)
 	return protowire.AppendFixed64(b, v)
 }
 
@@ -106,13 +118,24 @@ func appendString(b []byte, field protowire.Number, s string, limit int) []byte 
 	if s == "" {
 		return b
 	}
-	b = protowire.AppendTag(b, field, protowire.BytesType)
-	return protowire.AppendString(b, clean(s, limit))
+	s = clean(s, limit)
+	b = appendTag(b, field, protowire.BytesType)
+	b = appendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// appendTag is protowire.AppendTag with the one-byte case (fields below
+// 16: all of aires.proto's) inlined.
+func appendTag(b []byte, field protowire.Number, t protowire.Type) []byte {
+	if field < 16 {
+		return append(b, byte(field)<<3|byte(t))
+	}
+	return protowire.AppendTag(b, field, t)
 }
 
 func (enc *encoder) event(b []byte, e *event) []byte {
-	b = protowire.AppendTag(b, fEvID, protowire.BytesType)
-	b = protowire.AppendBytes(b, e.id[:])
+	b = append(b, tag1(fEvID, protowire.BytesType), byte(len(e.id)))
+	b = append(b, e.id[:]...)
 	b = appendFixed64(b, fEvTS, uint64(e.ts))
 	b = appendVarint(b, fEvSeverity, uint64(e.sev))
 	b = appendString(b, fEvMessage, e.msg, MaxMessageBytes)
@@ -197,6 +220,9 @@ func (enc *encoder) kv(b []byte, field protowire.Number, a *attr, depth int) []b
 	if a.key == "" {
 		return b
 	}
+	if a.vk >= vString && a.vk <= vBool {
+		return kvScalar(b, field, a)
+	}
 	var st, sv int
 	b, st = begin(b, field)
 	b = protowire.AppendTag(b, fKVKey, protowire.BytesType)
@@ -205,6 +231,62 @@ func (enc *encoder) kv(b []byte, field protowire.Number, a *attr, depth int) []b
 	b = enc.value(b, a, depth)
 	b = end(b, sv)
 	return end(b, st)
+}
+
+// kvScalar writes a KeyValue whose value is a string, an integer, a double
+// or a bool (nearly every attribute) in one pass: the lengths are known
+// before the bytes, so no placeholder is moved, and every tag is one byte
+// (all of aires.proto's field numbers are below 16). It is the encoder's
+// hottest path.
+func kvScalar(b []byte, field protowire.Number, a *attr) []byte {
+	key := clean(a.key, MaxKeyBytes)
+	var str string
+	var vs int // the AnyValue's length
+	switch a.vk {
+	case vString:
+		str = clean(a.str, MaxValueBytes)
+		vs = 1 + protowire.SizeBytes(len(str))
+	case vInt:
+		vs = 1 + protowire.SizeVarint(a.num)
+	case vFloat:
+		vs = 1 + 8
+	default: // vBool
+		vs = 1 + 1
+	}
+	b = appendTag(b, field, protowire.BytesType)
+	b = appendUvarint(b, uint64(1+protowire.SizeBytes(len(key))+1+protowire.SizeBytes(vs)))
+	b = append(b, tag1(fKVKey, protowire.BytesType))
+	b = appendUvarint(b, uint64(len(key)))
+	b = append(b, key...)
+	b = append(b, tag1(fKVValue, protowire.BytesType))
+	b = appendUvarint(b, uint64(vs))
+	switch a.vk {
+	case vString:
+		b = append(b, tag1(fAnyString, protowire.BytesType))
+		b = appendUvarint(b, uint64(len(str)))
+		b = append(b, str...)
+	case vInt:
+		b = append(b, tag1(fAnyInt, protowire.VarintType))
+		b = appendUvarint(b, a.num)
+	case vFloat:
+		b = append(b, tag1(fAnyDouble, protowire.Fixed64Type))
+		b = protowire.AppendFixed64(b, a.num)
+	default:
+		b = append(b, tag1(fAnyBool, protowire.VarintType), byte(a.num&1))
+	}
+	return b
+}
+
+// tag1 is the one-byte tag of a field numbered below 16 (the constants of
+// this file).
+func tag1(field protowire.Number, t protowire.Type) byte { return byte(field)<<3 | byte(t) }
+
+// appendUvarint is protowire.AppendVarint with the one-byte case inlined.
+func appendUvarint(b []byte, v uint64) []byte {
+	if v < 0x80 {
+		return append(b, byte(v))
+	}
+	return protowire.AppendVarint(b, v)
 }
 
 // value writes the content of an AnyValue. Oneof members are written even

@@ -121,6 +121,9 @@ func newTestClient(t testing.TB, cfg Config) *Client {
 	if cfg.FlushInterval == 0 {
 		cfg.FlushInterval = time.Hour // tests flush explicitly
 	}
+	if cfg.IdleDelay == 0 {
+		cfg.IdleDelay = -1 // nor does an idle client's first event leave early
+	}
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -15,12 +15,18 @@ import (
 )
 
 // worker is the single goroutine that batches, encodes and sends. It owns
-// the events it receives from the queue and the encoder's messages.
+// the events it receives from the queue and the encoder's buffer, which holds
+// the batch being built: each event is encoded as it is taken from the queue
+// and goes back to the pool at once.
 type worker struct {
 	c     *Client
 	enc   encoder
-	batch []*event
+	n     int // events in the batch being built
 	timer *time.Timer
+	// lastSend is when the last send ended (zero: none yet). A batch begun
+	// more than FlushInterval later is an idle application's: it goes out
+	// after IdleDelay instead of FlushInterval.
+	lastSend time.Time
 	// decoded is reused to hand batches to a custom Exporter.
 	decoded *airesv1.EventBatch
 }
@@ -28,7 +34,7 @@ type worker struct {
 func newWorker(c *Client) *worker {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return &worker{c: c, batch: make([]*event, 0, c.cfg.BatchSize), timer: t}
+	return &worker{c: c, timer: t}
 }
 
 func (w *worker) run() {
@@ -45,8 +51,8 @@ func (w *worker) run() {
 			w.add(ev)
 			// Take what else is already there, up to a full batch, without
 			// going back to select.
-			if len(w.batch) > 0 {
-				w.drain(c.cfg.BatchSize - len(w.batch))
+			if w.n > 0 {
+				w.drain(c.cfg.BatchSize - w.n)
 			}
 		case <-w.timer.C:
 			w.send()
@@ -73,13 +79,29 @@ func (w *worker) run() {
 }
 
 func (w *worker) add(ev *event) {
-	if len(w.batch) == 0 {
-		w.timer.Reset(w.c.cfg.FlushInterval)
+	cfg := &w.c.cfg
+	if w.n == 0 {
+		w.enc.start(w.c.resource)
+		w.timer.Reset(batchDelay(cfg, w.lastSend.IsZero(), time.Since(w.lastSend)))
 	}
-	w.batch = append(w.batch, ev)
-	if len(w.batch) >= w.c.cfg.BatchSize {
+	w.enc.add(ev)
+	putEvent(ev) // the bytes hold everything now
+	w.n++
+	if w.n >= cfg.BatchSize || len(w.enc.buf) >= cfg.MaxBatchBytes {
 		w.send()
 	}
+}
+
+// batchDelay is how long a batch begun now may wait for more events: the
+// FlushInterval, or the short IdleDelay when nothing was sent for a whole
+// FlushInterval (or ever). An idle application's event is then visible at
+// once; a busy one's batches are full before either timer matters, and one
+// with a moderate rate still gathers a FlushInterval's events per request.
+func batchDelay(cfg *Config, neverSent bool, sinceLastSend time.Duration) time.Duration {
+	if cfg.IdleDelay > 0 && cfg.IdleDelay < cfg.FlushInterval && (neverSent || sinceLastSend >= cfg.FlushInterval) {
+		return cfg.IdleDelay
+	}
+	return cfg.FlushInterval
 }
 
 // drain moves n queued events into batches, sending the full ones.
@@ -94,21 +116,18 @@ func (w *worker) drain(n int) {
 	}
 }
 
-// send delivers the current batch (with retries) and recycles its events.
+// send delivers the current batch (with retries); its events went back to
+// the pool when they were encoded.
 func (w *worker) send() {
 	w.timer.Stop()
-	if len(w.batch) == 0 {
+	if w.n == 0 {
 		return
 	}
 	c := w.c
-	n := uint64(len(w.batch))
-	b := w.enc.encode(c.resource, w.batch)
-	for i, ev := range w.batch {
-		putEvent(ev) // the bytes hold everything now
-		w.batch[i] = nil
-	}
-	w.batch = w.batch[:0]
-	resp, attempts, err := w.export(b)
+	n := uint64(w.n)
+	w.n = 0
+	resp, attempts, err := w.export(w.enc.buf)
+	w.lastSend = time.Now()
 
 	if err != nil {
 		c.failed.Add(n)

@@ -9,16 +9,10 @@ import (
 	"time"
 
 	aires "github.com/aires-dev/aires/sdk"
-	"go.opentelemetry.io/otel/attribute"
-	otellog "go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
-
-// The same event everywhere: a message and three attributes (string, int,
-// bool).
-const msg = "order placed"
 
 func newAires(b *testing.B, cfg aires.Config) *aires.Client {
 	b.Helper()
@@ -116,12 +110,7 @@ func BenchmarkInfo3Attrs(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for b.Loop() {
-			var r otellog.Record
-			r.SetTimestamp(time.Now())
-			r.SetSeverity(otellog.SeverityInfo)
-			r.SetBody(attribute.StringValue(msg))
-			r.AddAttributes(attribute.String("order_id", "o-12345"), attribute.Int("items", 3), attribute.Bool("paid", true))
-			l.Emit(ctx, r)
+			emitOTel(ctx, l)
 		}
 	})
 }
@@ -190,7 +179,8 @@ func BenchmarkThroughput(b *testing.B) {
 			b.ReportMetric(float64(sent)/el.Seconds(), "events/s")
 			b.ReportMetric(float64(st.Dropped), "dropped")
 			if n := srv.Requests.Load(); n > 0 {
-				b.ReportMetric(float64(srv.Bytes.Load())/float64(sent), "wire-B/event")
+				b.ReportMetric(float64(srv.WireBytes.Load())/float64(sent), "wire-B/event")
+				b.ReportMetric(float64(srv.Bytes.Load())/float64(sent), "proto-B/event")
 			}
 		})
 	}

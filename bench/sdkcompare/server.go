@@ -6,19 +6,25 @@ import (
 	"sync/atomic"
 
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
+	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/protobuf/proto"
 )
 
-// DiscardServer is an in-process Aires ingest endpoint on a loopback
-// listener that counts request bytes and discards them without decoding
-// (it still decompresses, as any server must), so benchmarks measure the
-// SDK, not the server's protobuf decoding.
+// DiscardServer is an in-process ingest endpoint on a loopback listener for
+// both the Aires protocol (aires.v1.IngestService) and OTLP/gRPC logs
+// (LogsService). It counts requests and bytes and discards them without
+// decoding (it still decompresses, as any server must), so benchmarks
+// measure the client, not the server's protobuf decoding.
 type DiscardServer struct {
 	Addr     string
 	Requests atomic.Uint64
-	Bytes    atomic.Uint64
-	srv      *grpc.Server
+	// Bytes are the requests' uncompressed protobuf bytes, WireBytes what
+	// crossed the connection (compressed, with gRPC's message headers).
+	Bytes     atomic.Uint64
+	WireBytes atomic.Uint64
+	srv       *grpc.Server
 }
 
 // rawFrame receives a request's bytes untouched.
@@ -45,12 +51,23 @@ func StartDiscardServer() (*DiscardServer, error) {
 		return nil, err
 	}
 	s := &DiscardServer{Addr: lis.Addr().String()}
-	s.srv = grpc.NewServer(grpc.ForceServerCodec(discardCodec{})) //nolint:staticcheck // raw bytes on purpose
+	s.srv = grpc.NewServer(grpc.ForceServerCodec(discardCodec{}), //nolint:staticcheck // raw bytes on purpose
+		grpc.StatsHandler(wireCounter{s}))
+	s.register("aires.v1.IngestService", "Ingest", func() proto.Message { return &airesv1.IngestResponse{} })
+	s.register("opentelemetry.proto.collector.logs.v1.LogsService", "Export",
+		func() proto.Message { return &collogspb.ExportLogsServiceResponse{} })
+	go func() { _ = s.srv.Serve(lis) }()
+	return s, nil
+}
+
+// register adds a unary method that counts and discards its request and
+// answers with an empty response (full success in both protocols).
+func (s *DiscardServer) register(service, method string, resp func() proto.Message) {
 	s.srv.RegisterService(&grpc.ServiceDesc{
-		ServiceName: "aires.v1.IngestService",
+		ServiceName: service,
 		HandlerType: (*any)(nil),
 		Methods: []grpc.MethodDesc{{
-			MethodName: "Ingest",
+			MethodName: method,
 			Handler: func(_ any, _ context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
 				var f rawFrame
 				if err := dec(&f); err != nil {
@@ -58,13 +75,26 @@ func StartDiscardServer() (*DiscardServer, error) {
 				}
 				s.Requests.Add(1)
 				s.Bytes.Add(uint64(f.n))
-				return &airesv1.IngestResponse{}, nil
+				return resp(), nil
 			},
 		}},
 	}, struct{}{})
-	go func() { _ = s.srv.Serve(lis) }()
-	return s, nil
 }
 
 // Stop stops the server.
 func (s *DiscardServer) Stop() { s.srv.Stop() }
+
+// wireCounter adds the wire length of every received message to WireBytes.
+type wireCounter struct{ s *DiscardServer }
+
+func (wireCounter) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+func (wireCounter) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context {
+	return ctx
+}
+func (wireCounter) HandleConn(context.Context, stats.ConnStats) {}
+
+func (w wireCounter) HandleRPC(_ context.Context, st stats.RPCStats) {
+	if p, ok := st.(*stats.InPayload); ok {
+		w.s.WireBytes.Add(uint64(p.WireLength))
+	}
+}

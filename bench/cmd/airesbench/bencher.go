@@ -71,6 +71,12 @@ func bench(ctx context.Context, c *config) (*report, error) {
 		rep.SlogNsOp = get("BenchmarkInfo3Attrs/slog", "ns/op")
 		rep.OtelSDKNsOp = get("BenchmarkInfo3Attrs/otel-logs-sdk", "ns/op")
 		rep.SDKGRPCEventsPerSec = get("BenchmarkThroughput/gzip", "events/s")
+		logf("phase sdk: whole-process CPU per event, bench/sdkcompare/cmd/sdkcpu (%d rounds)", c.sdkCPURounds)
+		cpu, err := runSDKCPU(c.root, c.sdkCPURounds, c.profileDir)
+		if err != nil {
+			return nil, err
+		}
+		d.SDKCPU = cpu
 	}
 
 	dir, err := os.MkdirTemp("", "airesbench-")

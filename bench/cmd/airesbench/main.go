@@ -44,6 +44,7 @@ type config struct {
 
 	sdkBenchtime string
 	sdkCount     int
+	sdkCPURounds int // rounds of cmd/sdkcpu (each library once per round; medians)
 	rawDur       time.Duration
 	warmup, win  time.Duration
 	latDur       time.Duration
@@ -118,12 +119,12 @@ func run() error {
 		c.rawBatch = c.exp.MaxBatch
 	}
 	if c.quick {
-		c.sdkBenchtime, c.sdkCount = "300ms", 1
+		c.sdkBenchtime, c.sdkCount, c.sdkCPURounds = "300ms", 1, 3
 		c.rawDur, c.warmup, c.win, c.latDur, c.overDur = 6*time.Second, 3*time.Second, 8*time.Second, 10*time.Second, 10*time.Second
 		c.shapeWarmup, c.shapeWin = 2*time.Second, 5*time.Second
 	} else {
 		c.shapeWarmup, c.shapeWin = 3*time.Second, 12*time.Second
-		c.sdkBenchtime, c.sdkCount = "1s", 3
+		c.sdkBenchtime, c.sdkCount, c.sdkCPURounds = "1s", 3, 5
 		c.rawDur, c.warmup, c.win, c.latDur, c.overDur = 20*time.Second, 10*time.Second, 30*time.Second, 30*time.Second, 30*time.Second
 	}
 	root, err := chtest.RepoRoot()

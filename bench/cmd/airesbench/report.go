@@ -38,9 +38,14 @@ type report struct {
 	CollectorVsStock       float64 `json:"collector_vs_stock"`
 	OverloadStoredRatio    float64 `json:"overload_stored_ratio"`
 	E2EIdleLatencyMs       float64 `json:"e2e_idle_latency_ms"`
-	// The bench process's whole CPU (producers, SDK worker, encode, gzip,
-	// gRPC) per event delivered in the sustained phase.
-	SDKTotalUsPerEvent float64 `json:"sdk_total_us_per_event"`
+	// Whole-process CPU (caller, worker, encode, gzip, gRPC, GC) per
+	// delivered event, each library in a process of its own
+	// (bench/sdkcompare/cmd/sdkcpu), and the SDK's ratio to zap's.
+	SDKTotalUsPerEvent  float64 `json:"sdk_total_us_per_event"`
+	ZapTotalUsPerEvent  float64 `json:"zap_total_us_per_event"`
+	SlogTotalUsPerEvent float64 `json:"slog_total_us_per_event"`
+	OtelTotalUsPerEvent float64 `json:"otel_total_us_per_event"`
+	SDKTotalVsZap       float64 `json:"sdk_total_vs_zap"`
 
 	Machine machine `json:"machine"`
 	When    string  `json:"when"`
@@ -74,6 +79,7 @@ type details struct {
 	Shapes           []shapeResult       `json:"shapes,omitempty"`
 	Idle             *idleResult         `json:"idle,omitempty"`
 	SDK              map[string]sdkBench `json:"sdkcompare,omitempty"`
+	SDKCPU           *sdkCPU             `json:"sdk_cpu,omitempty"`
 	CollectorMetrics map[string]float64  `json:"collector_metrics,omitempty"`
 	Series           []sample            `json:"throughput_series,omitempty"`
 	LatencySeries    []latencySample     `json:"latency_series,omitempty"`
@@ -149,8 +155,13 @@ func printTable(w io.Writer, r *report) {
 		row("stock_collector_us_per_log", fmt.Sprintf("%.1f", r.StockCollectorUsPerLog), "(small shape)", "")
 		row("collector_vs_stock", fmt.Sprintf("%.2f", r.CollectorVsStock), "<= 1.0 (worst shape)", check(r.CollectorVsStock <= 1 && r.CollectorVsStock > 0))
 	}
-	if d.Sustained != nil {
-		row("sdk_total_us_per_event", fmt.Sprintf("%.2f", r.SDKTotalUsPerEvent), fmt.Sprintf("<= 1.5 x zap (%.2f)", 1.5*r.ZapNsOp/1000), check(r.SDKTotalUsPerEvent > 0 && r.SDKTotalUsPerEvent*1000 <= 1.5*r.ZapNsOp))
+	if d.SDKCPU != nil {
+		row("sdk_total_us_per_event", fmt.Sprintf("%.2f", r.SDKTotalUsPerEvent), fmt.Sprintf("<= 1.5 x zap (%.2f), < otel", 1.5*r.ZapTotalUsPerEvent),
+			check(r.SDKTotalUsPerEvent > 0 && r.SDKTotalVsZap <= 1.5 && r.SDKTotalUsPerEvent < r.OtelTotalUsPerEvent))
+		row("sdk_total_vs_zap", fmt.Sprintf("%.2f", r.SDKTotalVsZap), "<= 1.5", check(r.SDKTotalVsZap > 0 && r.SDKTotalVsZap <= 1.5))
+		row("zap_total_us_per_event", fmt.Sprintf("%.2f", r.ZapTotalUsPerEvent), "", "")
+		row("slog_total_us_per_event", fmt.Sprintf("%.2f", r.SlogTotalUsPerEvent), "", "")
+		row("otel_total_us_per_event", fmt.Sprintf("%.2f", r.OtelTotalUsPerEvent), "", "")
 	}
 	lost := "-"
 	if o := d.Overload; o != nil {
@@ -163,6 +174,10 @@ func printTable(w io.Writer, r *report) {
 	row("slog_ns_op", fmt.Sprintf("%.0f", r.SlogNsOp), "", "")
 	row("otel_sdk_ns_op", fmt.Sprintf("%.0f", r.OtelSDKNsOp), "", "")
 	row("sdk_grpc_events_per_sec", fmtNum(r.SDKGRPCEventsPerSec), ">= 500K", check(r.SDKGRPCEventsPerSec >= 500000))
+	if p := d.SDKCPU; p != nil {
+		fmt.Fprintf(w, "\n  SDK CPU per delivered event (median of %d rounds, %d events each): aires %.2f us (%.2fx zap), with 256-event batches %.2f us (%.2fx)\n",
+			p.Rounds, p.Events, p.usPerEvent("aires"), p.VsZap["aires"], p.usPerEvent("aires/256"), p.VsZap["aires/256"])
+	}
 	if s := d.Sustained; s != nil {
 		fmt.Fprintf(w, "\n  sustained: cores used %s; CPU per event: collector %.1f us, ClickHouse %.1f us, SDK+bench %.1f us\n",
 			jsonString(s.Cores), s.CollectorCPUUs, s.ClickHouseCPUUs, s.SDKCPUUs)
@@ -241,10 +256,16 @@ func (r *report) derive() {
 	if s := d.Sustained; s != nil {
 		r.CollectorUsPerEvent, r.ClickHouseUsPerRow = s.CollectorCPUUs, s.ClickHouseCPUUs
 		r.CollectorVsClickHouse = round2(ratio(s.CollectorCPUUs, s.ClickHouseCPUUs))
-		r.SDKTotalUsPerEvent = s.SDKCPUUs
 		if o := d.Overload; o != nil {
 			r.OverloadStoredRatio = round2(ratio(o.InClickHouse, s.EventsPerSec))
 		}
+	}
+	if p := d.SDKCPU; p != nil {
+		r.SDKTotalUsPerEvent = round2(p.usPerEvent("aires"))
+		r.ZapTotalUsPerEvent = round2(p.usPerEvent("zap"))
+		r.SlogTotalUsPerEvent = round2(p.usPerEvent("slog"))
+		r.OtelTotalUsPerEvent = round2(p.usPerEvent("otel"))
+		r.SDKTotalVsZap = p.VsZap["aires"]
 	}
 	for i, s := range d.Shapes {
 		if i == 0 {
