@@ -12,6 +12,8 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/stretchr/testify/assert"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+
+	"github.com/aires-dev/aires/internal/schema"
 )
 
 func TestClassify(t *testing.T) {
@@ -51,4 +53,29 @@ func TestClassify(t *testing.T) {
 		})
 	}
 	assert.NoError(t, classify(nil))
+}
+
+// On one server an exception means nothing was stored; through a
+// Distributed table a retryable one can follow a shard's stored part.
+func TestInDoubt(t *testing.T) {
+	ex := func(code int32) error { return &clickhouse.Exception{Code: code, Message: "boom"} }
+	single := schema.Schema{}
+	cluster := schema.Schema{Cluster: schema.Cluster{Name: "logs"}}
+	tests := []struct {
+		name string
+		err  error
+		sch  schema.Schema
+		want bool
+	}{
+		{"connection broke", io.ErrUnexpectedEOF, single, true},
+		{"connection broke, cluster", io.ErrUnexpectedEOF, cluster, true},
+		{"exception", ex(252), single, false},
+		{"shard's replica died after another shard stored", ex(210), cluster, true},
+		{"refused for good, cluster", ex(60), cluster, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, inDoubt(tt.err, tt.sch))
+		})
+	}
 }

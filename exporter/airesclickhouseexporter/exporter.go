@@ -388,8 +388,7 @@ func (e *logsExporter) insert(ctx context.Context, conn driver.Conn, sch schema.
 		ins.rows.journalSlot = slot
 	}
 	sent, err := ins.insert(clickhouse.Context(ctx, opts...), conn, e.insertSQL)
-	var ex *clickhouse.Exception
-	if err != nil && sent && !errors.As(err, &ex) {
+	if err != nil && sent && inDoubt(err, sch) {
 		e.logger.Warn("the insert failed after its rows were sent: they may be stored; the batch is checked against the table before it is sent again",
 			zap.Int("rows", ins.blk.Len()), zap.String("query_id", ins.rows.queryID), zap.Error(err))
 		e.doubts.add(&ins.rows)
@@ -406,6 +405,21 @@ func (e *logsExporter) insert(ctx context.Context, conn driver.Conn, sch schema.
 		e.doubts.done(ctx, &ins.rows)
 	}
 	return err
+}
+
+// inDoubt tells whether an insert that failed after its rows were sent may
+// have stored some of them. On one server a ClickHouse exception means the
+// insert was rolled back; anything else (a broken connection) leaves it
+// unknown. Through a Distributed table (cluster mode) an exception can come
+// after some shards stored their part ("Wrote 199 rows on shard 0" and then
+// the other shard's replica died), so there only a permanent refusal is
+// known to have stored nothing.
+func inDoubt(err error, sch schema.Schema) bool {
+	var ex *clickhouse.Exception
+	if !errors.As(err, &ex) {
+		return true
+	}
+	return sch.Cluster.Name != "" && !consumererror.IsPermanent(classify(err))
 }
 
 // fill builds one row per log record of ld into g's block, leaving out the
