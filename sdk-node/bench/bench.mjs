@@ -164,26 +164,16 @@ async function target() {
   return { endpoint: ep, deliveredTo: "bench/sink.mjs (grpc-js, no decoding) in a child process", stop: () => child.kill() };
 }
 
+/** The collector's configuration; JSON, which is YAML too. */
 function collectorConfig(port) {
-  return `receivers:
-  aires:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${port}
-exporters:
-  debug:
-    verbosity: basic
-service:
-  telemetry:
-    metrics:
-      level: none
-    logs:
-      level: warn
-  pipelines:
-    logs:
-      receivers: [aires]
-      exporters: [debug]
-`;
+  return JSON.stringify({
+    receivers: { aires: { protocols: { grpc: { endpoint: `127.0.0.1:${port}` } } } },
+    exporters: { debug: { verbosity: "basic" } },
+    service: {
+      telemetry: { metrics: { level: "none" }, logs: { level: "warn" } },
+      pipelines: { logs: { receivers: ["aires"], exporters: ["debug"] } },
+    },
+  }, null, 2);
 }
 
 async function freePort() {
