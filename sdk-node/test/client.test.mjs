@@ -225,8 +225,10 @@ test("the API key and headers travel as metadata", () => withServer(async (s) =>
 // A bare HTTP/2 server sees the gRPC framing: the message's compressed flag
 // and its gzip bytes, which grpc-js servers hide. Each request is kept as
 // {headers, flag, gz (the compressed bytes), message (the protobuf bytes)};
-// responseHeaders go into every response.
-async function rawServer(responseHeaders = {}) {
+// responseHeaders go into every response, and response (a Buffer, the
+// IngestResponse's bytes) is its message, gzipped when gzipResponse;
+// flag is the response frame's compressed flag (default: gzipResponse).
+async function rawServer(responseHeaders = {}, { response = Buffer.alloc(0), gzipResponse = false, flag: responseFlag = gzipResponse ? 1 : 0 } = {}) {
   const http2 = await import("node:http2");
   const zlib = await import("node:zlib");
   const server = http2.createServer();
@@ -240,7 +242,12 @@ async function rawServer(responseHeaders = {}) {
       const msg = body.subarray(5, 5 + body.readUInt32BE(1));
       stream.respond({ ":status": 200, "content-type": "application/grpc", ...responseHeaders }, { waitForTrailers: true });
       stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-      stream.end(Buffer.from([0, 0, 0, 0, 0]));
+      const out = gzipResponse ? zlib.gzipSync(response) : response;
+      const frame = Buffer.alloc(5 + out.length);
+      frame[0] = responseFlag;
+      frame.writeUInt32BE(out.length, 1);
+      out.copy(frame, 5);
+      stream.end(frame);
       requests.push({ headers, flag, gz: flag ? msg : undefined, message: flag ? zlib.gunzipSync(msg) : msg });
     });
   });
@@ -296,6 +303,45 @@ test("other grpc-js clients of the process keep grpc-js's own gzip", async () =>
   assert.equal(got.flag, 1);
   assert.equal(gzipXFL(got.gz), 0, "grpc-js's own gzip (zlib's default level)");
   assert.deepEqual(got.message, payload);
+});
+
+// A Go gRPC server (the collector) answers a gzipped request with a gzipped
+// response.
+test("a gzipped response is read on the SDK's calls without grpc-js's async inflate", async () => {
+  const { toBinary, create } = await import("@bufbuild/protobuf");
+  const { IngestResponseSchema } = await import("../dist/esm/gen/aires/v1/aires_pb.js");
+  const { ownGzipCounts } = await import("../dist/esm/internal/gzip.js");
+  const response = Buffer.from(toBinary(IngestResponseSchema, create(IngestResponseSchema, {
+    accepted: 1n, rejected: 1n, rejections: [{ index: 1, reason: "bad event" }],
+  })));
+  const server = await rawServer({ "grpc-encoding": "gzip" }, { response, gzipResponse: true });
+  const before = { ...ownGzipCounts };
+  const warn = warnings();
+  const c = new Client({ endpoint: server.endpoint, flushOnExit: false, warn });
+  c.info("kept");
+  c.info("rejected");
+  const flushed = await c.flush();
+  await c.shutdown();
+  server.close();
+  assert.equal(flushed, true);
+  assert.deepEqual(c.stats(), { enqueued: 2, sent: 1, dropped: 0, failed: 1 }, "the response's rejection was read");
+  assert.equal(warn.list[0]?.fields.first_reason, "bad event");
+  assert.deepEqual({ requests: ownGzipCounts.requests - before.requests, responses: ownGzipCounts.responses - before.responses },
+    { requests: 1, responses: 1 }, "gzipped and inflated by the SDK, not by grpc-js");
+});
+
+test("a corrupt gzipped response fails the batch as grpc-js would (INTERNAL, not retried)", async () => {
+  // The frame says compressed; its bytes are not gzip.
+  const server = await rawServer({ "grpc-encoding": "gzip" }, { response: Buffer.from("not gzip"), flag: 1 });
+  const warn = warnings();
+  const c = new Client({ endpoint: server.endpoint, flushOnExit: false, warn });
+  c.info("x");
+  assert.equal(await c.flush(), true);
+  await c.shutdown();
+  server.close();
+  assert.equal(c.stats().failed, 1);
+  assert.equal(server.requests.length, 1, "INTERNAL is permanent: no retry");
+  assert.match(warn.list[0]?.fields.error ?? "", /Failed to decompress/);
 });
 
 test("a server that does not accept gzip gets plain protobuf", async () => {
