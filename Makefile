@@ -212,10 +212,11 @@ bench: build $(STOCK_COLLECTOR)
 	cd bench && AIRES_COLLECTOR=$(COLLECTOR) AIRES_STOCK_COLLECTOR=$(STOCK_COLLECTOR) BENCH_QUICK=$(BENCH_QUICK) $(GO) run ./cmd/airesbench $(BENCH_FLAGS)
 	$(MAKE) bench-python BENCH_QUICK=$(BENCH_QUICK)
 
-## bench-node: the Node SDK's benchmarks (info() next to pino, CPU per event, events/s delivered; sdk-node/README.md)
+## bench-node: the Node SDK's benchmarks (info() next to pino, CPU per event, events/s delivered to a
+## local aires-collector (aires -> debug) with the SDK's gzip, grpc-js's gzip and none; sdk-node/README.md)
 .PHONY: bench-node
-bench-node: node-build
-	cd sdk-node && npm run bench && node bench/encode.mjs
+bench-node: node-build build
+	cd sdk-node && AIRES_COLLECTOR=$(COLLECTOR) npm run bench && node bench/encode.mjs
 
 ## stock-collector: the reference collector of make bench (bench/stock/builder-config.yaml)
 stock-collector: $(STOCK_COLLECTOR)

@@ -8,9 +8,45 @@ export const severityNumber: Record<Severity, number> = {
   trace: 1, debug: 2, info: 3, warn: 4, error: 5, fatal: 6,
 };
 
+// Marks Double instances across copies of the package (its ESM and CommonJS
+// builds loaded side by side): instanceof would see two different classes.
+const doubleBrand = Symbol.for("@aires-dev/sdk.Double");
+
+/**
+ * A number sent as a double (a float attribute) even when it is whole.
+ * JavaScript has one number type and cannot tell 3.0 from 3, so a whole
+ * number is sent as an integer (`items: 3`); wrap it to store a float:
+ * `{ ratio: aires.double(3) }`. Fractional numbers need no wrapper.
+ */
+export class Double {
+  readonly value: number;
+  constructor(value: number) {
+    this.value = Number(value);
+  }
+  /** Brand read by the SDK (see doubleBrand). */
+  get [doubleBrand](): true {
+    return true;
+  }
+  valueOf(): number {
+    return this.value;
+  }
+  toJSON(): number {
+    return this.value;
+  }
+}
+
+/** `aires.double(3)`: the value 3 sent as a double, not as an integer. See {@link Double}. */
+export function double(value: number): Double {
+  return new Double(value);
+}
+
+function isDouble(v: object): v is Double {
+  return (v as { [doubleBrand]?: unknown })[doubleBrand] === true;
+}
+
 /** Attribute values: scalars, lists and nested objects (stored as dotted keys). */
 export type AttributeValue =
-  | string | number | bigint | boolean | null | undefined | Date | Error
+  | string | number | bigint | boolean | null | undefined | Date | Error | Double
   | readonly AttributeValue[] | { readonly [key: string]: AttributeValue };
 
 export type Attributes = { readonly [key: string]: AttributeValue };
@@ -114,6 +150,10 @@ export function snapshotValue(out: AttrList, key: string, v: unknown, depth: num
   }
   if (v === null) {
     out.push(key, Kind.Str, "");
+    return;
+  }
+  if (isDouble(v)) {
+    out.push(key, Kind.Float, Number(v.value));
     return;
   }
   if (v instanceof Date) {

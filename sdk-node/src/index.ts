@@ -13,7 +13,7 @@ import type { Attributes, EventOptions, Severity } from "./event.js";
 
 export { Client, type ClientInternals, type Stats } from "./client.js";
 export { defaults, limits, type Config, type TLSConfig, type WarnFn } from "./config.js";
-export type { AttributeValue, Attributes, ErrorInfo, EventOptions, HttpInfo, Severity } from "./event.js";
+export { Double, double, type AttributeValue, type Attributes, type ErrorInfo, type EventOptions, type HttpInfo, type Severity } from "./event.js";
 export { middleware, expressErrorHandler, type MiddlewareOptions } from "./http.js";
 
 let current: Client | undefined;

@@ -223,41 +223,59 @@ test("the API key and headers travel as metadata", () => withServer(async (s) =>
 }));
 
 // A bare HTTP/2 server sees the gRPC framing: the message's compressed flag
-// and its gzip bytes, which grpc-js servers hide.
-async function rawRequest(clientConfig) {
+// and its gzip bytes, which grpc-js servers hide. Each request is kept as
+// {headers, flag, gz (the compressed bytes), message (the protobuf bytes)};
+// responseHeaders go into every response, and response (a Buffer, the
+// IngestResponse's bytes) is its message, gzipped when gzipResponse;
+// flag is the response frame's compressed flag (default: gzipResponse).
+async function rawServer(responseHeaders = {}, { response = Buffer.alloc(0), gzipResponse = false, flag: responseFlag = gzipResponse ? 1 : 0 } = {}) {
   const http2 = await import("node:http2");
   const zlib = await import("node:zlib");
-  const { fromBinary } = await import("@bufbuild/protobuf");
-  const { EventBatchSchema } = await import("../dist/esm/gen/aires/v1/aires_pb.js");
   const server = http2.createServer();
-  const seen = new Promise((resolve) => {
-    server.on("stream", (stream, headers) => {
-      const chunks = [];
-      stream.on("data", (c) => chunks.push(c));
-      stream.on("end", () => {
-        const body = Buffer.concat(chunks);
-        const flag = body[0];
-        const msg = body.subarray(5, 5 + body.readUInt32BE(1));
-        stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
-        stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-        stream.end(Buffer.from([0, 0, 0, 0, 0]));
-        resolve({ headers, flag, batch: fromBinary(EventBatchSchema, flag ? zlib.gunzipSync(msg) : msg) });
-      });
+  const requests = [];
+  server.on("stream", (stream, headers) => {
+    const chunks = [];
+    stream.on("data", (c) => chunks.push(c));
+    stream.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const flag = body[0];
+      const msg = body.subarray(5, 5 + body.readUInt32BE(1));
+      stream.respond({ ":status": 200, "content-type": "application/grpc", ...responseHeaders }, { waitForTrailers: true });
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      const out = gzipResponse ? zlib.gzipSync(response) : response;
+      const frame = Buffer.alloc(5 + out.length);
+      frame[0] = responseFlag;
+      frame.writeUInt32BE(out.length, 1);
+      out.copy(frame, 5);
+      stream.end(frame);
+      requests.push({ headers, flag, gz: flag ? msg : undefined, message: flag ? zlib.gunzipSync(msg) : msg });
     });
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const c = new Client({ endpoint: `127.0.0.1:${server.address().port}`, flushOnExit: false, ...clientConfig });
-  c.info("over the wire", { n: 1 });
-  const got = await seen;
-  await c.shutdown();
-  server.close();
-  return got;
+  return { endpoint: `127.0.0.1:${server.address().port}`, requests, close: () => server.close() };
 }
 
-test("batches travel gzipped by default", async () => {
+async function rawRequest(clientConfig) {
+  const { fromBinary } = await import("@bufbuild/protobuf");
+  const { EventBatchSchema } = await import("../dist/esm/gen/aires/v1/aires_pb.js");
+  const server = await rawServer();
+  const c = new Client({ endpoint: server.endpoint, flushOnExit: false, ...clientConfig });
+  c.info("over the wire", { n: 1 });
+  await until(() => server.requests.length === 1, "the request");
+  await c.shutdown();
+  server.close();
+  const got = server.requests[0];
+  return { ...got, batch: fromBinary(EventBatchSchema, got.message) };
+}
+
+/** The XFL byte of a gzip header: 4 when zlib compressed at level 1, 0 at its default level 6. */
+const gzipXFL = (gz) => gz[8];
+
+test("batches travel gzipped by default, compressed by the SDK at level 1", async () => {
   const got = await rawRequest({});
   assert.equal(got.headers["grpc-encoding"], "gzip");
   assert.equal(got.flag, 1, "the message is compressed");
+  assert.equal(gzipXFL(got.gz), 4, "level 1: the SDK's own gzip, not grpc-js's level 6");
   assert.equal(got.batch.events[0].message, "over the wire");
   assert.equal(got.headers[":path"], "/aires.v1.IngestService/Ingest");
 });
@@ -265,7 +283,83 @@ test("batches travel gzipped by default", async () => {
 test("disableCompression sends plain protobuf", async () => {
   const got = await rawRequest({ disableCompression: true });
   assert.equal(got.flag, 0);
+  assert.equal(got.headers["grpc-encoding"], undefined);
   assert.equal(got.batch.events[0].message, "over the wire");
+});
+
+test("other grpc-js clients of the process keep grpc-js's own gzip", async () => {
+  const grpc = await import("@grpc/grpc-js");
+  const server = await rawServer();
+  // The SDK's wrap of grpc-js is in place once a client exists.
+  const c = new Client({ endpoint: server.endpoint, flushOnExit: false });
+  const other = new grpc.Client(server.endpoint, grpc.credentials.createInsecure(),
+    { "grpc.default_compression_algorithm": grpc.compressionAlgorithms.gzip });
+  const payload = Buffer.from("not an aires batch ".repeat(100));
+  await new Promise((resolve) => other.makeUnaryRequest("/other.Service/Call", (b) => b, (b) => b, payload, () => resolve()));
+  other.close();
+  await c.shutdown();
+  server.close();
+  const [got] = server.requests;
+  assert.equal(got.flag, 1);
+  assert.equal(gzipXFL(got.gz), 0, "grpc-js's own gzip (zlib's default level)");
+  assert.deepEqual(got.message, payload);
+});
+
+// A Go gRPC server (the collector) answers a gzipped request with a gzipped
+// response.
+test("a gzipped response is read on the SDK's calls without grpc-js's async inflate", async () => {
+  const { toBinary, create } = await import("@bufbuild/protobuf");
+  const { IngestResponseSchema } = await import("../dist/esm/gen/aires/v1/aires_pb.js");
+  const { ownGzipCounts } = await import("../dist/esm/internal/gzip.js");
+  const response = Buffer.from(toBinary(IngestResponseSchema, create(IngestResponseSchema, {
+    accepted: 1n, rejected: 1n, rejections: [{ index: 1, reason: "bad event" }],
+  })));
+  const server = await rawServer({ "grpc-encoding": "gzip" }, { response, gzipResponse: true });
+  const before = { ...ownGzipCounts };
+  const warn = warnings();
+  const c = new Client({ endpoint: server.endpoint, flushOnExit: false, warn });
+  c.info("kept");
+  c.info("rejected");
+  const flushed = await c.flush();
+  await c.shutdown();
+  server.close();
+  assert.equal(flushed, true);
+  assert.deepEqual(c.stats(), { enqueued: 2, sent: 1, dropped: 0, failed: 1 }, "the response's rejection was read");
+  assert.equal(warn.list[0]?.fields.first_reason, "bad event");
+  assert.deepEqual({ requests: ownGzipCounts.requests - before.requests, responses: ownGzipCounts.responses - before.responses },
+    { requests: 1, responses: 1 }, "gzipped and inflated by the SDK, not by grpc-js");
+});
+
+test("a corrupt gzipped response fails the batch as grpc-js would (INTERNAL, not retried)", async () => {
+  // The frame says compressed; its bytes are not gzip.
+  const server = await rawServer({ "grpc-encoding": "gzip" }, { response: Buffer.from("not gzip"), flag: 1 });
+  const warn = warnings();
+  const c = new Client({ endpoint: server.endpoint, flushOnExit: false, warn });
+  c.info("x");
+  assert.equal(await c.flush(), true);
+  await c.shutdown();
+  server.close();
+  assert.equal(c.stats().failed, 1);
+  assert.equal(server.requests.length, 1, "INTERNAL is permanent: no retry");
+  assert.match(warn.list[0]?.fields.error ?? "", /Failed to decompress/);
+});
+
+test("a server that does not accept gzip gets plain protobuf", async () => {
+  const { fromBinary } = await import("@bufbuild/protobuf");
+  const { EventBatchSchema } = await import("../dist/esm/gen/aires/v1/aires_pb.js");
+  const server = await rawServer({ "grpc-accept-encoding": "identity" });
+  const c = new Client({ endpoint: server.endpoint, flushOnExit: false });
+  c.info("first");
+  assert.equal(await c.flush(), true);
+  c.info("second");
+  assert.equal(await c.flush(), true);
+  await c.shutdown();
+  server.close();
+  const [first, second] = server.requests;
+  assert.equal(first.flag, 1, "before the server said what it accepts");
+  assert.equal(second.flag, 0, "grpc-js falls back to identity, and the SDK's gzip steps aside");
+  assert.equal(second.headers["grpc-encoding"], undefined);
+  assert.equal(fromBinary(EventBatchSchema, second.message).events[0].message, "second");
 });
 
 test("the active OpenTelemetry span gives trace and span ids", () => withServer(async (s) => {

@@ -109,3 +109,40 @@ test("random events decode to what was logged (500 events, seeded)", async () =>
     } else assert.equal(e.http, undefined);
   });
 });
+
+test("aires.double sends a whole number as a double; a bare whole number is an integer", async () => {
+  const { createRequire } = await import("node:module");
+  const cjs = createRequire(import.meta.url)("@aires-dev/sdk");
+  const { double, Double } = await import("@aires-dev/sdk");
+  const batches = [];
+  const transport = {
+    send(bytes) {
+      batches.push(fromBinary(EventBatchSchema, bytes));
+      return { done: Promise.resolve({ response: { rejected: 0n, rejections: [] } }), cancel() {} };
+    },
+    close() {},
+  };
+  const c = new Client({ flushOnExit: false, resourceAttributes: { replicas: 3, weight: double(2) } }, { transport });
+  c.info("typed", {
+    items: 3, whole: double(3), negative: double(-0), fraction: double(0.5), cls: new Double(7),
+    // A Double of the CommonJS build, logged through the ESM build (both loaded in one process).
+    fromCjs: cjs.double(5),
+    list: [double(1), 2, double(2.5)], nested: { d: double(9) },
+  });
+  await c.shutdown();
+  const [b] = batches;
+  assert.deepEqual(b.resource.attributes.map((kv) => [kv.key, decoded(kv.value)]),
+    [["replicas", ["intValue", 3n]], ["weight", ["doubleValue", 2]]]);
+  assert.deepEqual(b.events[0].attributes.map((kv) => [kv.key, decoded(kv.value)]), [
+    ["items", ["intValue", 3n]],
+    ["whole", ["doubleValue", 3]],
+    ["negative", ["doubleValue", -0]],
+    ["fraction", ["doubleValue", 0.5]],
+    ["cls", ["doubleValue", 7]],
+    ["fromCjs", ["doubleValue", 5]],
+    ["list", ["arrayValue", [["doubleValue", 1], ["intValue", 2n], ["doubleValue", 2.5]]]],
+    ["nested", ["kvlistValue", [["d", ["doubleValue", 9]]]]],
+  ]);
+  assert.equal(double(3) + 1, 4, "a Double is its number in arithmetic");
+  assert.equal(JSON.stringify({ x: double(3) }), '{"x":3}');
+});

@@ -3,12 +3,13 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -22,226 +23,38 @@ import (
 	aires "github.com/aires-dev/aires/sdk"
 )
 
-// The conformance test: every SDK sends the events of
-// testdata/conformance.json through the same ocb-built collector into the
-// same ClickHouse, and the rows must be identical column by column (ids and
-// call timestamps aside). The Go SDK's rows are the reference; each other
-// SDK has a driver (testdata/<language>_driver.*) that reads the same file.
+// The conformance test: the Go, Python and Node SDKs each send the events
+// of testdata/conformance.json through the same ocb-built collector into
+// the same ClickHouse, one after the other, and the rows must be identical
+// column by column (every column of the table, ids and call timestamps
+// aside). The Go SDK's rows are the reference.
 
-// confText is a string given as is or as {"repeat": s, "times": n}.
-type confText string
-
-func (t *confText) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		*t = confText(s)
-		return nil
-	}
-	var r struct {
-		Repeat string `json:"repeat"`
-		Times  int    `json:"times"`
-	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		return fmt.Errorf("a conformance string is a JSON string or {repeat, times}: %w", err)
-	}
-	*t = confText(strings.Repeat(r.Repeat, r.Times))
-	return nil
-}
-
-// confInts is a list of integers or {"range": n} (0..n-1).
-type confInts []int64
-
-func (l *confInts) UnmarshalJSON(b []byte) error {
-	var xs []int64
-	if err := json.Unmarshal(b, &xs); err == nil {
-		*l = xs
-		return nil
-	}
-	var r struct {
-		Range int `json:"range"`
-	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		return fmt.Errorf("ints are a list or {range}: %w", err)
-	}
-	for i := range r.Range {
-		*l = append(*l, int64(i))
-	}
-	return nil
-}
-
-type confAttr struct {
-	Key     confText   `json:"key"`
-	String  *confText  `json:"string"`
-	Int     *int64     `json:"int"`
-	Double  *float64   `json:"double"`
-	Bool    *bool      `json:"bool"`
-	Strings []confText `json:"strings"`
-	Ints    confInts   `json:"ints"`
-	Doubles []float64  `json:"doubles"`
-	Bools   []bool     `json:"bools"`
-	Group   []confAttr `json:"group"`
-}
-
-type confHTTP struct {
-	Method, Route, Path, URL confText
-	StatusCode               int      `json:"status_code"`
-	DurationMs               float64  `json:"duration_ms"`
-	RequestSize              int64    `json:"request_size"`
-	ResponseSize             int64    `json:"response_size"`
-	UserAgent                confText `json:"user_agent"`
-	ClientAddress            confText `json:"client_address"`
-}
-
-type confError struct {
-	Native               bool
-	Type, Message, Stack confText
-}
-
-type confEvent struct {
-	Severity                      string
-	Message                       confText
-	TimestampNs                   int64    `json:"timestamp_ns"`
-	TraceID                       confText `json:"trace_id"`
-	SpanID                        confText `json:"span_id"`
-	SessionID                     confText `json:"session_id"`
-	UserID                        confText `json:"user_id"`
-	Service, Environment, Release confText
-	Tags                          []confText
-	Attributes                    []confAttr
-	ExtraIntAttributes            int `json:"extra_int_attributes"`
-	HTTP                          *confHTTP
-	Error                         *confError
-}
-
-type conformance struct {
-	Resource struct {
-		Service, Environment, Release, Host confText
-		Attributes                          []confAttr
-	}
-	Events []confEvent
-}
-
-func loadConformance(t *testing.T) *conformance {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "conformance.json"))
-	require.NoError(t, err)
-	var c conformance
-	require.NoError(t, json.Unmarshal(b, &c), "testdata/conformance.json")
-	return &c
-}
-
-func (a confAttr) option() aires.Option {
-	k := string(a.Key)
-	switch {
-	case a.String != nil:
-		return aires.String(k, string(*a.String))
-	case a.Int != nil:
-		return aires.Int64(k, *a.Int)
-	case a.Double != nil:
-		return aires.Float64(k, *a.Double)
-	case a.Bool != nil:
-		return aires.Bool(k, *a.Bool)
-	case a.Strings != nil:
-		ss := make([]string, len(a.Strings))
-		for i, s := range a.Strings {
-			ss[i] = string(s)
-		}
-		return aires.Strings(k, ss)
-	case a.Ints != nil:
-		return aires.Int64s(k, a.Ints)
-	case a.Doubles != nil:
-		return aires.Float64s(k, a.Doubles)
-	case a.Bools != nil:
-		return aires.Bools(k, a.Bools)
-	case a.Group != nil:
-		return aires.Group(k, attrOptions(a.Group)...)
-	}
-	panic("conformance attribute without a value: " + k)
-}
-
-func attrOptions(as []confAttr) []aires.Option {
-	out := make([]aires.Option, len(as))
-	for i, a := range as {
-		out[i] = a.option()
-	}
-	return out
-}
-
-var confSeverities = map[string]aires.Severity{
-	"trace": aires.SeverityTrace, "debug": aires.SeverityDebug, "info": aires.SeverityInfo,
-	"warn": aires.SeverityWarn, "error": aires.SeverityError, "fatal": aires.SeverityFatal,
-}
-
-// sendGo is the Go SDK's conformance driver.
-func sendGo(t *testing.T, spec *conformance, endpoint string) aires.Stats {
-	t.Helper()
-	r := spec.Resource
-	client, err := aires.New(aires.Config{
-		Endpoint: endpoint, Service: string(r.Service), Environment: string(r.Environment),
-		Release: string(r.Release), Host: string(r.Host), ResourceAttributes: attrOptions(r.Attributes),
-	})
-	require.NoError(t, err)
-	for _, ev := range spec.Events {
-		opts := attrOptions(ev.Attributes)
-		for i := range ev.ExtraIntAttributes {
-			opts = append(opts, aires.Int(fmt.Sprintf("n%03d", i), i))
-		}
-		if ev.TraceID != "" {
-			opts = append(opts, aires.WithTraceID(string(ev.TraceID)))
-		}
-		if ev.SpanID != "" {
-			opts = append(opts, aires.WithSpanID(string(ev.SpanID)))
-		}
-		for _, o := range []struct {
-			v confText
-			f func(string) aires.Option
-		}{{ev.SessionID, aires.WithSessionID}, {ev.UserID, aires.WithUserID}, {ev.Service, aires.WithService},
-			{ev.Environment, aires.WithEnvironment}, {ev.Release, aires.WithRelease}} {
-			if o.v != "" {
-				opts = append(opts, o.f(string(o.v)))
-			}
-		}
-		if ev.Tags != nil {
-			tags := make([]string, len(ev.Tags))
-			for i, s := range ev.Tags {
-				tags[i] = string(s)
-			}
-			opts = append(opts, aires.WithTags(tags...))
-		}
-		if ev.TimestampNs != 0 {
-			opts = append(opts, aires.WithTimestamp(time.Unix(0, ev.TimestampNs)))
-		}
-		if h := ev.HTTP; h != nil {
-			opts = append(opts, aires.WithHTTP(aires.HTTP{
-				Method: string(h.Method), Route: string(h.Route), Path: string(h.Path), URL: string(h.URL),
-				StatusCode: h.StatusCode, Duration: time.Duration(h.DurationMs * float64(time.Millisecond)),
-				RequestSize: h.RequestSize, ResponseSize: h.ResponseSize,
-				UserAgent: string(h.UserAgent), ClientAddress: string(h.ClientAddress),
-			}))
-		}
-		if e := ev.Error; e != nil && e.Native {
-			opts = append(opts, aires.WithError(errors.New(string(e.Message))))
-		} else if e != nil {
-			opts = append(opts, aires.WithErrorInfo(string(e.Type), string(e.Message), string(e.Stack)))
-		}
-		sev, ok := confSeverities[ev.Severity]
-		require.True(t, ok, "unknown severity %q", ev.Severity)
-		client.Log(sev, string(ev.Message), opts...)
-	}
-	require.NoError(t, client.Shutdown(ctxTimeout(t, 30*time.Second)))
-	return client.Stats()
-}
-
-// driverStats is what a driver process prints.
+// driverStats is what a driver reports: whether shutdown delivered
+// everything in time, and the client's counters.
 type driverStats struct {
 	DeliveredInTime bool `json:"delivered_in_time"`
 	Enqueued, Sent  uint64
 	Dropped, Failed uint64
 }
 
-// pythonCommand finds Debian's python3 with grpcio (the SDK's test
-// interpreter) or AIRES_PYTHON.
-func pythonCommand(t *testing.T) string {
+// runDriver runs a driver process that prints its driverStats as JSON.
+func runDriver(t *testing.T, env []string, name string, args ...string) driverStats {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "%s driver: %s", filepath.Base(name), stderr.String())
+	var st driverStats
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &st), "%s driver output %q\n%s", filepath.Base(name), stdout.String(), stderr.String())
+	return st
+}
+
+// sendPython runs testdata/python_driver.py on Debian's python3 with grpcio
+// (the SDK's test interpreter), or AIRES_PYTHON.
+func sendPython(t *testing.T, endpoint string) driverStats {
 	t.Helper()
 	py := os.Getenv("AIRES_PYTHON")
 	if py == "" {
@@ -253,50 +66,61 @@ func pythonCommand(t *testing.T) string {
 	if out, err := exec.Command(py, "-c", "import grpc").CombinedOutput(); err != nil {
 		chtest.FailOrSkip(t, "%s cannot import grpc (apt-get install -y python3-grpcio python3-protobuf): %v\n%s", py, err, out)
 	}
-	return py
-}
-
-func sendPython(t *testing.T, endpoint string) driverStats {
-	t.Helper()
-	py := pythonCommand(t)
 	root, err := chtest.RepoRoot()
 	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, py, filepath.Join("testdata", "python_driver.py"),
-		filepath.Join("testdata", "conformance.json"), endpoint)
-	cmd.Env = append(os.Environ(), "PYTHONPATH="+filepath.Join(root, "sdk-python", "src"))
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Run(), "python driver: %s", stderr.String())
-	var st driverStats
-	require.NoError(t, json.Unmarshal(stdout.Bytes(), &st), "python driver output %q", stdout.String())
-	return st
+	return runDriver(t, []string{"PYTHONPATH=" + filepath.Join(root, "sdk-python", "src")}, py,
+		filepath.Join("testdata", "python_driver.py"), filepath.Join("testdata", conformanceFile), endpoint)
 }
 
-// rowsNotIn reads every row whose id is not in seen, by message.
-func rowsNotIn(t *testing.T, e *env, seen map[string]bool) map[string]storedEvent {
+// sendNode runs testdata/node_driver.mjs with the built Node SDK (sdk-node/dist).
+func sendNode(t *testing.T, endpoint string) driverStats {
 	t.Helper()
-	rows, err := e.db.Query(`SELECT toString(id) FROM aires_e2e.events`)
+	root, err := chtest.RepoRoot()
 	require.NoError(t, err)
-	var ids []string
+	dir := filepath.Join(root, "sdk-node")
+	if _, err := os.Stat(filepath.Join(dir, "dist", "esm", "index.js")); err != nil {
+		chtest.FailOrSkip(t, "the Node SDK is not built: run make node-build (npm ci && npm run build in sdk-node)")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		chtest.FailOrSkip(t, "node not found on PATH: install Node.js (Debian's nodejs) to run the Node SDK's conformance driver")
+	}
+	return runDriver(t, nil, node, filepath.Join("testdata", "node_driver.mjs"), dir, filepath.Join("testdata", conformanceFile), endpoint)
+}
+
+type storedRow map[string]any
+
+// newRows reads every row of aires_e2e.events whose id is not in seen
+// (adding it there), all columns, by message.
+func newRows(t *testing.T, db *sql.DB, seen map[string]bool) map[string]storedRow {
+	t.Helper()
+	rows, err := db.Query(`SELECT * FROM aires_e2e.events`)
+	require.NoError(t, err)
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	require.NoError(t, err)
+	out := map[string]storedRow{}
 	for rows.Next() {
-		var id string
-		require.NoError(t, rows.Scan(&id))
-		if !seen[id] {
-			ids = append(ids, id)
+		dest := make([]any, len(types))
+		for i, ct := range types {
+			dest[i] = reflect.New(ct.ScanType()).Interface()
 		}
+		require.NoError(t, rows.Scan(dest...))
+		row := storedRow{}
+		for i, ct := range types {
+			row[ct.Name()] = reflect.ValueOf(dest[i]).Elem().Interface()
+		}
+		id := fmt.Sprint(row["id"])
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		msg, _ := row["message"].(string)
+		_, dup := out[msg]
+		require.False(t, dup, "conformance messages must be unique: %.60q", msg)
+		out[msg] = row
 	}
 	require.NoError(t, rows.Err())
-	require.NoError(t, rows.Close())
-	out := map[string]storedEvent{}
-	for _, id := range ids {
-		ev := readEvent(t, e.db, id)
-		_, dup := out[ev.Message]
-		require.False(t, dup, "conformance messages must be unique: %.60q", ev.Message)
-		out[ev.Message] = ev
-		seen[id] = true
-	}
 	return out
 }
 
@@ -304,63 +128,62 @@ func TestConformanceAcrossSDKs(t *testing.T) {
 	spec := loadConformance(t)
 	e := newEnv(t, nil)
 	n := uint64(len(spec.Events))
+	all := driverStats{DeliveredInTime: true, Enqueued: n, Sent: n}
 	seen := map[string]bool{}
 
-	st := sendGo(t, spec, e.col.airesTarget())
-	require.Equal(t, aires.Stats{Enqueued: n, Sent: n}, st)
+	require.Equal(t, all, sendGo(t, spec, e.col.airesTarget()))
 	waitCount(t, e.db, n, 15*time.Second, `SELECT count() FROM aires_e2e.events`)
-	want := rowsNotIn(t, e, seen)
+	want := newRows(t, e.db, seen)
 	require.Len(t, want, int(n))
 	checkConformanceReference(t, spec, want)
 
+	total := n
 	for _, sdk := range []struct {
 		name string
 		send func(*testing.T, string) driverStats
-	}{{"python", sendPython}} {
+	}{{"python", sendPython}, {"node", sendNode}} {
 		t.Run(sdk.name, func(t *testing.T) {
-			ds := sdk.send(t, e.col.airesTarget())
-			require.Equal(t, driverStats{DeliveredInTime: true, Enqueued: n, Sent: n}, ds)
-			waitCount(t, e.db, n*2, 15*time.Second, `SELECT count() FROM aires_e2e.events`)
-			got := rowsNotIn(t, e, seen)
-			compareRows(t, spec, want, got)
+			require.Equal(t, all, sdk.send(t, e.col.airesTarget()))
+			total += n
+			waitCount(t, e.db, total, 15*time.Second, `SELECT count() FROM aires_e2e.events`)
+			compareRows(t, spec, want, newRows(t, e.db, seen))
 		})
 	}
 }
 
-// checkConformanceReference pins a few stored values of the Go SDK's rows, so
-// that the reference itself is known good (the limits especially).
-func checkConformanceReference(t *testing.T, spec *conformance, rows map[string]storedEvent) {
+// checkConformanceReference pins stored values of the Go SDK's rows, so that
+// the reference itself is known good (the types and the limits especially).
+func checkConformanceReference(t *testing.T, spec *conformance, rows map[string]storedRow) {
 	t.Helper()
-	full := rows[string(spec.Events[0].Message)]
-	assert.Equal(t, "payments", full.Service)
-	assert.Equal(t, "conformance-host", full.Host)
-	assert.Equal(t, uint64(1764500000123456789), full.TimestampNs)
-	assert.Equal(t, []string{"k8s.pod.name", "k8s.replicas"}, full.ResourceKeys)
-	assert.Contains(t, full.StrKeys, "customer.address.city")
+	quick := rows["order placed"]
+	assert.Equal(t, []string{"items"}, quick["attr_int_keys"], "items: 3 is an integer attribute")
+	full := rows[string(spec.Events[1].Message)]
+	assert.Equal(t, "payments", full["service"])
+	assert.Equal(t, "conformance-host", full["host"])
+	assert.EqualValues(t, uint64(1764500000123456789), full["timestamp_ns"])
+	assert.Equal(t, "4bf92f3577b34da6a3ce929d0e0e4736", full["trace_id"])
+	assert.Equal(t, []string{"k8s.pod.name", "k8s.replicas", "k8s.cpu", "k8s.spot"}, full["resource_keys"])
+	assert.Contains(t, full["attr_str_keys"], "customer.address.city")
+	assert.Contains(t, full["attr_float_keys"], "whole", "a whole double stays a double")
+	assert.Contains(t, full["attr_float_keys"], "customer.score")
+	assert.Contains(t, full["attr_int_values"], int64(-9007199254740993), "int64 beyond 2^53, exact")
+	assert.Contains(t, rows, "lone surrogate \ufffd here")
 	limits := rows[cutUTF8(strings.Repeat("limits é ", 5000), aires.MaxMessageBytes)]
-	assert.Equal(t, aires.MaxMessageBytes-1, len(limits.Message), "message cut at 32 KiB, before the é it would split")
-	assert.Len(t, limits.Tags, aires.MaxTags)
+	require.NotNil(t, limits, "the limits event")
+	assert.Len(t, limits["message"], aires.MaxMessageBytes-1, "message cut at 32 KiB, before the é it would split")
+	assert.Len(t, limits["tags"], aires.MaxTags)
+	assert.Len(t, limits["error_stack"], aires.MaxStackBytes)
 	native := rows["native error"]
-	assert.Equal(t, "root cause", native.ErrorMessage)
-	assert.NotEmpty(t, native.ErrorStack)
+	assert.Equal(t, "root cause", native["error_message"])
+	assert.NotEmpty(t, native["error_stack"])
 }
 
 // compareRows wants the same rows from another SDK as from the Go SDK,
 // column by column, except ids, call timestamps and the language's own
-// error type and stack of a native error.
-func compareRows(t *testing.T, spec *conformance, want, got map[string]storedEvent) {
+// error type and stack of a native error. It reports every differing column.
+func compareRows(t *testing.T, spec *conformance, want, got map[string]storedRow) {
 	t.Helper()
-	msgs := make([]string, 0, len(want))
-	for m := range want {
-		msgs = append(msgs, m)
-	}
-	sort.Strings(msgs)
-	gotMsgs := make([]string, 0, len(got))
-	for m := range got {
-		gotMsgs = append(gotMsgs, m)
-	}
-	sort.Strings(gotMsgs)
-	require.Equal(t, msgs, gotMsgs, "the same messages")
+	require.Equal(t, sortedKeys(want), sortedKeys(got), "the same messages")
 	explicitTS := map[string]bool{}
 	native := map[string]bool{}
 	for _, ev := range spec.Events {
@@ -368,20 +191,33 @@ func compareRows(t *testing.T, spec *conformance, want, got map[string]storedEve
 		explicitTS[m] = ev.TimestampNs != 0
 		native[m] = ev.Error != nil && ev.Error.Native
 	}
-	for _, m := range msgs {
+	for _, m := range sortedKeys(want) {
 		w, g := want[m], got[m]
-		w.ID, g.ID = "", ""
-		w.Timestamp, g.Timestamp = time.Time{}, time.Time{}
-		if !explicitTS[m] {
-			w.TimestampNs, g.TimestampNs = 0, 0
+		require.ElementsMatch(t, sortedKeys(w), sortedKeys(g), "columns")
+		for _, col := range sortedKeys(w) {
+			switch {
+			case col == "id":
+				continue
+			case (col == "timestamp" || col == "timestamp_ns") && !explicitTS[m]:
+				continue
+			case (col == "error_type" || col == "error_stack") && native[m]:
+				assert.NotEmpty(t, g[col], "%.40q: %s of a native error", m, col)
+				continue
+			}
+			if !reflect.DeepEqual(w[col], g[col]) {
+				t.Errorf("row %.60q: column %s differs from the Go SDK's:\n  go:  %.300v\n  got: %.300v", m, col, w[col], g[col])
+			}
 		}
-		if native[m] {
-			assert.NotEmpty(t, g.ErrorType, "%.40q: error type", m)
-			assert.NotEmpty(t, g.ErrorStack, "%.40q: error stack", m)
-			w.ErrorType, g.ErrorType, w.ErrorStack, g.ErrorStack = "", "", "", ""
-		}
-		assert.Equal(t, w, g, "row of %.60q", m)
 	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // cutUTF8 is s truncated to n bytes on a character boundary, as the SDKs

@@ -1,9 +1,11 @@
 // The gRPC transport: one unary Ingest call per batch over @grpc/grpc-js,
-// the request already encoded (encode.ts), gzip on the channel.
+// the request already encoded (encode.ts), gzip on the channel (done by the
+// SDK itself when it can, gzip.ts).
 import { readFileSync } from "node:fs";
 import { fromBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import type { ResolvedConfig, TLSConfig } from "../config.js";
+import { attachGzip, installGzip } from "./gzip.js";
 import { IngestResponseSchema, type IngestResponse } from "../gen/aires/v1/aires_pb.js";
 
 const INGEST = "/aires.v1.IngestService/Ingest";
@@ -41,7 +43,11 @@ function credentials(tls: ResolvedConfig["tls"]): grpc.ChannelCredentials {
   return grpc.credentials.createSsl(ca ?? null, key ?? null, cert ?? null);
 }
 
-export function grpcTransport(cfg: ResolvedConfig): Transport {
+/**
+ * The transport of a client. ownGzip false leaves the compression to grpc-js
+ * (level 6, for the benchmark's side-by-side run).
+ */
+export function grpcTransport(cfg: ResolvedConfig, ownGzip = true): Transport {
   const options: grpc.ChannelOptions = {
     // grpc-js waits 1 s, then up to 120 s, between reconnections: a collector
     // restarted after a longer outage would refuse every retry of a batch for
@@ -54,7 +60,8 @@ export function grpcTransport(cfg: ResolvedConfig): Transport {
   const md = new grpc.Metadata();
   for (const [k, v] of Object.entries(cfg.headers)) md.set(k.toLowerCase(), v);
   if (cfg.apiKey) md.set("authorization", `Bearer ${cfg.apiKey}`);
-  const serialize = (b: Buffer) => b;
+  // Without the wrap (gzip.ts), grpc-js compresses the plain bytes itself.
+  const serialize = ownGzip && !cfg.disableCompression && installGzip(grpc.Client) ? attachGzip : (b: Buffer) => b;
   const deserialize = (b: Buffer) => fromBinary(IngestResponseSchema, b);
   return {
     send(batch, deadlineMs) {

@@ -26,7 +26,7 @@ def value(a):
     if "string" in a:
         return text(a["string"])
     if "int" in a:
-        return int(a["int"])
+        return int(a["int"])  # a JSON integer, or a decimal string beyond 2^53
     if "double" in a:
         return float(a["double"])
     if "bool" in a:
@@ -60,7 +60,7 @@ def send(client, ev):
     if "tags" in ev:
         opts["tags"] = [text(t) for t in ev["tags"]]
     if "timestamp_ns" in ev:
-        opts["timestamp_ns"] = ev["timestamp_ns"]
+        opts["timestamp_ns"] = int(ev["timestamp_ns"])  # a decimal string beyond 2^53
     if "http" in ev:
         opts["http"] = aires.HTTP(**{k: text(v) for k, v in ev["http"].items()})
     err = ev.get("error")
