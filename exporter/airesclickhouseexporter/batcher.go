@@ -14,12 +14,12 @@ import (
 //   - at once when no insert is in flight and the last one started at least
 //     min_interval ago: an idle exporter does not wait for a batch to fill,
 //     so one event is stored within an insert's time;
-//   - while another insert runs: when the group holds min_rows rows, or its
-//     first row has waited max_delay; so under load the batch grows to the
-//     size that ClickHouse inserts cheaply, by itself;
+//   - while another insert runs: when the group holds min_rows rows or
+//     max_bytes bytes, or its first row has waited max_delay; so under load
+//     the batch grows to the size that ClickHouse inserts cheaply, by itself;
 //   - never more than max_inserts at once; a group that holds max_rows rows
-//     takes no more, and the pushes behind it wait (backpressure to the
-//     queue).
+//     or max_bytes bytes takes no more, and the pushes behind it wait
+//     (backpressure to the queue).
 type insertBatcher struct {
 	cfg InsertBatchConfig
 	// send inserts a sealed group; it is run on a goroutine of its own.
@@ -61,7 +61,7 @@ func (b *insertBatcher) join(records int, fill func(*group) int) *group {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	// A full group takes no more: send it as soon as a slot frees.
-	for b.open != nil && b.open.ins.blk.Len() > 0 && b.open.ins.blk.Len()+records > b.cfg.MaxRows {
+	for b.open != nil && b.open.ins.blk.Len() > 0 && (b.open.ins.blk.Len()+records > b.cfg.MaxRows || b.open.ins.blk.Bytes() >= b.cfg.MaxBytes) {
 		if !b.startLocked(true) {
 			b.changed.Wait()
 		}
@@ -102,7 +102,7 @@ func (b *insertBatcher) startLocked(force bool) bool {
 		return false
 	}
 	now := b.now()
-	due := force || g.ins.blk.Len() >= b.cfg.MinRows || now.Sub(g.opened) >= b.cfg.MaxDelay
+	due := force || g.ins.blk.Len() >= b.cfg.MinRows || g.ins.blk.Bytes() >= b.cfg.MaxBytes || now.Sub(g.opened) >= b.cfg.MaxDelay
 	if !due && b.inFlight == 0 {
 		next := b.lastStart.Add(b.cfg.MinInterval)
 		if !now.Before(next) {

@@ -83,7 +83,7 @@ func waitOpenPushes(t *testing.T, b *insertBatcher, n int) {
 	}, 10*time.Second, time.Millisecond)
 }
 
-var lazyBatches = InsertBatchConfig{MinRows: 1000, MaxRows: 2000, MaxDelay: time.Hour, MinInterval: 0, MaxInserts: 1}
+var lazyBatches = InsertBatchConfig{MinRows: 1000, MaxRows: 2000, MaxBytes: 1 << 30, MaxDelay: time.Hour, MinInterval: 0, MaxInserts: 1}
 
 // An idle batcher inserts at once; while that insert runs, later pushes
 // gather into one group, sent when the insert ends; each push gets its
@@ -228,4 +228,32 @@ func TestPermanentErrorIsolatesPushes(t *testing.T) {
 		assert.Equal(t, want, count(t, db, "SELECT count() FROM aires.events WHERE service = ?", svc), svc)
 	}
 	assert.Equal(t, 4, n, "the first insert, the refused group, then b and c alone")
+}
+
+// A group that holds max_bytes is due and full, whatever its rows.
+func TestBatcherMaxBytes(t *testing.T) {
+	f := newFakeInserts()
+	cfg := lazyBatches
+	cfg.MaxInserts, cfg.MaxBytes = 2, 10
+	b := testBatcher(cfg, f)
+	first := joinAsync(b, 1)
+	<-f.started
+	bytes := func(n int) func(*group) int { // n rows of one 4-byte message each
+		return func(g *group) int {
+			r := row.Row{Message: "four"}
+			for range n {
+				g.ins.blk.Add(&r)
+			}
+			return n
+		}
+	}
+	out := make(chan error, 2)
+	go func() { g := b.join(3, bytes(3)); <-g.done; out <- g.err }() // 12 bytes: due, sent in the free slot
+	<-f.started
+	f.release <- nil
+	f.release <- nil
+	require.NoError(t, <-first)
+	require.NoError(t, <-out)
+	rows, _ := f.groups()
+	assert.Equal(t, []int{1, 3}, rows)
 }

@@ -94,6 +94,11 @@ type InsertBatchConfig struct {
 	// MaxRows caps the rows of one insert (a bigger request is inserted
 	// alone).
 	MaxRows int `mapstructure:"max_rows"`
+	// MaxBytes caps a batch by the size of its strings and arrays: a batch
+	// that holds this much is sent (as at min_rows) and takes no more. The
+	// buffers of the largest batch are kept for the next ones, so this
+	// bounds the memory batching keeps, whatever the size of the events.
+	MaxBytes int `mapstructure:"max_bytes"`
 	// MinInterval: with no insert in flight, the next one is sent at once if
 	// the last one started at least this long ago, else when it is that old.
 	// It bounds the inserts a trickle of events makes (ClickHouse writes a
@@ -107,6 +112,9 @@ func (c InsertBatchConfig) validate() error {
 	var errs []error
 	if c.MaxRows <= 0 {
 		errs = append(errs, fmt.Errorf("insert_batch.max_rows %d: must be positive", c.MaxRows))
+	}
+	if c.MaxBytes <= 0 {
+		errs = append(errs, fmt.Errorf("insert_batch.max_bytes %d: must be positive", c.MaxBytes))
 	}
 	if c.MinRows <= 0 || c.MinRows > c.MaxRows {
 		errs = append(errs, fmt.Errorf("insert_batch.min_rows %d: must be positive and at most max_rows (%d)", c.MinRows, c.MaxRows))

@@ -38,7 +38,7 @@ func TestLoadConfig(t *testing.T) {
 	q := full.QueueConfig.Get()
 	q.QueueSize = 100_000_000
 	q.NumConsumers = 200
-	full.InsertBatch = InsertBatchConfig{MinRows: 5000, MaxRows: 60_000, MaxDelay: time.Second,
+	full.InsertBatch = InsertBatchConfig{MinRows: 5000, MaxRows: 60_000, MaxBytes: 8 << 20, MaxDelay: time.Second,
 		MinInterval: 100 * time.Millisecond, MaxInserts: 3}
 	full.BackOffConfig = configretry.NewDefaultBackOffConfig()
 	full.BackOffConfig.InitialInterval = time.Second

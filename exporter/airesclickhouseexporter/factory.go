@@ -24,6 +24,7 @@ import (
 const (
 	defaultMinRows     = 40_000
 	defaultMaxRows     = 50_000
+	defaultMaxBytes    = 16 << 20
 	defaultMaxDelay    = 500 * time.Millisecond
 	defaultMinInterval = 200 * time.Millisecond
 	defaultMaxInserts  = 2
@@ -61,7 +62,7 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		TimeoutConfig: exporterhelper.NewDefaultTimeoutConfig(),
 		QueueConfig:   configoptional.Some(queue),
-		InsertBatch: InsertBatchConfig{MinRows: defaultMinRows, MaxRows: defaultMaxRows, MaxDelay: defaultMaxDelay,
+		InsertBatch: InsertBatchConfig{MinRows: defaultMinRows, MaxRows: defaultMaxRows, MaxBytes: defaultMaxBytes, MaxDelay: defaultMaxDelay,
 			MinInterval: defaultMinInterval, MaxInserts: defaultMaxInserts},
 		BackOffConfig: configretry.NewDefaultBackOffConfig(),
 		Endpoint:      "tcp://127.0.0.1:9000",

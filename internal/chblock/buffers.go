@@ -117,12 +117,34 @@ type array[T any] struct {
 	row  []*T // the current row's elements, passed to the driver by pointer
 }
 
-func addArrays[T any](cols []array[T], p unsafe.Pointer) {
+// addArrays appends the row's elements of each column and returns their
+// size, as size counts it.
+func addArrays[T any](cols []array[T], p unsafe.Pointer, size func([]T) int) (bytes int) {
 	for i := range cols {
 		a := &cols[i]
-		a.vals = append(a.vals, *(*[]T)(unsafe.Add(p, a.off))...)
+		vals := *(*[]T)(unsafe.Add(p, a.off))
+		a.vals = append(a.vals, vals...)
 		a.ends = append(a.ends, len(a.vals))
+		bytes += size(vals)
 	}
+	return bytes
+}
+
+func stringSize(vals []string) (n int) {
+	for _, v := range vals {
+		n += len(v)
+	}
+	return n
+}
+
+func fixedSize[T int64 | float64](vals []T) int { return 8 * len(vals) }
+
+// stringBytes is the size of row n's strings.
+func stringBytes(cols []scalar[string], n int) (bytes int) {
+	for i := range cols {
+		bytes += len(cols[i].vals[n])
+	}
+	return bytes
 }
 
 func (a *array[T]) reset(int) {
@@ -162,8 +184,9 @@ type boolArray struct {
 	array[uint8]
 }
 
-func (b *boolArray) add(p unsafe.Pointer) {
-	for _, v := range *(*[]bool)(unsafe.Add(p, b.off)) {
+func (b *boolArray) add(p unsafe.Pointer) int {
+	vals := *(*[]bool)(unsafe.Add(p, b.off))
+	for _, v := range vals {
 		var u uint8
 		if v {
 			u = 1
@@ -171,6 +194,7 @@ func (b *boolArray) add(p unsafe.Pointer) {
 		b.vals = append(b.vals, u)
 	}
 	b.ends = append(b.ends, len(b.vals))
+	return len(vals)
 }
 
 // lcDict gives each distinct string one stable pointer. The driver's

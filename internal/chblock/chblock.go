@@ -27,6 +27,9 @@ import (
 type Block struct {
 	rows     int
 	capacity int // the length of every scalar column
+	// bytes is the size of the rows' strings and array elements, the bulk
+	// of what the block and the driver's columns hold (see Bytes).
+	bytes int
 
 	// The buffers, by value type, each in row.Columns order. Add walks
 	// them kind by kind, a typed loop per kind: no per-column switch, and
@@ -165,14 +168,21 @@ func (b *Block) Add(r *row.Row) {
 	setFields(b.float64s, p, n)
 	setComputed(b.int8sOf, r, n)
 	setComputed(b.int64sOf, r, n)
-	addArrays(b.strLists, p)
-	addArrays(b.intLists, p)
-	addArrays(b.fltLists, p)
+	b.bytes += stringBytes(b.strs, n)
+	b.bytes += addArrays(b.strLists, p, stringSize)
+	b.bytes += addArrays(b.intLists, p, fixedSize[int64])
+	b.bytes += addArrays(b.fltLists, p, fixedSize[float64])
 	for i := range b.bools {
-		b.bools[i].add(p)
+		b.bytes += b.bools[i].add(p)
 	}
 	b.rows++
 }
+
+// Bytes is about how much memory the rows take in the block, and again in
+// the driver's columns when the block is appended to them: the bytes of
+// their strings and array elements (fixed-size scalars aside). The exporter
+// bounds its batches by it, since a batch's buffers are kept for the next.
+func (b *Block) Bytes() int { return b.bytes }
 
 // grow doubles the capacity of the scalar columns.
 func (b *Block) grow() {
@@ -195,6 +205,7 @@ func (b *Block) Reset() {
 		c.reset(b.rows)
 	}
 	b.rows = 0
+	b.bytes = 0
 	b.dict.reset()
 }
 

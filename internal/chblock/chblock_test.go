@@ -290,3 +290,28 @@ func BenchmarkAppendTo(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perOp), "ns/row")
 }
+
+// Bytes counts every string and array element of the rows added, and starts
+// again at Reset.
+func TestBytes(t *testing.T) {
+	r := row.Row{Service: "svc", Message: "hello", StrKeys: []string{"k1", "k2"}, StrValues: []string{"ab", "c"},
+		IntKeys: []string{"n"}, IntValues: []int64{7}, FloatKeys: []string{"f"}, FloatValues: []float64{1.5},
+		BoolKeys: []string{"b"}, BoolValues: []bool{true}, Tags: []string{"t"}}
+	strs := len("svc") + len("hello") + len("k1k2") + len("abc") + len("n") + len("f") + len("b") + len("t")
+	want := strs + 8 + 8 + 1
+	b := New()
+	// Columns without a string in the row (severity, timestamp...) count
+	// nothing; other string columns of r are empty.
+	b.Add(&r)
+	if got := b.Bytes(); got != want {
+		t.Fatalf("Bytes() = %d after one row, want %d", got, want)
+	}
+	b.Add(&r)
+	if got := b.Bytes(); got != 2*want {
+		t.Fatalf("Bytes() = %d after two rows, want %d", got, 2*want)
+	}
+	b.Reset()
+	if got := b.Bytes(); got != 0 {
+		t.Fatalf("Bytes() = %d after Reset, want 0", got)
+	}
+}

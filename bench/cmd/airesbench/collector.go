@@ -17,10 +17,11 @@ import (
 )
 
 // exporterSettings are the aires_clickhouse batching knobs the bench sweeps:
-// insert_batch (MinBatch, MaxBatch, FlushTimeout as max_delay, MinInterval,
+// insert_batch (MinBatch, MaxBatch, MaxBytes, FlushTimeout as max_delay, MinInterval,
 // Consumers as max_inserts) and the sending queue's size in bytes.
 type exporterSettings struct {
 	MinBatch, MaxBatch int
+	MaxBytes           int
 	FlushTimeout       time.Duration
 	MinInterval        time.Duration
 	Consumers          int
@@ -90,6 +91,7 @@ exporters:
     insert_batch:
       min_rows: {{.MinBatch}}
       max_rows: {{.MaxBatch}}
+      max_bytes: {{.MaxBytes}}
       max_delay: {{.FlushTimeout}}
       min_interval: {{.MinInterval}}
       max_inserts: {{.Consumers}}
