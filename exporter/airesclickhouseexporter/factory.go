@@ -31,7 +31,7 @@ const (
 	// defaultQueueBytes bounds the memory of the sending queue by the
 	// requests' encoded size; the requests the consumers hold while their
 	// rows wait for an insert count until the insert returned.
-	defaultQueueBytes = 32 << 20
+	defaultQueueBytes = 64 << 20
 	// defaultConsumers is how many requests may wait for inserts at once:
 	// enough for the batches above of the SDK's 256-event requests.
 	defaultConsumers = 512
