@@ -85,8 +85,7 @@ func (b *insertBatcher) alone(g *group) error {
 	for b.inFlight >= b.cfg.MaxInserts {
 		b.changed.Wait()
 	}
-	b.inFlight++
-	b.lastStart = b.now()
+	b.takeSlotLocked(b.now())
 	b.mu.Unlock()
 	err := b.send(g)
 	b.ended()
@@ -116,8 +115,7 @@ func (b *insertBatcher) startLocked(force bool) bool {
 		return false
 	}
 	b.open = nil
-	b.inFlight++
-	b.lastStart = now
+	b.takeSlotLocked(now)
 	b.changed.Broadcast()
 	go func() {
 		g.err = b.send(g)
@@ -125,6 +123,12 @@ func (b *insertBatcher) startLocked(force bool) bool {
 		b.ended()
 	}()
 	return true
+}
+
+// takeSlotLocked counts an insert starting now.
+func (b *insertBatcher) takeSlotLocked(now time.Time) {
+	b.inFlight++
+	b.lastStart = now
 }
 
 // ended frees an insert's slot and sends the open group if it is due.

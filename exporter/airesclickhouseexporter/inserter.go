@@ -13,7 +13,7 @@ import (
 	"github.com/aires-dev/aires/internal/row"
 )
 
-// inserter is one queue consumer's INSERT machinery, kept between pushes so
+// inserter is one batch's INSERT machinery (see insertBatcher), kept between batches so
 // that a steady stream of batches allocates nothing per row:
 //
 //   - blk, the typed column block rows are built into, and row, the scratch
@@ -117,7 +117,8 @@ func (p *pushContext) Done() <-chan struct{}       { return p.get().Done() }
 func (p *pushContext) Err() error                  { return p.get().Err() }
 func (p *pushContext) Value(key any) any           { return p.get().Value(key) }
 
-// inserterPool keeps up to one idle inserter per queue consumer. Unlike a
+// inserterPool keeps up to one idle inserter per insert in flight, plus one for
+// the batch being built. Unlike a
 // sync.Pool it is not emptied by the garbage collector, which under load ran
 // often enough to throw the retained columns away.
 type inserterPool struct {
