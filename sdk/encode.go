@@ -128,7 +128,7 @@ func appendString(b []byte, field protowire.Number, s string, limit int) []byte 
 // 16: all of aires.proto's) inlined.
 func appendTag(b []byte, field protowire.Number, t protowire.Type) []byte {
 	if field < 16 {
-		return append(b, byte(field)<<3|byte(t))
+		return append(b, tag1(field, t))
 	}
 	return protowire.AppendTag(b, field, t)
 }
