@@ -115,6 +115,7 @@ func (e *logsExporter) options(ctx context.Context) (*clickhouse.Options, error)
 			Password: string(e.cfg.Password),
 		},
 		TLS:         tlsCfg,
+		DialContext: dialer(e.cfg.DialTimeout, e.cfg.TimeoutConfig.Timeout, tlsCfg),
 		Compression: &clickhouse.Compression{Method: method},
 		DialTimeout: e.cfg.DialTimeout,
 		// One connection per insert in flight, plus one for Start's DDL

@@ -26,10 +26,10 @@ func pushEvents(tag string, n int) plog.Logs {
 	return logsOf(evs...)
 }
 
-// Consecutive pushes reuse one batch (its columns keep their capacity), and
+// Consecutive pushes reuse one inserter (its block keeps its capacity), and
 // each lands whole, with its own rows only: nothing of an earlier push is
 // sent again.
-func TestInserterReusesBatch(t *testing.T) {
+func TestInserterReusesBlock(t *testing.T) {
 	srv := chtest.Start(t)
 	e := rawExporter(t, testConfig(srv.Endpoint()))
 	ctx := context.Background()
@@ -39,7 +39,6 @@ func TestInserterReusesBatch(t *testing.T) {
 	for i, n := range sizes {
 		require.NoError(t, e.pushLogs(ctx, pushEvents(fmt.Sprint("svc", i), n)))
 		ins := e.inserters.get()
-		require.NotNil(t, ins.batch, "the inserter dropped its batch after push %d", i)
 		if first == nil {
 			first = ins
 		} else {
@@ -56,8 +55,8 @@ func TestInserterReusesBatch(t *testing.T) {
 	assert.Equal(t, uint64(821), count(t, db, "SELECT count() FROM aires.events"))
 }
 
-// A reused batch obeys the deadline of the push in progress, not the one it
-// was prepared with: the first push's context has expired by the second.
+// Each push obeys its own context: the first push's context has expired by
+// the second.
 func TestInserterFollowsEachPushContext(t *testing.T) {
 	srv := chtest.Start(t)
 	e := rawExporter(t, testConfig(srv.Endpoint()))
@@ -65,7 +64,7 @@ func TestInserterFollowsEachPushContext(t *testing.T) {
 	short, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	require.NoError(t, e.pushLogs(short, pushEvents("a", 10)))
 	cancel()
-	require.NoError(t, e.pushLogs(context.Background(), pushEvents("b", 10)), "a reused batch kept the first push's (cancelled) context")
+	require.NoError(t, e.pushLogs(context.Background(), pushEvents("b", 10)), "the second push failed on the first push's (cancelled) context")
 
 	// A push whose context is already cancelled fails, retryably, and sends
 	// nothing; the next one goes through.
@@ -105,38 +104,37 @@ func TestInserterSurvivesServerRestart(t *testing.T) {
 	assert.GreaterOrEqual(t, count(t, db, "SELECT count() FROM aires.events WHERE service = 'after'"), uint64(50))
 }
 
-// A warm inserter appends into columns that already have the capacity. Side
-// by side in one process: pushes through the exporter's inserters against
-// pushes that each take a new inserter (fresh block and columns, as before
-// reuse). Measured: about 78 against 4,600 bytes per row (more of both under
-// -race, whose sync.Pool drops items).
-func TestInsertReusesMemory(t *testing.T) {
+// A batch larger than a send block goes as one INSERT of several blocks:
+// the server stores it as one part, and the driver's columns only ever
+// hold a block's worth, reused from block to block: an insert of three
+// times the rows does not allocate three times as much.
+func TestInsertSendsInBlocks(t *testing.T) {
 	srv := chtest.Start(t)
 	e := rawExporter(t, testConfig(srv.Endpoint()))
 	ctx := context.Background()
-	const n, pushes = 5000, 5
-	ld := benchLogs(n)
-	bytesPerRow := func(push func() error) float64 {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		for range pushes {
-			require.NoError(t, push())
-		}
-		runtime.ReadMemStats(&after)
-		return float64(after.TotalAlloc-before.TotalAlloc) / (pushes * n)
+	db := srv.DB(t)
+	require.NoError(t, e.pushLogs(ctx, pushEvents("warm", 10))) // schema, connection
+	parts := func() uint64 {
+		return count(t, db, "SELECT count() FROM system.parts WHERE database = 'aires' AND table = 'events' AND active")
 	}
-	reused := func() error { return e.pushLogs(ctx, ld) }
-	fresh := func() error {
+	insert := func(n int) uint64 {
 		ins := newInserter()
-		defer ins.discard()
-		e.fill(&group{ins: ins}, ld)
-		_, err := ins.insert(ctx, e.connection(), e.insertSQL)
-		return err
+		e.fill(&group{ins: ins}, benchLogs(n))
+		require.Greater(t, n/blockRows(ins.blk), 1, "the test needs a batch of several send blocks")
+		before := parts()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		sent, err := ins.insert(ctx, e.connection(), e.insertSQL)
+		runtime.ReadMemStats(&m1)
+		require.NoError(t, err)
+		assert.True(t, sent)
+		assert.Equal(t, before+1, parts(), "the %d blocks of one INSERT were not stored as one part", n/blockRows(ins.blk)+1)
+		return m1.TotalAlloc - m0.TotalAlloc
 	}
-	for range 3 { // warm up: columns, connection buffers
-		require.NoError(t, reused())
-	}
-	warm, cold := bytesPerRow(reused), bytesPerRow(fresh)
-	t.Logf("bytes allocated per row: %.0f reused, %.0f with a new inserter per push", warm, cold)
-	assert.Less(t, warm, cold/4, "the insert path allocates %.0f bytes per row against %.0f without reuse: are columns still reused?", warm, cold)
+	const n = 30_000
+	insert(n) // warm up the connections' buffers
+	small, large := insert(n), insert(3*n)
+	t.Logf("bytes allocated by an insert: %d for %d rows, %d for %d rows", small, n, large, 3*n)
+	assert.Less(t, large, 2*small, "an insert of 3x the rows allocated %d bytes against %d: do the driver's columns hold the whole batch?", large, small)
+	assert.Equal(t, uint64(5*n), count(t, db, "SELECT count() FROM aires.events WHERE service = 'checkout'"))
 }

@@ -12,12 +12,20 @@ import (
 
 // buffer is one column's rows, as the block keeps them until the INSERT.
 type buffer interface {
-	// appendTo appends the block's rows rows to col, a column of the
-	// driver's batch.
-	appendTo(col column.Interface, rows int) error
-	// reset empties the buffer of its rows rows, keeping capacity and
-	// dropping references to the batch's strings.
-	reset(rows int)
+	// appendRange appends rows [from, to) to col, a column of the driver's
+	// batch, using s for the slices it passes.
+	appendRange(col column.Interface, from, to int, s *scratch) error
+	// addFrom appends row i of src, the same column of another block, as
+	// row n, and returns the bytes it added (as Block.Bytes counts them).
+	addFrom(src buffer, i, n int) int
+	// reset empties the buffer, keeping capacity.
+	reset()
+}
+
+// scratch are the slices appendRange hands the driver, kept between calls.
+type scratch struct {
+	strs []string
+	ptrs []*string
 }
 
 // scalar is a column with one value of type T per row, from a row field at
@@ -33,9 +41,8 @@ type scalar[T any] struct {
 }
 
 // setFields sets row n of each column to the field at its offset in the row
-// p points to. Unrolled by four: most columns are strings, and a loop step
-// per column cost noticeably more than the hand-written appends this
-// replaces (BenchmarkAdd).
+// p points to. Unrolled by four: a loop step per column cost noticeably more
+// than the hand-written appends this replaced (BenchmarkAdd).
 func setFields[T any](cols []scalar[T], p unsafe.Pointer, n int) {
 	i := 0
 	for ; i+4 <= len(cols); i += 4 {
@@ -66,13 +73,18 @@ func growScalars[T any](cols []scalar[T], rows, size int) {
 	}
 }
 
-func (s *scalar[T]) appendTo(col column.Interface, rows int) error {
-	_, err := col.Append(s.vals[:rows])
+func (s *scalar[T]) appendRange(col column.Interface, from, to int, _ *scratch) error {
+	_, err := col.Append(s.vals[from:to])
 	return err
 }
 
-// reset needs no clear: only strings hold references, and strColumn clears.
-func (s *scalar[T]) reset(int) {}
+func (s *scalar[T]) addFrom(src buffer, i, n int) int {
+	s.vals[n] = src.(*scalar[T]).vals[i]
+	return 0
+}
+
+// reset needs no clear: scalars hold no references.
+func (s *scalar[T]) reset() {}
 
 // fieldOffset is where the field f returns lies in a row. ok is false when
 // f does not return a field of the row it is given, at the same offset
@@ -86,34 +98,85 @@ func fieldOffset[T any](f row.Field[T]) (off uintptr, ok bool) {
 	return offA, offA == offB && offA <= unsafe.Sizeof(*a)-unsafe.Sizeof(zero)
 }
 
+// strBuf holds strings back to back in memory of its own: Add copies the
+// rows' bytes in, so the block keeps nothing of the data its rows were
+// built from alive (the exporter lets a request's data go once its rows are
+// in the block). An offset per string instead of a string header per row
+// also keeps the block a third of the size.
+type strBuf struct {
+	buf  []byte
+	ends []uint32 // where each string ends in buf
+}
+
+func (s *strBuf) add(v string) {
+	s.buf = append(s.buf, v...)
+	s.ends = append(s.ends, uint32(len(s.buf)))
+}
+
+// at is string i, pointing into buf: valid until the buffer is reset.
+func (s *strBuf) at(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = s.ends[i-1]
+	}
+	b := s.buf[start:s.ends[i]]
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// appendStrings appends strings [from, to) to dst.
+func (s *strBuf) appendStrings(dst []string, from, to int) []string {
+	for i := from; i < to; i++ {
+		dst = append(dst, s.at(i))
+	}
+	return dst
+}
+
+func (s *strBuf) reset() { s.buf, s.ends = s.buf[:0], s.ends[:0] }
+
 // strColumn is a String column, plain or LowCardinality (as the server's
-// table has it: the batch's column type says which).
+// table has it: the batch's column type says which), from the string field
+// at off.
 type strColumn struct {
-	*scalar[string]
+	strBuf
+	off  uintptr
 	dict *lcDict
 }
 
-func (s strColumn) appendTo(col column.Interface, rows int) error {
+func (s *strColumn) add(p unsafe.Pointer) int {
+	v := *(*string)(unsafe.Add(p, s.off))
+	s.strBuf.add(v)
+	return len(v)
+}
+
+func (s *strColumn) appendRange(col column.Interface, from, to int, sc *scratch) error {
+	sc.strs = s.appendStrings(sc.strs[:0], from, to)
 	var err error
 	if strings.HasPrefix(string(col.Type()), "LowCardinality(") {
-		_, err = col.Append(s.dict.canonical(s.vals[:rows]))
+		_, err = col.Append(s.dict.canonical(sc.strs))
 	} else {
-		_, err = col.Append(s.vals[:rows])
+		_, err = col.Append(sc.strs)
 	}
 	return err
 }
 
-func (s strColumn) reset(rows int) {
-	clear(s.vals[:rows]) // drop references to the plog strings
+func (s *strColumn) addFrom(src buffer, i, _ int) int {
+	v := src.(*strColumn).at(i)
+	s.strBuf.add(v)
+	return len(v)
 }
 
-// array is an Array(T) column, from the []T row field at off: all elements
-// flat, plus where each row ends.
+func (s *strColumn) reset() { s.strBuf.reset() }
+
+// array is an Array(T) column of a fixed-size T, from the []T row field at
+// off: all elements flat, plus where each row ends.
 type array[T any] struct {
 	off  uintptr
 	vals []T
 	ends []int
-	ptrs []*T // &vals[i], built at insert
+	ptrs []*T // &vals[i] of the rows being appended
 	row  []*T // the current row's elements, passed to the driver by pointer
 }
 
@@ -130,52 +193,107 @@ func addArrays[T any](cols []array[T], p unsafe.Pointer, size func([]T) int) (by
 	return bytes
 }
 
-func stringSize(vals []string) (n int) {
-	for _, v := range vals {
-		n += len(v)
-	}
-	return n
-}
-
 func fixedSize[T int64 | float64](vals []T) int { return 8 * len(vals) }
 
-// stringBytes is the size of row n's strings.
-func stringBytes(cols []scalar[string], n int) (bytes int) {
-	for i := range cols {
-		bytes += len(cols[i].vals[n])
+// rowStart is where row i's elements start, given each row's end.
+func rowStart(ends []int, i int) int {
+	if i == 0 {
+		return 0
 	}
-	return bytes
+	return ends[i-1]
 }
 
-func (a *array[T]) reset(int) {
-	clear(a.vals) // drop references to the plog strings
-	clear(a.ptrs)
+func (a *array[T]) addFrom(src buffer, i, _ int) int {
+	s := src.(*array[T])
+	vals := s.vals[rowStart(s.ends, i):s.ends[i]]
+	a.vals = append(a.vals, vals...)
+	a.ends = append(a.ends, len(a.vals))
+	return int(unsafe.Sizeof(*new(T))) * len(vals)
+}
+
+func (a *array[T]) reset() {
 	a.vals, a.ends, a.ptrs, a.row = a.vals[:0], a.ends[:0], a.ptrs[:0], nil
 }
 
-// appendTo appends every row to an Array column.
+// appendRange appends rows [from, to) to an Array column.
 //
 // The driver's Array.Append takes [][]T and walks it by reflection, boxing
 // each row (one allocation per row and column) and each string element. A
 // pointer to a []*T is the one shape it takes without allocating: the row
 // slice header is reached through the pointer and each element is a pointer.
-func (a *array[T]) appendTo(col column.Interface, _ int) error {
-	// From the start each time: a retried insert appends the block again
-	// (the same rows, so the entries are overwritten; reset clears them).
+func (a *array[T]) appendRange(col column.Interface, from, to int, _ *scratch) error {
+	first := rowStart(a.ends, from)
 	a.ptrs = a.ptrs[:0]
-	for i := range a.vals {
+	for i := first; i < rowStart(a.ends, to); i++ {
 		a.ptrs = append(a.ptrs, &a.vals[i])
 	}
+	err := appendRows(col, a.ptrs, a.ends[from:to], first, &a.row)
+	a.row = nil
+	return err
+}
+
+// appendRows appends one row per entry of ends (where each row's elements
+// end, counted from the column's first element; ptrs start at element
+// first), each as a pointer to a []*T.
+func appendRows[T any](col column.Interface, ptrs []*T, ends []int, first int, row *[]*T) error {
 	start := 0
-	for _, end := range a.ends {
-		a.row = a.ptrs[start:end]
-		if err := col.AppendRow(&a.row); err != nil {
+	for _, end := range ends {
+		end -= first
+		*row = ptrs[start:end]
+		if err := col.AppendRow(row); err != nil {
 			return err
 		}
 		start = end
 	}
-	a.row = nil
 	return nil
+}
+
+// strArray is an Array(String) column, from the []string row field at off:
+// the elements in a strBuf, plus where each row ends.
+type strArray struct {
+	off   uintptr
+	elems strBuf
+	ends  []int
+	row   []*string
+}
+
+func (a *strArray) add(p unsafe.Pointer) (bytes int) {
+	for _, v := range *(*[]string)(unsafe.Add(p, a.off)) {
+		a.elems.add(v)
+		bytes += len(v)
+	}
+	a.ends = append(a.ends, len(a.elems.ends))
+	return bytes
+}
+
+func (a *strArray) addFrom(src buffer, i, _ int) (bytes int) {
+	s := src.(*strArray)
+	for k := rowStart(s.ends, i); k < s.ends[i]; k++ {
+		v := s.elems.at(k)
+		a.elems.add(v)
+		bytes += len(v)
+	}
+	a.ends = append(a.ends, len(a.elems.ends))
+	return bytes
+}
+
+func (a *strArray) reset() {
+	a.elems.reset()
+	a.ends, a.row = a.ends[:0], nil
+}
+
+// appendRange appends rows [from, to) as array.appendRange does, the
+// elements as pointers to strings of the scratch slice.
+func (a *strArray) appendRange(col column.Interface, from, to int, sc *scratch) error {
+	first := rowStart(a.ends, from)
+	sc.strs = a.elems.appendStrings(sc.strs[:0], first, rowStart(a.ends, to))
+	sc.ptrs = sc.ptrs[:0]
+	for i := range sc.strs {
+		sc.ptrs = append(sc.ptrs, &sc.strs[i])
+	}
+	err := appendRows(col, sc.ptrs, a.ends[from:to], first, &a.row)
+	a.row = nil
+	return err
 }
 
 // boolArray is an Array(UInt8) column filled from the []bool row field at
@@ -195,6 +313,10 @@ func (b *boolArray) add(p unsafe.Pointer) int {
 	}
 	b.ends = append(b.ends, len(b.vals))
 	return len(vals)
+}
+
+func (b *boolArray) addFrom(src buffer, i, n int) int {
+	return b.array.addFrom(&src.(*boolArray).array, i, n)
 }
 
 // lcDict gives each distinct string one stable pointer. The driver's
@@ -230,7 +352,7 @@ func (d *lcDict) canonical(vals []string) []*string {
 }
 
 // reset empties the dictionary, keeping capacity and dropping references to
-// the batch's strings.
+// the strings it was given.
 func (d *lcDict) reset() {
 	clear(d.index)
 	clear(d.uniq)

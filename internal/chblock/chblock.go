@@ -18,10 +18,11 @@ import (
 )
 
 // Block is the rows of one INSERT, one typed buffer per column of
-// row.Columns. Strings are not copied: they point into the data the rows
-// were built from, which must stay alive until the block is appended (the
-// exporter's plog batch lives for the whole push). Reset keeps every
-// capacity, so a reused block appends without allocating.
+// row.Columns. Strings are copied into the block (see strBuf): once Add
+// returns, the block keeps nothing of what the row points to, so the data the
+// rows were built from can go while the block waits for its INSERT and any
+// retry. Reset keeps every capacity, so a reused block adds rows without
+// allocating.
 //
 // A Block is not safe for concurrent use.
 type Block struct {
@@ -35,12 +36,12 @@ type Block struct {
 	// them kind by kind, a typed loop per kind: no per-column switch, and
 	// no call for a column that is a row field (see fieldOffset).
 	ids      []scalar[uuid.UUID] // uuid.UUID is a [16]byte, as row.Row.ID
-	strs     []scalar[string]
+	strs     []strColumn
 	uint16s  []scalar[uint16]
 	uint64s  []scalar[uint64]
 	int64s   []scalar[int64]
 	float64s []scalar[float64]
-	strLists []array[string]
+	strLists []strArray
 	intLists []array[int64]
 	fltLists []array[float64]
 	bools    []boolArray
@@ -48,12 +49,15 @@ type Block struct {
 	int8sOf  []scalar[int8]
 	int64sOf []scalar[int64]
 
-	// cols are the same buffers in row.Columns order, for AppendTo.
+	// cols are the same buffers in row.Columns order, for AppendRange and
+	// AddFrom.
 	cols []buffer
 
 	// dict maps LowCardinality values to one canonical pointer each (see
 	// lcDict).
 	dict lcDict
+	// scratch is what AppendRange passes the driver, kept between calls.
+	scratch scratch
 }
 
 // New returns an empty block with a buffer for each of row.Columns.
@@ -67,10 +71,10 @@ func New() *Block {
 		case row.Field[[16]byte]:
 			at[i] = addField(&b.ids, v)
 		case row.Field[string]:
-			at[i] = addField(&b.strs, v)
-			if at[i] != nil {
+			if off, ok := fieldOffset(v); ok {
+				b.strs = append(b.strs, strColumn{off: off, dict: &b.dict})
 				j := len(b.strs) - 1
-				at[i] = func() buffer { return strColumn{&b.strs[j], &b.dict} }
+				at[i] = func() buffer { return &b.strs[j] }
 			}
 		case row.Field[uint16]:
 			at[i] = addField(&b.uint16s, v)
@@ -81,7 +85,11 @@ func New() *Block {
 		case row.Field[float64]:
 			at[i] = addField(&b.float64s, v)
 		case row.Field[[]string]:
-			at[i] = addArray(&b.strLists, v)
+			if off, ok := fieldOffset(v); ok {
+				b.strLists = append(b.strLists, strArray{off: off})
+				j := len(b.strLists) - 1
+				at[i] = func() buffer { return &b.strLists[j] }
+			}
 		case row.Field[[]int64]:
 			at[i] = addArray(&b.intLists, v)
 		case row.Field[[]float64]:
@@ -145,15 +153,17 @@ func addComputed[T any](cols *[]scalar[T], get row.Computed[T]) func() buffer {
 // buffer here, or a Field that is not one): every INSERT fails, naming it.
 type badColumn struct{ err error }
 
-func (c badColumn) appendTo(column.Interface, int) error { return c.err }
+func (c badColumn) appendRange(column.Interface, int, int, *scratch) error { return c.err }
 
-func (badColumn) reset(int) {}
+func (badColumn) addFrom(buffer, int, int) int { return 0 }
+
+func (badColumn) reset() {}
 
 // Len is the number of rows.
 func (b *Block) Len() int { return b.rows }
 
-// Add appends one row. r may be reused once Add returns; the strings it
-// points to may not change until the block is appended.
+// Add appends one row. The block copies what it needs: r and everything it
+// points to may be reused or dropped once Add returns.
 func (b *Block) Add(r *row.Row) {
 	n := b.rows
 	if n == b.capacity {
@@ -161,15 +171,18 @@ func (b *Block) Add(r *row.Row) {
 	}
 	p := unsafe.Pointer(r)
 	setFields(b.ids, p, n)
-	setFields(b.strs, p, n)
 	setFields(b.uint16s, p, n)
 	setFields(b.uint64s, p, n)
 	setFields(b.int64s, p, n)
 	setFields(b.float64s, p, n)
 	setComputed(b.int8sOf, r, n)
 	setComputed(b.int64sOf, r, n)
-	b.bytes += stringBytes(b.strs, n)
-	b.bytes += addArrays(b.strLists, p, stringSize)
+	for i := range b.strs {
+		b.bytes += b.strs[i].add(p)
+	}
+	for i := range b.strLists {
+		b.bytes += b.strLists[i].add(p)
+	}
 	b.bytes += addArrays(b.intLists, p, fixedSize[int64])
 	b.bytes += addArrays(b.fltLists, p, fixedSize[float64])
 	for i := range b.bools {
@@ -178,9 +191,22 @@ func (b *Block) Add(r *row.Row) {
 	b.rows++
 }
 
+// AddFrom appends row i of src, another block (the exporter builds a
+// retry's block from the rows of a failed one).
+func (b *Block) AddFrom(src *Block, i int) {
+	n := b.rows
+	if n == b.capacity {
+		b.grow()
+	}
+	for k, c := range b.cols {
+		b.bytes += c.addFrom(src.cols[k], i, n)
+	}
+	b.rows++
+}
+
 // Bytes is about how much memory the rows take in the block, and again in
-// the driver's columns when the block is appended to them: the bytes of
-// their strings and array elements (fixed-size scalars aside). The exporter
+// the driver's columns when they are appended to them: the bytes of their
+// strings and array elements (fixed-size scalars aside). The exporter
 // bounds its batches by it, since a batch's buffers are kept for the next.
 func (b *Block) Bytes() int { return b.bytes }
 
@@ -188,7 +214,6 @@ func (b *Block) Bytes() int { return b.bytes }
 func (b *Block) grow() {
 	size := max(2*b.capacity, 256)
 	growScalars(b.ids, b.rows, size)
-	growScalars(b.strs, b.rows, size)
 	growScalars(b.uint16s, b.rows, size)
 	growScalars(b.uint64s, b.rows, size)
 	growScalars(b.int64s, b.rows, size)
@@ -198,11 +223,10 @@ func (b *Block) grow() {
 	b.capacity = size
 }
 
-// Reset empties the block, keeping capacity and dropping references to the
-// previous rows' strings so they can be collected.
+// Reset empties the block, keeping capacity.
 func (b *Block) Reset() {
 	for _, c := range b.cols {
-		c.reset(b.rows)
+		c.reset()
 	}
 	b.rows = 0
 	b.bytes = 0
@@ -220,15 +244,24 @@ func (e *ColumnError) Error() string { return "column " + e.Column + ": " + e.Er
 
 func (e *ColumnError) Unwrap() error { return e.Err }
 
-// AppendTo appends the whole block to cols, the columns of a batch prepared
-// with schema.Insert (row.Columns, in order): one call per column, except
-// Array columns (one call per row, without allocating; see array.appendTo).
-func (b *Block) AppendTo(cols []column.Interface) error {
+// AppendTo appends the whole block to cols (see AppendRange).
+func (b *Block) AppendTo(cols []column.Interface) error { return b.AppendRange(cols, 0, b.rows) }
+
+// AppendRange appends rows [from, to) to cols, the columns of a batch
+// prepared with schema.Insert (row.Columns, in order): one call per column,
+// except Array columns (one call per row, without allocating; see
+// array.appendRange). The strings passed point into the block: the driver
+// copies them. LowCardinality columns must be empty (new or Reset): their
+// values go as pointers that are canonical for one call only (see lcDict).
+func (b *Block) AppendRange(cols []column.Interface, from, to int) error {
 	if len(cols) != len(b.cols) {
 		return &ColumnError{Column: "(all)", Err: fmt.Errorf("the batch has %d columns, the INSERT names %d", len(cols), len(b.cols))}
 	}
+	if from < 0 || to > b.rows || from > to {
+		return &ColumnError{Column: "(all)", Err: fmt.Errorf("rows [%d, %d) of a block of %d", from, to, b.rows)}
+	}
 	for i, col := range cols {
-		if err := b.cols[i].appendTo(col, b.rows); err != nil {
+		if err := b.cols[i].appendRange(col, from, to, &b.scratch); err != nil {
 			return &ColumnError{Column: row.Columns[i].Name, Err: err}
 		}
 	}

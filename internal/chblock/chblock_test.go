@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+	"unsafe"
 
 	chproto "github.com/ClickHouse/ch-go/proto"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
@@ -170,32 +171,130 @@ func TestResetRefills(t *testing.T) {
 	}
 }
 
-// Reset drops every string the block held, so a pooled block does not keep
-// a batch's data alive.
-func TestResetDropsStrings(t *testing.T) {
+// The block copies the rows' strings: the data a row was built from can be
+// reused (or freed) once Add returned, and the block still holds the values
+// it was given. The exporter relies on it to let a request go once its rows
+// are in the block.
+func TestAddCopiesStrings(t *testing.T) {
 	rows := testRows()
+	want := newColumns(t, typesOf(true))
 	b := New()
 	for i := range rows {
 		b.Add(&rows[i])
 	}
-	require.NoError(t, b.AppendTo(newColumns(t, typesOf(true))))
-	b.Reset()
-	check := func(what string, ss []string) {
-		for i, s := range ss[:cap(ss)] {
-			assert.Empty(t, s, "%s[%d] after Reset", what, i)
+	require.NoError(t, b.AppendTo(want))
+
+	// The same rows, their strings built over a buffer that is overwritten
+	// after each Add.
+	copied := New()
+	for i := range rows {
+		r := rows[i]
+		scratch := make([]byte, 0, 1<<12)
+		own := func(s string) string {
+			if s == "" {
+				return ""
+			}
+			start := len(scratch)
+			scratch = append(scratch, s...)
+			return unsafe.String(&scratch[start], len(s))
+		}
+		for _, f := range []*string{&r.Service, &r.Message, &r.TraceID, &r.HTTPRoute, &r.ErrorStack, &r.UserID} {
+			*f = own(*f)
+		}
+		for _, list := range []*[]string{&r.Tags, &r.StrKeys, &r.StrValues, &r.ResourceKeys, &r.ResourceValues} {
+			l := make([]string, len(*list))
+			for k, v := range *list {
+				l[k] = own(v)
+			}
+			*list = l
+		}
+		copied.Add(&r)
+		for k := range scratch {
+			scratch[k] = 'X'
 		}
 	}
-	for _, s := range b.strs {
-		check("string column", s.vals)
-	}
-	for _, a := range b.strLists {
-		check("array column", a.vals)
-		for i, p := range a.ptrs[:cap(a.ptrs)] {
-			assert.Nil(t, p, "array pointer %d after Reset", i)
+	got := newColumns(t, typesOf(true))
+	require.NoError(t, copied.AppendTo(got))
+	wantNative, err := EncodeNative(want)
+	require.NoError(t, err)
+	gotNative, err := EncodeNative(got)
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(wantNative, gotNative), "the block kept references to the rows' strings")
+}
+
+// Appending a block in ranges, each into emptied columns as the exporter
+// sends one block per range, gives the rows of one append of the whole
+// block; rows copied with AddFrom are the same rows.
+func TestAppendRangeAndAddFrom(t *testing.T) {
+	const n = 23
+	b := filledBlock(n)
+	whole := newColumns(t, typesOf(true))
+	require.NoError(t, b.AppendTo(whole))
+	wantNative, err := EncodeNative(whole)
+	require.NoError(t, err)
+
+	plain := newColumns(t, typesOf(false))
+	require.NoError(t, b.AppendTo(plain))
+	for _, chunk := range []int{1, 4, 7, n} {
+		for _, lc := range []bool{false, true} {
+			part := newColumns(t, typesOf(lc))
+			for from := 0; from < n; from += chunk {
+				to := min(from+chunk, n)
+				for _, c := range part {
+					c.Reset()
+				}
+				require.NoError(t, b.AppendRange(part, from, to))
+				if lc { // a block of the same rows encodes the same
+					same := New()
+					for k := from; k < to; k++ {
+						same.AddFrom(b, k)
+					}
+					want, err := same.Native(typesOf(true))
+					require.NoError(t, err)
+					got, err := EncodeNative(part)
+					require.NoError(t, err)
+					assert.True(t, bytes.Equal(want, got), "chunks of %d: rows [%d, %d)", chunk, from, to)
+					continue
+				}
+				for j, c := range row.Columns {
+					require.Equal(t, to-from, part[j].Rows(), "column %s", c.Name)
+					for k := from; k < to; k++ {
+						assert.Equal(t, plain[j].Row(k, false), part[j].Row(k-from, false), "chunks of %d: row %d column %s", chunk, k, c.Name)
+					}
+				}
+			}
 		}
 	}
-	check("dictionary", b.dict.uniq)
-	assert.Empty(t, b.dict.index)
+
+	cp := New()
+	for i := range n {
+		cp.AddFrom(b, i)
+	}
+	assert.Equal(t, b.Bytes(), cp.Bytes())
+	got, err := cp.Native(typesOf(true))
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(wantNative, got), "AddFrom of every row")
+
+	// Every other row, read back from the driver's columns.
+	odd := New()
+	for i := 1; i < n; i += 2 {
+		odd.AddFrom(b, i)
+	}
+	cols := newColumns(t, typesOf(false))
+	require.NoError(t, odd.AppendTo(cols))
+	rows := testRows()
+	for k, i := 0, 1; i < n; k, i = k+1, i+2 {
+		r := &rows[i%len(rows)]
+		for j, c := range row.Columns {
+			if c.Type != "DateTime" {
+				assert.Equal(t, plainValue(c, r), cols[j].Row(k, false), "row %d column %s", i, c.Name)
+			}
+		}
+	}
+
+	err = b.AppendRange(whole, 5, n+1)
+	var ce *ColumnError
+	require.ErrorAs(t, err, &ce)
 }
 
 func TestAppendToErrors(t *testing.T) {
