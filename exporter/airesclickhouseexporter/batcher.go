@@ -42,10 +42,23 @@ type group struct {
 	ins    *inserter
 	opened time.Time
 	pushes int
+	// spans are the rows of each push, in the order they joined.
+	spans []span
 	// replaced counts the rows given another time than their record's.
 	replaced int64
 	done     chan struct{} // closed when the insert returned; err is then set
 	err      error
+	// errs, when set, are each push's own outcome (the group was refused
+	// and its pushes tried alone).
+	errs []error
+}
+
+// result is the outcome of the group's push i.
+func (g *group) result(i int) error {
+	if g.errs != nil && i >= 0 && i < len(g.errs) {
+		return g.errs[i]
+	}
+	return g.err
 }
 
 func newInsertBatcher(cfg InsertBatchConfig, newGroup func() *group, send func(*group) error) *insertBatcher {
@@ -77,19 +90,6 @@ func (b *insertBatcher) join(records int, fill func(*group) int) *group {
 	g.pushes++
 	b.startLocked(false)
 	return g
-}
-
-// alone inserts g by itself, in turn with the batcher's other inserts.
-func (b *insertBatcher) alone(g *group) error {
-	b.mu.Lock()
-	for b.inFlight >= b.cfg.MaxInserts {
-		b.changed.Wait()
-	}
-	b.takeSlotLocked(b.now())
-	b.mu.Unlock()
-	err := b.send(g)
-	b.ended()
-	return err
 }
 
 // startLocked sends the open group if it is due (or if force and a slot is

@@ -198,8 +198,8 @@ func TestPermanentErrorIsolatesPushes(t *testing.T) {
 	hold := make(chan struct{})
 	var calls sync.Mutex
 	n := 0
-	real := e.batcher.send
-	e.batcher.send = func(g *group) error {
+	real := e.attempt
+	e.attempt = func(g *group) error {
 		calls.Lock()
 		n++
 		call := n

@@ -57,6 +57,13 @@ func (b *batchRows) reset() {
 	b.skippedStored = 0
 }
 
+// copyMeta gives b the time range and services of from, for a batch of a
+// subset of from's rows (their ids are added by the caller).
+func (b *batchRows) copyMeta(from *batchRows) {
+	b.minTs, b.maxTs = from.minTs, from.maxTs
+	b.services = append(b.services[:0], from.services...)
+}
+
 // add records a row of the batch.
 func (b *batchRows) add(id [16]byte, tsNs uint64, service string) {
 	ts := int64(tsNs / 1e9)
@@ -248,6 +255,13 @@ func (t *doubts) skip(id [16]byte, b *batchRows) bool {
 		b.skippedStored++
 	}
 	return st.stored
+}
+
+// state tells, with t locked, whether the row with id belongs to a doubt,
+// and whether it is known to be stored.
+func (t *doubts) state(id [16]byte) (doubtful, stored bool) {
+	st, ok := t.ids[id]
+	return ok, st.stored
 }
 
 // done records that b's batch succeeded (or was refused for good): the ids

@@ -181,7 +181,7 @@ func TestInsertCutMidWayLeavesNoDuplicate(t *testing.T) {
 			ctx := context.Background()
 
 			proxy.arm(tt.mode)
-			err := e.pushLogs(ctx, ld)
+			err := e.pushLogs(ctx, copyLogs(ld))
 			require.Error(t, err, "the proxy broke the insert: it must fail")
 			require.Equal(t, int32(1), proxy.cuts.Load())
 			rows := "SELECT count() FROM " + database + ".events"
@@ -189,7 +189,7 @@ func TestInsertCutMidWayLeavesNoDuplicate(t *testing.T) {
 				"the broken insert stored %d rows, want %d", count(t, db, rows), tt.storedByIt)
 			require.True(t, e.doubts.open(), "the insert must be in doubt")
 
-			require.Eventually(t, func() bool { return e.pushLogs(ctx, ld) == nil }, 20*time.Second, 100*time.Millisecond)
+			require.Eventually(t, func() bool { return e.pushLogs(ctx, copyLogs(ld)) == nil }, 20*time.Second, 100*time.Millisecond)
 			assert.Equal(t, uint64(3000), count(t, db, rows))
 			assert.Equal(t, uint64(3000), count(t, db, "SELECT uniqExact(id) FROM "+database+".events"))
 			assert.False(t, e.doubts.open(), "every row of the doubt went through: it must be retired")
@@ -273,7 +273,7 @@ func TestJournalAfterCrash(t *testing.T) {
 	first.fill(&group{ins: ins}, inFlight)
 	_, err := first.doubts.journal.put(ctx, &ins.rows)
 	require.NoError(t, err)
-	require.NoError(t, first.pushLogs(ctx, stored))
+	require.NoError(t, first.pushLogs(ctx, copyLogs(stored)))
 	require.Equal(t, 2, mem.len(), "the in-flight entry, and the successful insert's, kept a while")
 	rows := "SELECT count() FROM journal.events"
 	require.Equal(t, uint64(400), count(t, db, rows))
@@ -346,23 +346,34 @@ func TestDoubtsBounded(t *testing.T) {
 }
 
 // TestClickHouseKilledUnderInsertsLeavesNoDuplicate: the server is killed
-// (SIGKILL) three times while batches go in, each batch retried until it
-// succeeds, as exporterhelper does: every row is stored once.
+// (SIGKILL) three times while batches go in. The exporter retries each
+// batch itself once its rows are taken (retry_on_failure), resolving the
+// inserts in doubt before it sends again; a push refused before its rows
+// were taken is pushed again, as exporterhelper does. Every row is stored
+// once, and no push fails after its request was taken.
 func TestClickHouseKilledUnderInsertsLeavesNoDuplicate(t *testing.T) {
 	srv := chtest.Start(t)
 	e := rawExporter(t, testConfig(srv.Endpoint(), func(c *Config) {
 		c.Database = "killed"
 		c.TimeoutConfig.Timeout = 5 * time.Second
+		c.BackOffConfig.Enabled = true
+		c.BackOffConfig.InitialInterval = 100 * time.Millisecond
+		c.BackOffConfig.MaxInterval = time.Second
+		c.BackOffConfig.MaxElapsedTime = 2 * time.Minute
 	}))
 	const batches, rows = 30, 3000
 	base := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
-	var failed atomic.Int32
+	var failed, lost atomic.Int32
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for k := range batches {
 			ld := manyLogs(rows, base.Add(time.Duration(k)*time.Minute))
 			for e.pushLogs(context.Background(), ld) != nil {
+				if taken(ld) {
+					lost.Add(1) // failed after its rows were taken: nothing can send them again
+					break
+				}
 				failed.Add(1)
 				time.Sleep(100 * time.Millisecond)
 			}
@@ -389,7 +400,8 @@ func TestClickHouseKilledUnderInsertsLeavesNoDuplicate(t *testing.T) {
 	}
 	db = srv.DB(t)
 	stored, unique := count(t, db, "SELECT count() FROM killed.events"), count(t, db, "SELECT uniqExact(id) FROM killed.events")
-	t.Logf("%d batches of %d rows, 3 kills, %d failed pushes: %d rows stored, %d duplicates", batches, rows, failed.Load(), stored, stored-unique)
+	t.Logf("%d batches of %d rows, 3 kills, %d pushes refused before their rows were taken: %d rows stored, %d duplicates", batches, rows, failed.Load(), stored, stored-unique)
+	assert.Zero(t, lost.Load(), "pushes failed after their rows were taken")
 	assert.Equal(t, uint64(batches*rows), unique)
 	assert.Equal(t, unique, stored, "duplicate rows")
 }

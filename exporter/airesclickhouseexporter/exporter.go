@@ -40,9 +40,16 @@ type logsExporter struct {
 	inserters *inserterPool
 	// batcher merges pushes into inserts (see insertBatcher).
 	batcher *insertBatcher
+	// attempt makes one attempt at storing a group (insertGroup; tests
+	// replace it).
+	attempt func(*group) error
 	// doubts are the inserts whose outcome is unknown (see doubt.go).
 	doubts *doubts
 	id     component.ID
+	// stopping is closed when the exporter begins to shut down: inserts
+	// stop retrying (see store).
+	stopping chan struct{}
+	stopOnce sync.Once
 
 	// now and janitorInterval drive the retention janitor; tests replace
 	// them before start.
@@ -83,9 +90,11 @@ func newLogsExporter(set exporter.Settings, cfg *Config) (*logsExporter, error) 
 		janitorInterval: defaultJanitorInterval,
 		doubts:          newDoubts(schema.Schema{Table: table, Cluster: cfg.clusterSchema()}, set.Logger),
 		id:              set.ID,
+		stopping:        make(chan struct{}),
 	}
 	e.inserters = newInserterPool(cfg.InsertBatch.MaxInserts + 1)
-	e.batcher = newInsertBatcher(cfg.InsertBatch, e.newGroup, e.insertGroup)
+	e.batcher = newInsertBatcher(cfg.InsertBatch, e.newGroup, e.storeGroup)
+	e.attempt = e.insertGroup
 	return e, nil
 }
 
@@ -234,9 +243,14 @@ func (e *logsExporter) setup(ctx context.Context, conn driver.Conn) error {
 	return nil
 }
 
+// stop tells inserts to stop retrying: called when the exporter begins to
+// shut down, before exporterhelper drains its queue. Safe to call twice.
+func (e *logsExporter) stop() { e.stopOnce.Do(func() { close(e.stopping) }) }
+
 // shutdown stops the janitor and closes the connections. Safe without start
 // and when called twice.
 func (e *logsExporter) shutdown(context.Context) error {
+	e.stop()
 	e.mu.Lock()
 	stopConnect, connectDone := e.stopConnect, e.connectDone
 	e.stopConnect, e.connectDone = nil, nil
@@ -278,16 +292,20 @@ func (e *logsExporter) connectionSchema() (driver.Conn, schema.Schema) {
 var errNotStarted = errors.New("aires_clickhouse exporter is not connected to ClickHouse yet (not started, or the server is unreachable); the batch stays queued and is retried")
 
 // pushLogs builds ld's rows into the batcher's open group and returns once
-// that group's insert returned: nil means ld's rows are stored. The rows
-// depend only on ld (row.Builder is deterministic), so a retried push sends
-// the same rows with the same ids. Inserts in doubt are resolved first, and
-// the rows they already stored are left out (see doubt.go). A group that
-// ClickHouse refuses for good is tried again one push at a time, so that
-// one bad request loses nothing of the others.
+// that group is stored (see store): nil means ld's rows are stored. Once its
+// rows are in the group's block, ld is emptied (see take): the block owns
+// its bytes, and a waiting request then holds no more than its rows. The
+// rows depend only on ld (row.Builder is deterministic), so a request sent
+// again (after a restart, by the persistent queue) has the same rows with
+// the same ids. Inserts in doubt are resolved first, and the rows they
+// already stored are left out (see doubt.go).
 func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	if taken(ld) {
+		return errTaken
+	}
 	// Once joined, a push waits for its group whatever its context: its rows
 	// are sent with the others, and answering early would have them sent
-	// again. The insert has its own timeout (see insertGroup).
+	// again. The insert has its own timeout (see insertContext).
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -298,8 +316,14 @@ func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			return err
 		}
 	}
+	push := -1
 	g := e.batcher.join(ld.LogRecordCount(), func(g *group) int {
+		start := g.ins.blk.Len()
 		added := e.fill(g, ld)
+		if added > 0 {
+			push = len(g.spans)
+			g.spans = append(g.spans, span{start, start + added})
+		}
 		if g.ins.blk.Len() == 0 {
 			// Every row was stored already: the doubts it settles are done.
 			e.doubts.done(ctx, &g.ins.rows)
@@ -307,19 +331,12 @@ func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		}
 		return added
 	})
+	take(ld)
 	if g == nil {
 		return nil
 	}
 	<-g.done
-	if g.err == nil || g.pushes == 1 || !consumererror.IsPermanent(g.err) {
-		return g.err
-	}
-	alone := e.newGroup()
-	if e.fill(alone, ld) == 0 {
-		e.inserters.put(alone.ins)
-		return nil
-	}
-	return e.batcher.alone(alone)
+	return g.result(push)
 }
 
 // newGroup opens a group on an inserter of the pool.
@@ -327,21 +344,16 @@ func (e *logsExporter) newGroup() *group {
 	return &group{ins: e.inserters.get(), done: make(chan struct{})}
 }
 
-// insertGroup inserts g's rows, records the outcome and gives g's inserter
-// back to the pool.
+// insertGroup makes one attempt at inserting g's rows and records the
+// outcome.
 func (e *logsExporter) insertGroup(g *group) error {
 	ins := g.ins
-	defer e.inserters.put(ins)
 	conn, sch := e.connectionSchema()
 	if conn == nil {
 		return errNotStarted
 	}
-	ctx := context.Background()
-	if timeout := e.cfg.TimeoutConfig.Timeout; timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
+	ctx, cancel := e.insertContext()
+	defer cancel()
 	n := int64(ins.blk.Len())
 	start := time.Now()
 	err := classify(e.insert(ctx, conn, sch, ins))

@@ -88,7 +88,9 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		return nil, err
 	}
 	logs, err := exporterhelper.NewLogs(ctx, set, cfg, exp.pushLogs,
-		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		// The exporter empties each request once its rows are in an insert's
+		// block (see take), so a waiting request holds only its rows.
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: true}),
 		exporterhelper.WithTimeout(c.TimeoutConfig),
 		exporterhelper.WithQueue(c.QueueConfig),
 		exporterhelper.WithRetry(c.BackOffConfig),
@@ -98,6 +100,7 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
+	logs = stoppingLogs{Logs: logs, stop: exp.stop}
 	if guard := newQueueDiskGuard(c.QueueDisk, set.Logger); guard != nil {
 		return guardedLogs{Logs: logs, guard: guard}, nil
 	}
@@ -105,4 +108,17 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		set.Logger.Warn("The sending queue is on disk without queue_disk.directory: if that disk fills up, events already acknowledged can be lost; set queue_disk.directory to the file_storage directory (README, Reliability)")
 	}
 	return logs, nil
+}
+
+// stoppingLogs tells the exporter's inserts to stop retrying before
+// exporterhelper shuts down: its queue then drains with one attempt per
+// request, and a persistent queue keeps what is not stored.
+type stoppingLogs struct {
+	exporter.Logs
+	stop func()
+}
+
+func (s stoppingLogs) Shutdown(ctx context.Context) error {
+	s.stop()
+	return s.Logs.Shutdown(ctx)
 }

@@ -69,6 +69,15 @@ func rawExporter(t *testing.T, cfg *Config, edit ...func(*logsExporter)) *logsEx
 	return e
 }
 
+// copyLogs is a copy of ld: the exporter takes the data it is given (it
+// empties a request once its rows are in an insert), so a test that sends
+// the same logs twice sends copies.
+func copyLogs(ld plog.Logs) plog.Logs {
+	c := plog.NewLogs()
+	ld.CopyTo(c)
+	return c
+}
+
 func count(t *testing.T, db *sql.DB, query string, args ...any) uint64 {
 	t.Helper()
 	var n uint64
