@@ -2,10 +2,13 @@
 // Aires events table (component type aires_clickhouse).
 //
 // Each log record becomes one row through internal/row (the same code the
-// aires_transform processor uses), rows are appended column by column to a
-// reusable block and inserted over the native protocol with clickhouse-go,
-// with an explicit column list. exporterhelper provides the sending queue,
-// batching, retries and timeout.
+// aires_transform processor uses); rows are copied column by column into a
+// reusable block (internal/chblock), the request's data is let go, and the
+// block is inserted over the native protocol with clickhouse-go, with an
+// explicit column list, in pieces of about 1 MiB (inserter.go).
+// exporterhelper provides the sending queue; batcher.go merges the requests
+// into inserts (group commit); store.go retries an insert from its block and
+// answers each request once its rows are stored.
 //
 // At start, with create_schema, internal/schema/migrate brings the storage to
 // the current schema version (internal/schema generates the SQL for the
