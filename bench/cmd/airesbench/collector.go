@@ -154,11 +154,13 @@ func startCollector(bin, dir string, s collectorSettings) (*collector, error) {
 	if s.Env != "" {
 		env = strings.Split(s.Env, ",")
 	}
-	// The Go runtime's soft limit a little under memory_limiter's, as the
-	// README advises: the GC works harder near the limit instead of letting
-	// the heap double, and the limiter refuses data only past it.
+	// The Go runtime's soft limit under memory_limiter's soft limit (limit
+	// minus spike, 80%), as the README advises: the GC works harder near it
+	// instead of letting the heap double, and the limiter refuses data only
+	// past it. Under overload the heap grows to this limit (its live part is
+	// more than half of it), so it sets the collector's RSS.
 	if s.MemoryLimitMiB > 0 && !strings.Contains(s.Env, "GOMEMLIMIT=") {
-		env = append(env, fmt.Sprintf("GOMEMLIMIT=%dMiB", s.MemoryLimitMiB*4/5))
+		env = append(env, fmt.Sprintf("GOMEMLIMIT=%dMiB", s.MemoryLimitMiB*7/10))
 	}
 	proc, err := collectortest.Start(bin, dir, cfg.String(), s.HealthPort, logf, env)
 	if err != nil {
