@@ -5,7 +5,7 @@
 // aires_transform processor uses); rows are copied column by column into a
 // reusable block (internal/chblock), the request's data is let go, and the
 // block is inserted over the native protocol with clickhouse-go, with an
-// explicit column list, in pieces of about 1 MiB (inserter.go).
+// explicit column list, in pieces of about 256 KiB (inserter.go).
 // exporterhelper provides the sending queue; batcher.go merges the requests
 // into inserts (group commit); store.go retries an insert from its block and
 // answers each request once its rows are stored.

@@ -34,15 +34,19 @@ func newInserter() *inserter {
 }
 
 // sendBlockBytes is about how much of the batch goes in each block of an
-// INSERT: a few MiB of strings, which the driver copies into its columns,
-// encodes and compresses before it writes them. The server joins the blocks
-// of one INSERT into parts of min_insert_block_size rows, so the parts are
-// as large as with one block.
-const sendBlockBytes = 1 << 20
+// INSERT: the driver copies it into columns it allocates for each INSERT
+// (about five times these bytes: an offset pair per string), encodes and
+// compresses it before it writes it. Small enough that those columns do not
+// churn the heap's pages under a memory limit (the runtime returns them to
+// the system and faults them in again; see the README's insert path), and
+// large enough that a block costs the server little. The
+// server joins the blocks of one INSERT into parts of min_insert_block_size
+// rows, so the parts are as large as with one block.
+const sendBlockBytes = 256 << 10
 
 // sendBlockRows bounds the rows of a block of an INSERT, whatever their size.
 const (
-	minSendBlockRows = 1024
+	minSendBlockRows = 512
 	maxSendBlockRows = 16384
 )
 
