@@ -185,6 +185,16 @@ func bench(ctx context.Context, c *config) (*report, error) {
 		d.Overload = o
 		rep.CollectorRSSMBMax = o.RSSMaxMB
 	}
+	if c.has("unlimited") && c.memLimitMiB > 0 {
+		if err := b.settle(ctx, false); err != nil {
+			return nil, err
+		}
+		u, err := b.unlimited(ctx, dir, ch.Endpoint(), tmpls)
+		if err != nil {
+			return nil, err
+		}
+		d.Unlimited = u
+	}
 	if c.has("shapes") {
 		sh, err := b.shapes(ctx, dir)
 		if err != nil {

@@ -88,7 +88,7 @@ func run() error {
 	flag.StringVar(&c.collector, "collector", os.Getenv("AIRES_COLLECTOR"), "ocb-built collector binary (default build/aires-collector/aires-collector)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the temporary directory (ClickHouse data, collector config and log)")
 	flag.BoolVar(&c.skipSDK, "skip-sdk", false, "skip the bench/sdkcompare benchmarks")
-	flag.StringVar(&c.phases, "phases", "raw,sustained,latency,overload,shapes,idle", "phases to run")
+	flag.StringVar(&c.phases, "phases", "raw,sustained,latency,overload,unlimited,shapes,idle", "phases to run")
 	flag.StringVar(&c.stockCollector, "stock-collector", os.Getenv("AIRES_STOCK_COLLECTOR"), "ocb-built stock collector for the shapes phase (default build/stock-collector/stock-collector; make stock-collector)")
 	flag.Float64Var(&c.shapeRate, "shape-rate", 10000, "events/s of each run of the shapes phase (the same for Aires and the stock collector)")
 	flag.IntVar(&c.clients, "clients", 4, "SDK clients (application instances)")

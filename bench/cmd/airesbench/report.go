@@ -37,7 +37,10 @@ type report struct {
 	StockCollectorUsPerLog float64 `json:"stock_collector_us_per_log"`
 	CollectorVsStock       float64 `json:"collector_vs_stock"`
 	OverloadStoredRatio    float64 `json:"overload_stored_ratio"`
-	E2EIdleLatencyMs       float64 `json:"e2e_idle_latency_ms"`
+	// The sustained rate behind the run's memory_limiter / the same without
+	// it (a second collector, the unlimited phase).
+	LimitedVsUnlimited float64 `json:"limited_vs_unlimited"`
+	E2EIdleLatencyMs   float64 `json:"e2e_idle_latency_ms"`
 	// Whole-process CPU (caller, worker, encode, gzip, gRPC, GC) per
 	// delivered event, each library in a process of its own
 	// (bench/sdkcompare/cmd/sdkcpu), and the SDK's ratio to zap's.
@@ -76,6 +79,7 @@ type details struct {
 	Sustained        *sustainedResult    `json:"sustained,omitempty"`
 	Latency          *latencyResult      `json:"latency,omitempty"`
 	Overload         *overloadResult     `json:"overload,omitempty"`
+	Unlimited        *sustainedResult    `json:"unlimited,omitempty"`
 	Shapes           []shapeResult       `json:"shapes,omitempty"`
 	Idle             *idleResult         `json:"idle,omitempty"`
 	SDK              map[string]sdkBench `json:"sdkcompare,omitempty"`
@@ -169,6 +173,10 @@ func printTable(w io.Writer, r *report) {
 		row("collector_rss_mb_max", fmt.Sprintf("%.0f", r.CollectorRSSMBMax), "<= 256, nothing acked lost", check(r.CollectorRSSMBMax <= 256 && o.AckedLost == 0))
 		row("overload_stored_ratio", fmt.Sprintf("%.2f", r.OverloadStoredRatio), ">= 0.90 of sustained", check(r.OverloadStoredRatio >= 0.9))
 	}
+	if u := d.Unlimited; u != nil {
+		row("limited_vs_unlimited", fmt.Sprintf("%.2f", r.LimitedVsUnlimited), fmt.Sprintf(">= 0.80 (limit %d MiB vs none: %s events/s)", d.MemoryLimitMiB, fmtNum(u.EventsPerSec)),
+			check(r.LimitedVsUnlimited >= 0.8))
+	}
 	row("sdk_info_ns_op", fmt.Sprintf("%.0f", r.SDKInfoNsOp), fmt.Sprintf("<= 1.5 x zap (%.0f), < otel", 1.5*r.ZapNsOp), check(r.SDKInfoNsOp <= 1.5*r.ZapNsOp && r.SDKInfoNsOp < r.OtelSDKNsOp))
 	row("zap_ns_op", fmt.Sprintf("%.0f", r.ZapNsOp), "", "")
 	row("slog_ns_op", fmt.Sprintf("%.0f", r.SlogNsOp), "", "")
@@ -258,6 +266,9 @@ func (r *report) derive() {
 		r.CollectorVsClickHouse = round2(ratio(s.CollectorCPUUs, s.ClickHouseCPUUs))
 		if o := d.Overload; o != nil {
 			r.OverloadStoredRatio = round2(ratio(o.InClickHouse, s.EventsPerSec))
+		}
+		if u := d.Unlimited; u != nil {
+			r.LimitedVsUnlimited = round2(ratio(s.EventsPerSec, u.EventsPerSec))
 		}
 	}
 	if p := d.SDKCPU; p != nil {
