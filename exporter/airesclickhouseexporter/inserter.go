@@ -3,7 +3,10 @@ package airesclickhouseexporter
 import (
 	"context"
 	"errors"
+	"sync"
+	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/aires-dev/aires/internal/chblock"
@@ -16,15 +19,19 @@ import (
 //   - blk, the typed column block rows are built into, which owns its bytes:
 //     a request's data can go once its rows are in the block;
 //   - row, the scratch row each record is built in before it is added;
-//   - rows, what a doubt needs to find the batch's rows again.
+//   - rows, what a doubt needs to find the batch's rows again;
+//   - small, the driver batch small blocks are sent with.
 //
-// The block goes to ClickHouse as one INSERT in blocks of about
+// A large block goes to ClickHouse as one INSERT in blocks of about
 // sendBlockBytes (see insert), so the driver's columns and its encode and
 // compression buffers hold one block's worth, not the whole batch.
 type inserter struct {
 	blk  *chblock.Block
 	row  row.Row
 	rows batchRows // the batch's ids, time range and services (see doubts)
+	// small is the driver batch kept for the inserts of small blocks (see
+	// insert).
+	small reusedBatch
 }
 
 func newInserter() *inserter {
@@ -60,10 +67,29 @@ func blockRows(blk *chblock.Block) int {
 	return max(min(per, maxSendBlockRows), minSendBlockRows)
 }
 
-// insert sends blk as one INSERT of sql over conn, within ctx, in blocks of
-// blockRows rows. sent tells whether the failure came after the rows started
-// to leave: only then may they be stored despite the error.
+// reuseMaxBytes is the largest block (Block.Bytes) sent through the
+// inserter's kept batch (see insert).
+const reuseMaxBytes = 1 << 20
+
+// insert sends blk as one INSERT of sql over conn, within ctx. sent tells
+// whether the failure came after the rows started to leave: only then may
+// they be stored despite the error.
+//
+// A small block (up to reuseMaxBytes, as at light load, when the batcher
+// sends at once) goes through a batch the inserter keeps, whose columns are
+// reset and filled again: a new batch's columns for every insert would be
+// most of what the collector allocates at a few thousand events a second.
+// A larger block goes through a new batch in pieces (see insertPieces), so
+// that no columns as large as the batch are kept.
 func (ins *inserter) insert(ctx context.Context, conn driver.Conn, sql string) (sent bool, err error) {
+	if ins.blk.Bytes() <= reuseMaxBytes {
+		return ins.small.send(ctx, conn, sql, ins.blk)
+	}
+	return ins.insertPieces(ctx, conn, sql)
+}
+
+// insertPieces sends blk as one INSERT of sql in blocks of blockRows rows.
+func (ins *inserter) insertPieces(ctx context.Context, conn driver.Conn, sql string) (sent bool, err error) {
 	batch, err := conn.PrepareBatch(ctx, sql)
 	if err != nil {
 		return false, err
@@ -76,11 +102,7 @@ func (ins *inserter) insert(ctx context.Context, conn driver.Conn, sql string) (
 	for from := 0; from < n; from += step {
 		to := min(from+step, n)
 		if err := ins.blk.AppendRange(cols, from, to); err != nil {
-			var ce *chblock.ColumnError
-			if errors.As(err, &ce) {
-				return sent, &appendError{column: ce.Column, err: ce.Err}
-			}
-			return sent, err
+			return sent, asAppendError(err)
 		}
 		if to == n {
 			break
@@ -93,6 +115,93 @@ func (ins *inserter) insert(ctx context.Context, conn driver.Conn, sql string) (
 	}
 	return true, batch.Send()
 }
+
+// asAppendError reports a column the driver refused as an appendError.
+func asAppendError(err error) error {
+	var ce *chblock.ColumnError
+	if errors.As(err, &ce) {
+		return &appendError{column: ce.Column, err: ce.Err}
+	}
+	return err
+}
+
+// reusedBatch is a driver batch sent again and again: a batch that has been
+// sent can be sent again (Send then opens a new INSERT on a pooled
+// connection and writes the block it holds), so its columns are reset
+// (capacity kept) and filled for the next INSERT. Any error discards it.
+type reusedBatch struct {
+	ctx   pushContext
+	batch driver.Batch
+	cols  []column.Interface
+}
+
+// send inserts the whole of blk as one block.
+func (r *reusedBatch) send(ctx context.Context, conn driver.Conn, sql string, blk *chblock.Block) (sent bool, err error) {
+	r.ctx.set(ctx)
+	defer r.ctx.set(context.Background())
+	if r.batch == nil {
+		// The batch keeps the context it is prepared with for every later
+		// Send: give it the one that follows the current insert.
+		batch, err := conn.PrepareBatch(&r.ctx, sql)
+		if err != nil {
+			return false, err
+		}
+		r.batch, r.cols = batch, batch.Columns()
+	} else {
+		for _, col := range r.cols {
+			col.Reset()
+		}
+	}
+	if err := blk.AppendTo(r.cols); err != nil {
+		r.discard()
+		return false, asAppendError(err)
+	}
+	if err := r.batch.Send(); err != nil {
+		r.discard()
+		return true, err
+	}
+	return true, nil
+}
+
+// discard drops the batch (releasing its connection if it still holds one).
+func (r *reusedBatch) discard() {
+	if r.batch != nil {
+		_ = r.batch.Abort()
+	}
+	r.batch, r.cols = nil, nil
+}
+
+// pushContext is the context a reused batch is prepared with. clickhouse-go
+// keeps a batch's context for its whole life (connection acquire, deadlines,
+// the watchdog that closes a connection on cancellation); this one answers
+// with the context of the insert in progress, so each Send obeys its own
+// deadline. Between inserts it is a context that is never done.
+type pushContext struct {
+	mu  sync.Mutex
+	cur context.Context
+}
+
+var _ context.Context = (*pushContext)(nil)
+
+func (p *pushContext) set(ctx context.Context) {
+	p.mu.Lock()
+	p.cur = ctx
+	p.mu.Unlock()
+}
+
+func (p *pushContext) get() context.Context {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cur == nil {
+		return context.Background()
+	}
+	return p.cur
+}
+
+func (p *pushContext) Deadline() (time.Time, bool) { return p.get().Deadline() }
+func (p *pushContext) Done() <-chan struct{}       { return p.get().Done() }
+func (p *pushContext) Err() error                  { return p.get().Err() }
+func (p *pushContext) Value(key any) any           { return p.get().Value(key) }
 
 // inserterPool keeps up to one idle inserter per insert in flight, plus one for
 // the batch being built. Unlike a
@@ -123,14 +232,16 @@ func (p *inserterPool) put(ins *inserter) {
 	select {
 	case p.idle <- ins:
 	default:
+		ins.small.discard()
 	}
 }
 
-// close drops every idle inserter.
+// close discards every idle inserter.
 func (p *inserterPool) close() {
 	for {
 		select {
-		case <-p.idle:
+		case ins := <-p.idle:
+			ins.small.discard()
 		default:
 			return
 		}

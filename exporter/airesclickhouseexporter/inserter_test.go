@@ -26,9 +26,9 @@ func pushEvents(tag string, n int) plog.Logs {
 	return logsOf(evs...)
 }
 
-// Consecutive pushes reuse one inserter (its block keeps its capacity), and
-// each lands whole, with its own rows only: nothing of an earlier push is
-// sent again.
+// Consecutive pushes reuse one inserter (its block keeps its capacity, and
+// small blocks go through its kept batch), and each lands whole, with its
+// own rows only: nothing of an earlier push is sent again.
 func TestInserterReusesBlock(t *testing.T) {
 	srv := chtest.Start(t)
 	e := rawExporter(t, testConfig(srv.Endpoint()))
@@ -39,6 +39,7 @@ func TestInserterReusesBlock(t *testing.T) {
 	for i, n := range sizes {
 		require.NoError(t, e.pushLogs(ctx, pushEvents(fmt.Sprint("svc", i), n)))
 		ins := e.inserters.get()
+		require.NotNil(t, ins.small.batch, "the inserter dropped its batch after push %d", i)
 		if first == nil {
 			first = ins
 		} else {
@@ -137,4 +138,44 @@ func TestInsertSendsInBlocks(t *testing.T) {
 	t.Logf("bytes allocated by an insert: %d for %d rows, %d for %d rows", small, n, large, 3*n)
 	assert.Less(t, large, 2*small, "an insert of 3x the rows allocated %d bytes against %d: do the driver's columns hold the whole batch?", large, small)
 	assert.Equal(t, uint64(5*n), count(t, db, "SELECT count() FROM aires.events WHERE service = 'checkout'"))
+}
+
+// A small block goes through the inserter's kept batch, whose columns keep
+// their capacity. Side by side in one process: pushes through the
+// exporter's inserters against pushes that each take a new inserter (fresh
+// block and columns).
+func TestInsertReusesMemory(t *testing.T) {
+	srv := chtest.Start(t)
+	e := rawExporter(t, testConfig(srv.Endpoint()))
+	ctx := context.Background()
+	const n, pushes = 5000, 5
+	bytesPerRow := func(push func() error) float64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range pushes {
+			require.NoError(t, push())
+		}
+		runtime.ReadMemStats(&after)
+		return float64(after.TotalAlloc-before.TotalAlloc) / (pushes * n)
+	}
+	// The logs are built outside the measure: each push takes its own.
+	logs := make(chan plog.Logs, 2*pushes+3)
+	for range cap(logs) {
+		logs <- benchLogs(n)
+	}
+	reused := func() error { return e.pushLogs(ctx, <-logs) }
+	fresh := func() error {
+		ins := newInserter()
+		defer ins.small.discard()
+		e.fill(&group{ins: ins}, <-logs)
+		require.LessOrEqual(t, ins.blk.Bytes(), reuseMaxBytes, "the test needs a small block")
+		_, err := ins.insert(ctx, e.connection(), e.insertSQL)
+		return err
+	}
+	for range 3 { // warm up: columns, connection buffers
+		require.NoError(t, reused())
+	}
+	warm, cold := bytesPerRow(reused), bytesPerRow(fresh)
+	t.Logf("bytes allocated per row: %.0f reused, %.0f with a new inserter per push", warm, cold)
+	assert.Less(t, warm, cold/4, "the insert path allocates %.0f bytes per row against %.0f without reuse: are columns still reused?", warm, cold)
 }

@@ -99,24 +99,34 @@ func TestStoreRetriesTheGroup(t *testing.T) {
 
 // An insert cut mid-way is in doubt; the exporter's own retry resolves the
 // doubt before it sends again and leaves out the rows the cut insert
-// stored: one push, every row once.
+// stored: one push, every row once. Both ways an insert is sent: a small
+// block through the inserter's kept batch, a large one in pieces.
 func TestRetryAfterCutInsertLeavesNoDuplicate(t *testing.T) {
 	srv := chtest.Start(t)
 	db := srv.DB(t)
-	for i, mode := range []cutMode{cutReply, cutData} {
-		t.Run(fmt.Sprint(mode), func(t *testing.T) {
-			proxy := startCutProxy(t, srv.TCPAddr())
-			database := fmt.Sprintf("cutretry_%d", i)
-			e := rawExporter(t, testConfig(proxy.endpoint(), retrying, func(c *Config) {
-				c.Database = database
-				c.Compression = "none"
-			}))
-			proxy.arm(mode)
-			require.NoError(t, e.pushLogs(context.Background(), manyLogs(3000, time.Now().Add(-time.Hour).Truncate(time.Second))))
-			require.Equal(t, int32(1), proxy.cuts.Load())
-			assert.Equal(t, uint64(3000), count(t, db, "SELECT count() FROM "+database+".events"))
-			assert.Equal(t, uint64(3000), count(t, db, "SELECT uniqExact(id) FROM "+database+".events"))
-			assert.False(t, e.doubts.open(), "every row of the doubt went through: it must be retired")
-		})
+	i := 0
+	for _, rows := range []int{3000, 20000} {
+		for _, mode := range []cutMode{cutReply, cutData} {
+			i++
+			t.Run(fmt.Sprint(rows, " rows, ", mode), func(t *testing.T) {
+				proxy := startCutProxy(t, srv.TCPAddr())
+				database := fmt.Sprintf("cutretry_%d", i)
+				e := rawExporter(t, testConfig(proxy.endpoint(), retrying, func(c *Config) {
+					c.Database = database
+					c.Compression = "none"
+				}))
+				ld := manyLogs(rows, time.Now().Add(-time.Hour).Truncate(time.Second))
+				ins := newInserter()
+				e.fill(&group{ins: ins}, copyLogs(ld))
+				assert.Equal(t, rows > 3000, ins.blk.Bytes() > reuseMaxBytes, "block of %d bytes", ins.blk.Bytes())
+
+				proxy.arm(mode)
+				require.NoError(t, e.pushLogs(context.Background(), ld))
+				require.Equal(t, int32(1), proxy.cuts.Load())
+				assert.Equal(t, uint64(rows), count(t, db, "SELECT count() FROM "+database+".events"))
+				assert.Equal(t, uint64(rows), count(t, db, "SELECT uniqExact(id) FROM "+database+".events"))
+				assert.False(t, e.doubts.open(), "every row of the doubt went through: it must be retired")
+			})
+		}
 	}
 }

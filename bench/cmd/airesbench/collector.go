@@ -26,6 +26,9 @@ type exporterSettings struct {
 	MinInterval        time.Duration
 	Consumers          int
 	QueueSize          int
+	// Compression is the exporter's compression to ClickHouse (lz4, zstd,
+	// none).
+	Compression string
 	// QueueMode is what the acknowledgement means (queueModes): memory (the
 	// batch is in the in-memory queue), persistent (on disk, file_storage) or
 	// wait_for_result (inserted into ClickHouse).
@@ -80,6 +83,7 @@ exporters:
     endpoint: {{.ClickHouse}}
     database: {{.Database}}
     create_schema: true
+    compression: {{.Compression}}
     sending_queue:
 {{- if eq .QueueMode "persistent"}}
       storage: file_storage

@@ -101,6 +101,7 @@ func run() error {
 	flag.IntVar(&c.exp.Consumers, "consumers", 2, "exporter insert_batch.max_inserts (inserts at once)")
 	flag.DurationVar(&c.exp.MinInterval, "min-interval", 200*time.Millisecond, "exporter insert_batch.min_interval")
 	flag.IntVar(&c.exp.QueueSize, "queue-size", 64<<20, "exporter sending_queue.queue_size (bytes)")
+	flag.StringVar(&c.exp.Compression, "compression", "lz4", "exporter compression to ClickHouse: lz4 (its default), zstd or none")
 	flag.StringVar(&c.exp.QueueMode, "queue-mode", "memory", "what the collector's acknowledgement means: "+strings.Join(queueModes, ", ")+" (sending_queue in memory, on file_storage, or wait_for_result: answered after the insert); several, comma-separated, run one after the other and are compared")
 	flag.IntVar(&c.sdkBatch, "sdk-batch-size", 0, "SDK Config.BatchSize, events per request (0: the SDK default)")
 	flag.IntVar(&c.memLimitMiB, "memory-limit-mib", 300, "memory_limiter limit_mib in front of aires_transform, spike 20%, and the collector's GOMEMLIMIT at 70% of it (0: neither)")

@@ -92,7 +92,7 @@ type details struct {
 func (e exporterSettings) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]any{
 		"min_rows": e.MinBatch, "max_rows": e.MaxBatch, "max_bytes": e.MaxBytes, "max_delay": e.FlushTimeout.String(),
-		"min_interval": e.MinInterval.String(), "max_inserts": e.Consumers, "queue_size_bytes": e.QueueSize, "queue_mode": e.QueueMode,
+		"min_interval": e.MinInterval.String(), "max_inserts": e.Consumers, "queue_size_bytes": e.QueueSize, "queue_mode": e.QueueMode, "compression": e.Compression,
 	})
 }
 
