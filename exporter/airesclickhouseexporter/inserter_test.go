@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -105,10 +107,39 @@ func TestInserterSurvivesServerRestart(t *testing.T) {
 	assert.GreaterOrEqual(t, count(t, db, "SELECT count() FROM aires.events WHERE service = 'after'"), uint64(50))
 }
 
-// A batch larger than a send block goes as one INSERT of several blocks:
-// the server stores it as one part, and the driver's columns only ever
-// hold a block's worth, reused from block to block: an insert of three
-// times the rows does not allocate three times as much.
+// blockSizes is a driver connection whose batches note the rows of every
+// block they send (Flush, Send).
+type blockSizes struct {
+	driver.Conn
+	mu   sync.Mutex
+	rows []int
+}
+
+func (c *blockSizes) PrepareBatch(ctx context.Context, query string, opts ...driver.PrepareBatchOption) (driver.Batch, error) {
+	b, err := c.Conn.PrepareBatch(ctx, query, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &sizedBatch{Batch: b, c: c}, nil
+}
+
+type sizedBatch struct {
+	driver.Batch
+	c *blockSizes
+}
+
+func (b *sizedBatch) note() {
+	b.c.mu.Lock()
+	b.c.rows = append(b.c.rows, b.Rows())
+	b.c.mu.Unlock()
+}
+
+func (b *sizedBatch) Flush() error { b.note(); return b.Batch.Flush() }
+func (b *sizedBatch) Send() error  { b.note(); return b.Batch.Send() }
+
+// A large batch goes as one INSERT of several blocks of at most blockRows
+// rows: the driver's columns only ever hold one block (Flush empties them),
+// and the server stores the INSERT as one part.
 func TestInsertSendsInBlocks(t *testing.T) {
 	srv := chtest.Start(t)
 	e := rawExporter(t, testConfig(srv.Endpoint()))
@@ -118,26 +149,27 @@ func TestInsertSendsInBlocks(t *testing.T) {
 	parts := func() uint64 {
 		return count(t, db, "SELECT count() FROM system.parts WHERE database = 'aires' AND table = 'events' AND active")
 	}
-	insert := func(n int) uint64 {
-		ins := newInserter()
-		e.fill(&group{ins: ins}, benchLogs(n))
-		require.Greater(t, n/blockRows(ins.blk), 1, "the test needs a batch of several send blocks")
-		before := parts()
-		var m0, m1 runtime.MemStats
-		runtime.ReadMemStats(&m0)
-		sent, err := ins.insert(ctx, e.connection(), e.insertSQL)
-		runtime.ReadMemStats(&m1)
-		require.NoError(t, err)
-		assert.True(t, sent)
-		assert.Equal(t, before+1, parts(), "the %d blocks of one INSERT were not stored as one part", n/blockRows(ins.blk)+1)
-		return m1.TotalAlloc - m0.TotalAlloc
-	}
 	const n = 30_000
-	insert(n) // warm up the connections' buffers
-	small, large := insert(n), insert(3*n)
-	t.Logf("bytes allocated by an insert: %d for %d rows, %d for %d rows", small, n, large, 3*n)
-	assert.Less(t, large, 2*small, "an insert of 3x the rows allocated %d bytes against %d: do the driver's columns hold the whole batch?", large, small)
-	assert.Equal(t, uint64(5*n), count(t, db, "SELECT count() FROM aires.events WHERE service = 'checkout'"))
+	ins := newInserter()
+	e.fill(&group{ins: ins}, benchLogs(n))
+	step := blockRows(ins.blk)
+	require.Greater(t, ins.blk.Bytes(), reuseMaxBytes, "the test needs a large block")
+	require.Greater(t, n/step, 3, "the test needs a batch of several blocks")
+
+	before := parts()
+	conn := &blockSizes{Conn: e.connection()}
+	sent, err := ins.insert(ctx, conn, e.insertSQL)
+	require.NoError(t, err)
+	assert.True(t, sent)
+	total := 0
+	for _, r := range conn.rows {
+		assert.LessOrEqual(t, r, step)
+		total += r
+	}
+	assert.Equal(t, n, total)
+	assert.Len(t, conn.rows, (n+step-1)/step, "blocks of %d rows: %v", step, conn.rows)
+	assert.Equal(t, before+1, parts(), "the %d blocks of one INSERT were not stored as one part", len(conn.rows))
+	assert.Equal(t, uint64(n), count(t, db, "SELECT count() FROM aires.events WHERE service = 'checkout'"))
 }
 
 // A small block goes through the inserter's kept batch, whose columns keep
