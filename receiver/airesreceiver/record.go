@@ -24,12 +24,12 @@ import (
 
 // convertWire fills lr from a scanned, validated event. raw is the encoded
 // event; uids is the batch's buffer for log.record.uid strings (see
-// uuidString).
-func convertWire(lr plog.LogRecord, raw []byte, e *wire.Event, observed pcommon.Timestamp, uids *[]byte) {
+// uuidString); keys is the batch's keyTemplate (nil: none).
+func convertWire(lr plog.LogRecord, raw []byte, e *wire.Event, observed pcommon.Timestamp, uids *[]byte, keys *keyTemplate) {
 	attrs := convertHead(lr, e, observed)
 	// User attributes first: the explicit fields after them overwrite a user
 	// attribute of the same key.
-	putKeyValuesWire(attrs, raw, wire.EventAttributes)
+	keys.put(attrs, raw, e.Attributes)
 	putIdentity(attrs, e, uids)
 	if e.Tags > 0 {
 		tags := attrs.PutEmptySlice(semconv.AiresTags)
