@@ -102,7 +102,7 @@ type batchGen struct {
 	// rejects (most of the time), so that conversion is compared too.
 	valid *bool
 	// sharedKeys are the attribute keys most events of the current batch
-	// share (nil: none), so that the receiver's keyTemplate is compared too.
+	// share (nil: none), so that the receiver's key template is compared too.
 	sharedKeys *[]string
 }
 
