@@ -55,11 +55,7 @@ func keyedFields[T any](inResource bool) []keyed[T] {
 // flattened, limited typed attributes. Building a row from the result gives r
 // again.
 func WriteRecord(r *Row, lr plog.LogRecord) {
-	lr.SetTimestamp(pcommon.Timestamp(r.TimestampNs))
-	lr.SetSeverityNumber(r.Severity.SeverityNumber())
-	lr.SetSeverityText(r.Severity.Text())
-	lr.Body().SetStr(r.Message)
-
+	writeHead(r, lr)
 	attrs := lr.Attributes()
 	attrs.Clear()
 	attrs.EnsureCapacity(r.AttributeCount() + 8)
@@ -76,11 +72,7 @@ func WriteRecord(r *Row, lr plog.LogRecord) {
 	}
 	for _, f := range listFields {
 		if vs := *f.get(r); len(vs) > 0 {
-			s := attrs.PutEmptySlice(f.key)
-			s.EnsureCapacity(len(vs))
-			for _, v := range vs {
-				s.AppendEmpty().SetStr(v)
-			}
+			setStrs(attrs.PutEmptySlice(f.key), vs)
 		}
 	}
 	for i, k := range r.StrKeys {
@@ -94,6 +86,21 @@ func WriteRecord(r *Row, lr plog.LogRecord) {
 	}
 	for i, k := range r.BoolKeys {
 		attrs.PutBool(k, r.BoolValues[i])
+	}
+}
+
+// writeHead sets the record's timestamp, severity and body from r.
+func writeHead(r *Row, lr plog.LogRecord) {
+	lr.SetTimestamp(pcommon.Timestamp(r.TimestampNs))
+	lr.SetSeverityNumber(r.Severity.SeverityNumber())
+	lr.SetSeverityText(r.Severity.Text())
+	lr.Body().SetStr(r.Message)
+}
+
+func setStrs(s pcommon.Slice, vs []string) {
+	s.EnsureCapacity(len(vs))
+	for _, v := range vs {
+		s.AppendEmpty().SetStr(v)
 	}
 }
 
