@@ -55,11 +55,7 @@ func keyedFields[T any](inResource bool) []keyed[T] {
 // flattened, limited typed attributes. Building a row from the result gives r
 // again.
 func WriteRecord(r *Row, lr plog.LogRecord) {
-	lr.SetTimestamp(pcommon.Timestamp(r.TimestampNs))
-	lr.SetSeverityNumber(r.Severity.SeverityNumber())
-	lr.SetSeverityText(r.Severity.Text())
-	lr.Body().SetStr(r.Message)
-
+	writeHead(r, lr)
 	attrs := lr.Attributes()
 	attrs.Clear()
 	attrs.EnsureCapacity(r.AttributeCount() + 8)
@@ -76,11 +72,7 @@ func WriteRecord(r *Row, lr plog.LogRecord) {
 	}
 	for _, f := range listFields {
 		if vs := *f.get(r); len(vs) > 0 {
-			s := attrs.PutEmptySlice(f.key)
-			s.EnsureCapacity(len(vs))
-			for _, v := range vs {
-				s.AppendEmpty().SetStr(v)
-			}
+			setStrs(attrs.PutEmptySlice(f.key), vs)
 		}
 	}
 	for i, k := range r.StrKeys {
@@ -97,6 +89,21 @@ func WriteRecord(r *Row, lr plog.LogRecord) {
 	}
 }
 
+// writeHead sets the record's timestamp, severity and body from r.
+func writeHead(r *Row, lr plog.LogRecord) {
+	lr.SetTimestamp(pcommon.Timestamp(r.TimestampNs))
+	lr.SetSeverityNumber(r.Severity.SeverityNumber())
+	lr.SetSeverityText(r.Severity.Text())
+	lr.Body().SetStr(r.Message)
+}
+
+func setStrs(s pcommon.Slice, vs []string) {
+	s.EnsureCapacity(len(vs))
+	for _, v := range vs {
+		s.AppendEmpty().SetStr(v)
+	}
+}
+
 func putInts[T uint16 | int64](m pcommon.Map, fs []keyed[T], r *Row) {
 	for _, f := range fs {
 		if v := *f.get(r); v != 0 {
@@ -105,129 +112,8 @@ func putInts[T uint16 | int64](m pcommon.Map, fs []keyed[T], r *Row) {
 	}
 }
 
-// intsMatch reports whether m holds the non-zero fs of r, counting them in
-// want.
-func intsMatch[T uint16 | int64](m pcommon.Map, fs []keyed[T], r *Row, want *int) bool {
-	for _, f := range fs {
-		if v := *f.get(r); v != 0 {
-			*want++
-			if !hasInt(m, f.key, int64(v)) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 func putStr(m pcommon.Map, k, v string) {
 	if v != "" {
 		m.PutStr(k, v)
 	}
-}
-
-// RecordMatches reports whether lr is already in the canonical shape of r:
-// WriteRecord(r, lr) would leave it equal (same timestamp, severity, body,
-// and the same set of attribute keys, types and values; order aside). It
-// allocates nothing, so a processor can skip the rewrite, which costs a new
-// attribute array and a value per attribute, for the common case of records
-// that arrive canonical (the aires receiver writes them so). It is
-// conservative: when in doubt it says false.
-func RecordMatches(r *Row, lr plog.LogRecord) bool {
-	if uint64(lr.Timestamp()) != r.TimestampNs ||
-		lr.SeverityNumber() != r.Severity.SeverityNumber() ||
-		lr.SeverityText() != r.Severity.Text() {
-		return false
-	}
-	if body := lr.Body(); body.Type() != pcommon.ValueTypeStr || body.Str() != r.Message {
-		return false
-	}
-	attrs := lr.Attributes()
-	want := 1 + r.AttributeCount() // log.record.uid
-	if v, ok := attrs.Get(semconv.LogRecordUID); !ok || v.Type() != pcommon.ValueTypeStr || !isUUIDText(v.Str(), r.ID) {
-		return false
-	}
-	for _, f := range strFields {
-		if v := *f.get(r); v != "" {
-			want++
-			if !hasStr(attrs, f.key, v) {
-				return false
-			}
-		}
-	}
-	if !intsMatch(attrs, uint16Fields, r, &want) || !intsMatch(attrs, intFields, r, &want) {
-		return false
-	}
-	for _, f := range floatFields {
-		if v := *f.get(r); v != 0 {
-			want++
-			if !hasDouble(attrs, f.key, v) {
-				return false
-			}
-		}
-	}
-	for _, f := range listFields {
-		if vs := *f.get(r); len(vs) > 0 {
-			want++
-			if !hasStrs(attrs, f.key, vs) {
-				return false
-			}
-		}
-	}
-	// Equal counts plus every expected pair present means equal sets, as
-	// long as the expected keys are distinct; a duplicate makes the map
-	// smaller than want, so the answer is false, which is safe.
-	if attrs.Len() != want {
-		return false
-	}
-	for i, k := range r.StrKeys {
-		if !hasStr(attrs, k, r.StrValues[i]) {
-			return false
-		}
-	}
-	for i, k := range r.IntKeys {
-		if !hasInt(attrs, k, r.IntValues[i]) {
-			return false
-		}
-	}
-	for i, k := range r.FloatKeys {
-		if !hasDouble(attrs, k, r.FloatValues[i]) {
-			return false
-		}
-	}
-	for i, k := range r.BoolKeys {
-		v, ok := attrs.Get(k)
-		if !ok || v.Type() != pcommon.ValueTypeBool || v.Bool() != r.BoolValues[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func hasStr(m pcommon.Map, k, want string) bool {
-	v, ok := m.Get(k)
-	return ok && v.Type() == pcommon.ValueTypeStr && v.Str() == want
-}
-
-func hasStrs(m pcommon.Map, k string, want []string) bool {
-	v, ok := m.Get(k)
-	if !ok || v.Type() != pcommon.ValueTypeSlice || v.Slice().Len() != len(want) {
-		return false
-	}
-	s := v.Slice()
-	for i, w := range want {
-		if e := s.At(i); e.Type() != pcommon.ValueTypeStr || e.Str() != w {
-			return false
-		}
-	}
-	return true
-}
-
-func hasInt(m pcommon.Map, k string, want int64) bool {
-	v, ok := m.Get(k)
-	return ok && v.Type() == pcommon.ValueTypeInt && v.Int() == want
-}
-
-func hasDouble(m pcommon.Map, k string, want float64) bool {
-	v, ok := m.Get(k)
-	return ok && v.Type() == pcommon.ValueTypeDouble && v.Double() == want
 }

@@ -1,10 +1,14 @@
 package row
 
 import (
+	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
@@ -57,29 +61,36 @@ func TestRecordMatches(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			res, lr := canonical()
 			tc.edit(lr)
-			b := NewBuilder(Limits{})
-			var r Row
-			b.Build(res, lr, &r)
-			got := RecordMatches(&r, lr)
-			assert.Equal(t, tc.want, got)
-
-			rewritten := plog.NewLogRecord()
-			lr.CopyTo(rewritten)
-			WriteRecord(&r, rewritten)
-			if got {
-				assert.Equal(t, rewritten.Attributes().AsRaw(), lr.Attributes().AsRaw())
-				assert.Equal(t, rewritten.Body().AsRaw(), lr.Body().AsRaw())
-				assert.Equal(t, rewritten.Timestamp(), lr.Timestamp())
-				assert.Equal(t, rewritten.SeverityNumber(), lr.SeverityNumber())
-				assert.Equal(t, rewritten.SeverityText(), lr.SeverityText())
-			}
+			r, rewritten := matchAndRewrite(t, res, lr, tc.want)
 			// WriteRecord's output is canonical, except that an unparsable
 			// log.record.uid is kept as a typed attribute over the derived id.
 			if name != "bad uid" {
-				assert.True(t, RecordMatches(&r, rewritten), "after WriteRecord")
+				assert.True(t, RecordMatches(r, rewritten), "after WriteRecord")
 			}
 		})
 	}
+}
+
+// matchAndRewrite builds the row of lr and checks that RecordMatches says
+// want and, when it says true, that WriteRecord leaves lr as it is. It
+// returns the row and a copy of lr rewritten by WriteRecord.
+func matchAndRewrite(t *testing.T, res pcommon.Resource, lr plog.LogRecord, want bool) (*Row, plog.LogRecord) {
+	t.Helper()
+	var r Row
+	NewBuilder(Limits{}).Build(res, lr, &r)
+	got := RecordMatches(&r, lr)
+	assert.Equal(t, want, got)
+	rewritten := plog.NewLogRecord()
+	lr.CopyTo(rewritten)
+	WriteRecord(&r, rewritten)
+	if got {
+		assert.Equal(t, rewritten.Attributes().AsRaw(), lr.Attributes().AsRaw())
+		assert.Equal(t, rewritten.Body().AsRaw(), lr.Body().AsRaw())
+		assert.Equal(t, rewritten.Timestamp(), lr.Timestamp())
+		assert.Equal(t, rewritten.SeverityNumber(), lr.SeverityNumber())
+		assert.Equal(t, rewritten.SeverityText(), lr.SeverityText())
+	}
+	return &r, rewritten
 }
 
 func TestRecordMatchesLimits(t *testing.T) {
@@ -134,4 +145,103 @@ func BenchmarkWriteRecord(b *testing.B) {
 	for b.Loop() {
 		WriteRecord(&r, lr)
 	}
+}
+
+// wideRecord is a canonical record with n string attributes of equal-length
+// keys (the bench's wide shape), as the aires receiver writes it.
+func wideRecord(n int) (pcommon.Resource, plog.LogRecord) {
+	_, res, lr := fullRecord()
+	a := lr.Attributes()
+	a.Clear()
+	for i := range n {
+		a.PutStr(fmt.Sprintf("attr.%02d", i), fmt.Sprintf("value-%02d-abcdef", i))
+	}
+	a.PutStr("log.record.uid", testUID)
+	lr.SetSeverityText("ERROR")
+	return res, lr
+}
+
+func BenchmarkRecordMatchesWide(b *testing.B) {
+	res, lr := wideRecord(40)
+	var r Row
+	NewBuilder(Limits{}).Build(res, lr, &r)
+	if !RecordMatches(&r, lr) {
+		b.Fatal("the wide record is not canonical")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		RecordMatches(&r, lr)
+	}
+}
+
+// withDuplicate returns a copy of lr whose attributes end with a second
+// entry for key k (value v): OTLP input can hold one, pcommon's Put* never
+// make one.
+func withDuplicate(t *testing.T, lr plog.LogRecord, k, v string) plog.LogRecord {
+	t.Helper()
+	ld := plog.NewLogs()
+	lr.CopyTo(ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty())
+	placeholder := strings.Repeat("#", len(k))
+	ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes().PutStr(placeholder, v)
+	b, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+	require.NoError(t, err)
+	out, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(bytes.Replace(b, []byte(placeholder), []byte(k), 1))
+	require.NoError(t, err)
+	dup := out.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	require.Equal(t, lr.Attributes().Len()+1, dup.Attributes().Len())
+	return dup
+}
+
+// A record with more typed attributes than minInOrder takes the ordered
+// check: canonical ones still pass, and a duplicate key (which WriteRecord
+// would collapse) never does.
+func TestRecordMatchesWide(t *testing.T) {
+	for name, tc := range map[string]struct {
+		edit func(t *testing.T, lr plog.LogRecord) plog.LogRecord
+		want bool
+	}{
+		"canonical": {func(_ *testing.T, lr plog.LogRecord) plog.LogRecord { return lr }, true},
+		"duplicate key, other value": {func(t *testing.T, lr plog.LogRecord) plog.LogRecord {
+			return withDuplicate(t, lr, "attr.03", "other")
+		}, false},
+		"duplicate key, same value": {func(t *testing.T, lr plog.LogRecord) plog.LogRecord {
+			return withDuplicate(t, lr, "attr.03", "value-03-abcdef")
+		}, false},
+		"duplicate uid, unparsable": {func(t *testing.T, lr plog.LogRecord) plog.LogRecord {
+			return withDuplicate(t, lr, "log.record.uid", "nope")
+		}, false},
+		"duplicate semantic key": {func(t *testing.T, lr plog.LogRecord) plog.LogRecord {
+			lr.Attributes().PutStr("http.route", "/a")
+			return withDuplicate(t, lr, "http.route", "/b")
+		}, false},
+		"typed attributes reordered": {func(_ *testing.T, lr plog.LogRecord) plog.LogRecord {
+			v, _ := lr.Attributes().Get("attr.00")
+			s := v.Str()
+			lr.Attributes().Remove("attr.00") // moves the last entry into its place
+			lr.Attributes().PutStr("attr.00", s)
+			return lr
+		}, true},
+		"value changed": {func(_ *testing.T, lr plog.LogRecord) plog.LogRecord {
+			lr.Attributes().PutStr("attr.05", "x\xff")
+			return lr
+		}, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res, lr := wideRecord(12)
+			r, rewritten := matchAndRewrite(t, res, tc.edit(t, lr), tc.want)
+			// WriteRecord keeps one entry per key: a row built from a
+			// record with a duplicate key holds more than it writes.
+			if !strings.HasPrefix(name, "duplicate") {
+				assert.True(t, RecordMatches(r, rewritten), "after WriteRecord")
+			}
+		})
+	}
+}
+
+func TestRecordMatchesWideAllocs(t *testing.T) {
+	res, lr := wideRecord(40)
+	var r Row
+	NewBuilder(Limits{}).Build(res, lr, &r)
+	require.True(t, RecordMatches(&r, lr))
+	assert.Zero(t, testing.AllocsPerRun(100, func() { RecordMatches(&r, lr) }))
 }

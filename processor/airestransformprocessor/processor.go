@@ -60,6 +60,7 @@ func (t *transform) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, e
 		t.rows.Put(r)
 	}()
 	dropped, replaced := 0, 0
+	var w row.Writer // for this batch only: it keeps strings of its records
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
@@ -80,7 +81,7 @@ func (t *transform) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, e
 				// Records from the aires receiver are usually canonical
 				// already: checking costs no allocation, rewriting ~30.
 				if !row.RecordMatches(r, lr) {
-					row.WriteRecord(r, lr)
+					w.WriteRecord(r, lr)
 				}
 				anyBuilt = true
 			}

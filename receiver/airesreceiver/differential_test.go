@@ -2,8 +2,10 @@ package airesreceiver
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -99,6 +101,9 @@ type batchGen struct {
 	// valid, when set, makes the generator avoid the values validation
 	// rejects (most of the time), so that conversion is compared too.
 	valid *bool
+	// sharedKeys are the attribute keys most events of the current batch
+	// share (nil: none), so that the receiver's key template is compared too.
+	sharedKeys *[]string
 }
 
 func (g batchGen) bad() bool { return !*g.valid || g.chance(40) }
@@ -179,6 +184,25 @@ func (g batchGen) attrs(depth, max int) []*airesv1.KeyValue {
 	return kvs
 }
 
+// sharedAttrs are attributes with the batch's shared keys (events from one
+// call site of an SDK), now and then one key changed, dropped or added.
+func (g batchGen) sharedAttrs() []*airesv1.KeyValue {
+	keys := slices.Clone(*g.sharedKeys)
+	switch g.r.IntN(8) {
+	case 0:
+		keys[g.r.IntN(len(keys))] = g.str()
+	case 1:
+		keys = keys[1:]
+	case 2:
+		keys = append(keys, g.str())
+	}
+	kvs := make([]*airesv1.KeyValue, len(keys))
+	for i, k := range keys {
+		kvs[i] = &airesv1.KeyValue{Key: k, Value: g.value(1)}
+	}
+	return kvs
+}
+
 func (g batchGen) event() *airesv1.Event {
 	ev := &airesv1.Event{
 		Id:       g.bytesOf(-1, 16, 16, 16, 0),
@@ -215,6 +239,9 @@ func (g batchGen) event() *airesv1.Event {
 	}
 	ev.SessionId, ev.UserId = g.str(), g.str()
 	ev.Attributes = g.attrs(1, 6)
+	if *g.sharedKeys != nil && !g.chance(4) {
+		ev.Attributes = g.sharedAttrs()
+	}
 	for range g.r.IntN(3) {
 		ev.Tags = append(ev.Tags, g.str())
 	}
@@ -309,6 +336,20 @@ func (g batchGen) batch() []byte {
 	}
 	valid := !g.chance(3)
 	g.valid = &valid
+	// Most batches share one set of attribute keys among most of their
+	// events, sometimes with a duplicate or a key of an explicit field.
+	*g.sharedKeys = nil
+	if !g.chance(3) {
+		for range minTemplateKeys - 1 + g.r.IntN(8) {
+			*g.sharedKeys = append(*g.sharedKeys, fmt.Sprintf("k%d.%s", g.r.IntN(40), g.str()))
+		}
+		if g.chance(4) {
+			(*g.sharedKeys)[g.r.IntN(len(*g.sharedKeys))] = (*g.sharedKeys)[0]
+		}
+		if g.chance(4) {
+			(*g.sharedKeys)[g.r.IntN(len(*g.sharedKeys))] = semconv.HTTPRoute
+		}
+	}
 	events := make([][]byte, g.r.IntN(12))
 	for i := range events {
 		if g.chance(3) {
@@ -352,5 +393,5 @@ func TestDecodeConvertMatchesReferenceOnFixedInputs(t *testing.T) {
 
 func newBatchGen(seed uint64) batchGen {
 	valid := true
-	return batchGen{r: rand.New(rand.NewPCG(seed, 2)), valid: &valid}
+	return batchGen{r: rand.New(rand.NewPCG(seed, 2)), valid: &valid, sharedKeys: new([]string)}
 }

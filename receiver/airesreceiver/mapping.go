@@ -116,7 +116,8 @@ func convertAccepted(res *airesv1.Resource, events []acceptedEvent, received tim
 		return logs
 	}
 	observed := pcommon.NewTimestampFromTime(received)
-	var uids []byte // log.record.uid strings of the batch
+	var uids []byte    // log.record.uid strings of the batch
+	var user userAttrs // the user attributes of the batch
 	convert := func(lr plog.LogRecord, a *acceptedEvent) {
 		if a.ev != nil {
 			convertEvent(lr, a.ev, observed)
@@ -125,7 +126,7 @@ func convertAccepted(res *airesv1.Resource, events []acceptedEvent, received tim
 		if uids == nil && len(a.scanned.ID) == idLen {
 			uids = make([]byte, 0, uuidLen*len(events))
 		}
-		convertWire(lr, a.raw, &a.scanned, observed, &uids)
+		convertWire(lr, a.raw, &a.scanned, observed, &uids, &user)
 	}
 
 	overrides := false

@@ -1,6 +1,7 @@
 package airesreceiver
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -380,6 +381,24 @@ func BenchmarkDecodeConvertFull(b *testing.B) {
 
 func BenchmarkDecodeConvertFullReference(b *testing.B) {
 	benchDecodeConvert(b, fullBatch(256), referenceDecodeConvert)
+}
+
+// BenchmarkDecodeConvertWide: 40 string attributes per event, the same keys
+// in every event (the bench's wide shape).
+func BenchmarkDecodeConvertWide(b *testing.B) {
+	benchDecodeConvert(b, wideBatch(256, 40), decodeConvert)
+}
+
+func wideBatch(n, attrs int) *airesv1.EventBatch {
+	batch := &airesv1.EventBatch{Resource: testResource()}
+	for range n {
+		ev := minimalEvent("order placed")
+		for i := range attrs {
+			ev.Attributes = append(ev.Attributes, kv(fmt.Sprintf("attr.%02d", i), strVal(fmt.Sprintf("value-%02d-abcdef", i))))
+		}
+		batch.Events = append(batch.Events, ev)
+	}
+	return batch
 }
 
 func fullBatch(n int) *airesv1.EventBatch {

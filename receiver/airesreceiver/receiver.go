@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/status"
 
 	// The SDKs send gzip: register a faster "gzip" compressor (same format)
@@ -159,7 +160,18 @@ func (r *airesReceiver) listenAddr() net.Addr {
 // ingest serves the unary Ingest RPC.
 func (r *airesReceiver) ingest(ctx context.Context, req *rawBatch) (*airesv1.IngestResponse, error) {
 	defer req.release()
+	answerUncompressed(ctx)
 	return r.process(ctx, req.bytes())
+}
+
+// answerUncompressed sends the responses of the RPC of ctx (a handler's)
+// uncompressed. grpc answers in the request's encoding by default: for a
+// response of a few bytes, gzip costs a compressor reset and a flush per
+// request and saves nothing. Clients accept identity whatever they sent.
+func answerUncompressed(ctx context.Context) {
+	// It fails only outside a handler's context or after the headers went
+	// out: the response is then just compressed as before.
+	_ = grpc.SetSendCompressor(ctx, encoding.Identity)
 }
 
 // ingestStream serves IngestStream: batches are processed one at a time, one
@@ -193,6 +205,7 @@ func (r *airesReceiver) ingestStream(stream grpc.ServerStream) error {
 	}()
 
 	ctx := stream.Context()
+	answerUncompressed(ctx)
 	for {
 		select {
 		case <-r.stopping:

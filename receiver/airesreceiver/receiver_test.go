@@ -26,6 +26,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/encoding/gzip"
+	grpcmetadata "google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -387,9 +388,12 @@ func TestIngestGzip(t *testing.T) {
 	_, conn := startReceiver(t, sink, nil)
 	client := airesv1.NewIngestServiceClient(conn)
 	batch := &airesv1.EventBatch{Resource: testResource(), Events: []*airesv1.Event{fullEvent()}}
-	resp, err := client.Ingest(context.Background(), batch, grpc.UseCompressor(gzip.Name))
+	var header grpcmetadata.MD
+	resp, err := client.Ingest(context.Background(), batch, grpc.UseCompressor(gzip.Name), grpc.Header(&header))
 	require.NoError(t, err)
 	assert.Equal(t, uint64(1), resp.Accepted)
+	// The response of a few bytes goes back uncompressed.
+	assert.Empty(t, header.Get("grpc-encoding"), "response encoding")
 
 	// Invalid UTF-8 inside a compressed request still gets a per-event rejection.
 	resp, err = ingestRawOpts(context.Background(), conn,

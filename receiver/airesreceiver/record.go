@@ -24,12 +24,13 @@ import (
 
 // convertWire fills lr from a scanned, validated event. raw is the encoded
 // event; uids is the batch's buffer for log.record.uid strings (see
-// uuidString).
-func convertWire(lr plog.LogRecord, raw []byte, e *wire.Event, observed pcommon.Timestamp, uids *[]byte) {
+// uuidString); user writes the user attributes for the batch (nil: one by
+// one).
+func convertWire(lr plog.LogRecord, raw []byte, e *wire.Event, observed pcommon.Timestamp, uids *[]byte, user *userAttrs) {
 	attrs := convertHead(lr, e, observed)
 	// User attributes first: the explicit fields after them overwrite a user
 	// attribute of the same key.
-	putKeyValuesWire(attrs, raw, wire.EventAttributes)
+	user.put(attrs, raw, e.Attributes)
 	putIdentity(attrs, e, uids)
 	if e.Tags > 0 {
 		tags := attrs.PutEmptySlice(semconv.AiresTags)

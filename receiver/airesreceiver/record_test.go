@@ -38,7 +38,7 @@ func TestWireAttributeCapacity(t *testing.T) {
 		}
 		lr := plog.NewLogRecord()
 		var uids []byte
-		convertWire(lr, b, &we, 1, &uids)
+		convertWire(lr, b, &we, 1, &uids, nil)
 		return lr, &we, true
 	}
 

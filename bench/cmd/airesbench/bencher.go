@@ -333,7 +333,7 @@ func (b *bencher) saveProfiles(d time.Duration) error {
 	if err := os.MkdirAll(b.cfg.profileDir, 0o755); err != nil {
 		return err
 	}
-	base := fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", b.cfg.pprofPort)
+	base := b.pprofBase()
 	var errs []error
 	for _, p := range []struct{ url, file string }{
 		{fmt.Sprintf("%sprofile?seconds=%d", base, int(d.Seconds())), "collector.cpu.pprof"},
@@ -345,4 +345,18 @@ func (b *bencher) saveProfiles(d time.Duration) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// saveCPUProfile fetches a CPU profile of the collector over d (whole
+// seconds, at least one) into file in the profile directory.
+func (b *bencher) saveCPUProfile(d time.Duration, file string) error {
+	if err := os.MkdirAll(b.cfg.profileDir, 0o755); err != nil {
+		return err
+	}
+	sec := max(int(d.Seconds()), 1)
+	return fetch(fmt.Sprintf("%sprofile?seconds=%d", b.pprofBase(), sec), filepath.Join(b.cfg.profileDir, file))
+}
+
+func (b *bencher) pprofBase() string {
+	return fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", b.cfg.pprofPort)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"text/template"
 	"time"
@@ -150,10 +151,11 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 			return nil, err
 		}
 		req := otlpRequest(s)
-		r.OTLP = b.measureRun(ctx, b.col.pid(), func(ctx context.Context, acc, failed *atomic.Uint64) {
+		r.OTLP = b.measureRun(ctx, b.col.pid(), "shapes."+s.Name+".otlp", func(ctx context.Context, acc, failed *atomic.Uint64) {
 			airesOTLP.run(ctx, req, c.shapeRate, 2, acc, failed)
 		})
-		r.Stock = b.measureRun(ctx, stock.Pid(), func(ctx context.Context, acc, failed *atomic.Uint64) {
+		// The stock collector has no pprof extension: no profile.
+		r.Stock = b.measureRun(ctx, stock.Pid(), "", func(ctx context.Context, acc, failed *atomic.Uint64) {
 			stockOTLP.run(ctx, req, c.shapeRate, 2, acc, failed)
 		})
 		r.NativeVsStock = ratio(r.Native.UsPerEvent, r.Stock.UsPerEvent)
@@ -180,7 +182,7 @@ func (b *bencher) shapeNative(ctx context.Context, s eventShape) (shapeRun, erro
 		return shapeRun{}, err
 	}
 	defer f.shutdown(5 * time.Second)
-	return b.measureRun(ctx, b.col.pid(), func(ctx context.Context, acc, failed *atomic.Uint64) {
+	return b.measureRun(ctx, b.col.pid(), "shapes."+s.Name+".native", func(ctx context.Context, acc, failed *atomic.Uint64) {
 		done := make(chan struct{})
 		go func() {
 			tick := time.NewTicker(50 * time.Millisecond)
@@ -203,8 +205,10 @@ func (b *bencher) shapeNative(ctx context.Context, s eventShape) (shapeRun, erro
 
 // measureRun runs load until the window ends and returns the CPU that pid
 // used per event accepted in the window (after the warm-up). The load
-// reports accepted and failed events as it goes.
-func (b *bencher) measureRun(ctx context.Context, pid int, load func(ctx context.Context, accepted, failed *atomic.Uint64)) shapeRun {
+// reports accepted and failed events as it goes. With -pprof-port and
+// -profile-dir, a CPU profile of the Aires collector over the window is
+// saved as <profile>.cpu.pprof (profile "" takes none).
+func (b *bencher) measureRun(ctx context.Context, pid int, profile string, load func(ctx context.Context, accepted, failed *atomic.Uint64)) shapeRun {
 	c := b.cfg
 	var accepted, failed atomic.Uint64
 	lctx, cancel := context.WithCancel(ctx)
@@ -212,10 +216,19 @@ func (b *bencher) measureRun(ctx context.Context, pid int, load func(ctx context
 	go func() { load(lctx, &accepted, &failed); close(done) }()
 	sleepCtx(ctx, c.shapeWarmup)
 	a0, f0, cpu0, t0 := accepted.Load(), failed.Load(), procCPU(pid), time.Now()
+	var profWG sync.WaitGroup
+	if profile != "" && c.pprofPort != 0 && c.profileDir != "" {
+		profWG.Go(func() {
+			if err := b.saveCPUProfile(c.shapeWin-time.Second, profile+".cpu.pprof"); err != nil {
+				logf("  profile %s: %v", profile, err)
+			}
+		})
+	}
 	sleepCtx(ctx, c.shapeWin)
 	a1, f1, cpu1, el := accepted.Load(), failed.Load(), procCPU(pid), time.Since(t0).Seconds()
 	cancel()
 	<-done
+	profWG.Wait()
 	// Let the collector finish what it took (the insert of the last batch)
 	// before the next run starts measuring.
 	sleepCtx(ctx, time.Second)
