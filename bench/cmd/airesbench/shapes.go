@@ -229,13 +229,36 @@ func (b *bencher) measureRun(ctx context.Context, pid int, profile string, load 
 	cancel()
 	<-done
 	profWG.Wait()
-	// Let the collector finish what it took (the insert of the last batch)
-	// before the next run starts measuring.
-	sleepCtx(ctx, time.Second)
+	// Let the collector finish what it took (the inserts of what it
+	// accepted) before the next run starts measuring: a backlog would be
+	// charged to the next run.
+	waitIdle(ctx, pid, 30*time.Second)
 	r := shapeRun{Failed: f1 - f0}
 	if n := a1 - a0; n > 0 {
 		r.UsPerEvent = round2(float64(cpu1-cpu0) / float64(time.Microsecond) / float64(n))
 		r.AcceptedSec = round0(float64(n) / el)
 	}
 	return r
+}
+
+// waitIdle waits until process pid uses less than 5% of a core over 200 ms
+// (twice in a row), at least a second and at most limit.
+func waitIdle(ctx context.Context, pid int, limit time.Duration) {
+	start := time.Now()
+	if !sleepCtx(ctx, time.Second) {
+		return
+	}
+	const every = 200 * time.Millisecond
+	quiet := 0
+	for quiet < 2 && time.Since(start) < limit {
+		before := procCPU(pid)
+		if !sleepCtx(ctx, every) {
+			return
+		}
+		if procCPU(pid)-before < every/20 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
 }
