@@ -73,10 +73,12 @@ func (e *logsExporter) storeGroup(g *group) error {
 
 // store inserts g's rows, and on a retryable failure tries again after the
 // backoff of retry_on_failure, until it succeeds, is refused for good, has
-// retried for max_elapsed_time (then the error is permanent: the request's
-// data is gone, nothing can send it again) or the exporter stops (then it
-// stays retryable: see errTaken). Before each try, inserts in doubt are
-// resolved and the rows they stored are left out of g.
+// retried for max_elapsed_time or the exporter stops. Given up, the error
+// stays retryable: where the caller still holds the data (wait_for_result,
+// no queue) the receiver tells the client to send it again, and a request
+// exporterhelper pushes again is refused (errTaken), not taken as empty.
+// Before each try, inserts in doubt are resolved and the rows they stored
+// are left out of g.
 func (e *logsExporter) store(g *group) error {
 	bo := e.cfg.BackOffConfig
 	interval := bo.InitialInterval
@@ -94,8 +96,8 @@ func (e *logsExporter) store(g *group) error {
 		}
 		wait := jitter(interval, bo.RandomizationFactor)
 		if bo.MaxElapsedTime > 0 && time.Since(start)+wait > bo.MaxElapsedTime {
-			return consumererror.NewPermanent(fmt.Errorf("no more retries after %s (retry_on_failure.max_elapsed_time %s): %w",
-				time.Since(start).Round(time.Millisecond), bo.MaxElapsedTime, err))
+			return fmt.Errorf("no more retries after %s (retry_on_failure.max_elapsed_time %s): %w",
+				time.Since(start).Round(time.Millisecond), bo.MaxElapsedTime, err)
 		}
 		timer := time.NewTimer(wait)
 		select {

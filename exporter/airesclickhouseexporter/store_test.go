@@ -42,8 +42,8 @@ func TestPushTakesTheRequest(t *testing.T) {
 
 // An insert that fails retryably is retried by the exporter from the
 // group's block, as retry_on_failure says, and the push answers once stored;
-// out of retries the error is permanent (the request's data is gone), and an
-// exporter that stops gives up with a retryable error.
+// out of retries, or when the exporter stops, it gives up with a retryable
+// error (a client that still holds the data sends it again).
 func TestStoreRetriesTheGroup(t *testing.T) {
 	srv := chtest.Start(t)
 	db := srv.DB(t)
@@ -58,7 +58,7 @@ func TestStoreRetriesTheGroup(t *testing.T) {
 	}{
 		{name: "retried until stored", failures: 3, edit: retrying, stored: 7},
 		{name: "out of retries", failures: 1 << 30, edit: func(c *Config) { retrying(c); c.BackOffConfig.MaxElapsedTime = 300 * time.Millisecond },
-			wantErr: true, permanent: true},
+			wantErr: true},
 		{name: "stopped while retrying", failures: 1 << 30, edit: retrying, stop: true, wantErr: true},
 		{name: "retries off", failures: 1, edit: func(c *Config) {}, wantErr: true},
 	} {
