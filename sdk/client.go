@@ -3,6 +3,7 @@ package aires
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -122,17 +123,15 @@ func (c *Client) emit(sev Severity, msg string, ts int64, opts []Option) {
 		c.dropped.Add(1)
 		return
 	}
-	ev := getEvent()
 	if ts == 0 {
 		ts = time.Now().UnixNano()
 	}
-	ev.ts = ts
-	ev.sev = sev
-	ev.msg = msg
-	if len(opts) > 0 {
-		ev.apply(opts)
+	var ev *event
+	if len(opts) <= stackAttrs {
+		ev = encodeOnStack(sev, msg, ts, opts)
+	} else {
+		ev = encodePooled(sev, msg, ts, opts)
 	}
-	ev.id = newUUIDv7(ev.ts)
 	select {
 	case c.queue <- ev:
 		c.enqueued.Add(1)
@@ -140,6 +139,70 @@ func (c *Client) emit(sev Severity, msg string, ts int64, opts []Option) {
 		c.dropped.Add(1)
 		putEvent(ev)
 	}
+}
+
+// stackAttrs is how many options encodeOnStack takes; more go through
+// encodePooled.
+const stackAttrs = 8
+
+// encodeOnStack gathers the event on the caller's stack and, unless it
+// carries an error stack to symbolize, encodes it into a pooled event's
+// bytes: the worker then copies a hundred-odd bytes instead of reading a
+// struct of several cache lines that another core wrote (DESIGN.md,
+// "Encoding on the caller").
+func encodeOnStack(sev Severity, msg string, ts int64, opts []Option) *event {
+	// Three locals, not one struct: escape analysis follows a struct as a
+	// whole, and the head's copy into a pooled event would move the arrays
+	// to the heap with it.
+	var (
+		h       eventHead
+		attrBuf [stackAttrs]attr
+		tagBuf  [4]string
+	)
+	h.ts, h.sev, h.msg = ts, sev, msg
+	attrs, tags := h.collect(opts, attrBuf[:0], tagBuf[:0])
+	return finishEvent(&h, attrs, tags)
+}
+
+// scratch holds the attributes and tags of a call with many options
+// (encodePooled). It never leaves the caller's goroutine, so its pool
+// always has one at hand, with the capacity of earlier calls.
+type scratch struct {
+	attrs []attr
+	tags  []string
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// encodePooled is encodeOnStack for more options than its arrays hold.
+func encodePooled(sev Severity, msg string, ts int64, opts []Option) *event {
+	s := scratchPool.Get().(*scratch)
+	var h eventHead
+	h.ts, h.sev, h.msg = ts, sev, msg
+	attrs, tags := h.collect(opts, s.attrs[:0], s.tags[:0])
+	ev := finishEvent(&h, attrs, tags)
+	clear(attrs) // drop references to user strings
+	clear(tags)
+	if cap(attrs) <= pooledAttrCap && cap(tags) <= pooledTagCap {
+		s.attrs, s.tags = attrs[:0], tags[:0]
+		scratchPool.Put(s)
+	}
+	return ev
+}
+
+// finishEvent gives h its id and puts the event in a pooled event: encoded,
+// or as fields when the worker has an error stack to symbolize.
+func finishEvent(h *eventHead, attrs []attr, tags []string) *event {
+	h.id = newUUIDv7(h.ts)
+	ev := getEvent()
+	if h.err == nil {
+		ev.wire = appendEventFields(ev.wire[:0], h, attrs, tags)
+		return ev
+	}
+	ev.eventHead = *h
+	ev.attrs = append(ev.attrs, attrs...)
+	ev.tags = append(ev.tags, tags...)
+	return ev
 }
 
 // recoverEmit is the last resort: nothing in a logging call may take the

@@ -67,6 +67,12 @@ func (enc *encoder) start(res []byte) {
 // at every step (Config.MaxBatchBytes) and the event goes back to the pool at
 // once.
 func (enc *encoder) add(e *event) {
+	if len(e.wire) > 0 { // encoded by the caller
+		b := append(enc.buf, tag1(fBatchEvents, protowire.BytesType))
+		b = appendUvarint(b, uint64(len(e.wire)))
+		enc.buf = append(b, e.wire...)
+		return
+	}
 	b, st := begin(enc.buf, fBatchEvents)
 	b = enc.event(b, e)
 	enc.buf = end(b, st)
@@ -133,7 +139,30 @@ func appendTag(b []byte, field protowire.Number, t protowire.Type) []byte {
 	return protowire.AppendTag(b, field, t)
 }
 
+// event appends the fields of e: all of appendEventFields', then the error,
+// whose stack (program counters) it symbolizes.
 func (enc *encoder) event(b []byte, e *event) []byte {
+	b = appendEventFields(b, &e.eventHead, e.attrs, e.tags)
+	if ei := e.err; ei != nil {
+		var st int
+		b, st = begin(b, fEvError)
+		b = appendString(b, fErrType, ei.typ, MaxValueBytes)
+		b = appendString(b, fErrMessage, ei.msg, MaxErrorBytes)
+		stack := ei.stack
+		if stack == "" && ei.npc > 0 {
+			stack = enc.symbolize(ei.pcs[:ei.npc])
+		}
+		b = appendString(b, fErrStack, stack, MaxStackBytes)
+		b = end(b, st)
+	}
+	return b
+}
+
+// appendEventFields appends the fields of e up to the HTTP information (1 to
+// 14; the error, field 15, is the encoder's): everything an event without an
+// error has, so the caller's goroutine can encode it (Client.emit). It only
+// reads e, attrs and tags.
+func appendEventFields(b []byte, e *eventHead, attrs []attr, tags []string) []byte {
 	b = append(b, tag1(fEvID, protowire.BytesType), byte(len(e.id)))
 	b = append(b, e.id[:]...)
 	b = appendFixed64(b, fEvTS, uint64(e.ts))
@@ -152,10 +181,10 @@ func (enc *encoder) event(b []byte, e *event) []byte {
 	}
 	b = appendString(b, fEvSessionID, e.session, MaxValueBytes)
 	b = appendString(b, fEvUserID, e.user, MaxValueBytes)
-	for i := range e.attrs[:min(len(e.attrs), MaxAttributes)] {
-		b = enc.kv(b, fEvAttributes, &e.attrs[i], 0)
+	for i := range attrs[:min(len(attrs), MaxAttributes)] {
+		b = appendKV(b, fEvAttributes, &attrs[i], 0)
 	}
-	for _, t := range e.tags[:min(len(e.tags), MaxTags)] {
+	for _, t := range tags[:min(len(tags), MaxTags)] {
 		// Tags are repeated strings: an empty one is still an element.
 		b = protowire.AppendTag(b, fEvTags, protowire.BytesType)
 		b = protowire.AppendString(b, clean(t, MaxValueBytes))
@@ -176,18 +205,6 @@ func (enc *encoder) event(b []byte, e *event) []byte {
 		b = appendVarint(b, fHTTPResSize, uint64(h.ResponseSize))
 		b = appendString(b, fHTTPUserAgent, h.UserAgent, MaxValueBytes)
 		b = appendString(b, fHTTPClient, h.ClientAddress, MaxValueBytes)
-		b = end(b, st)
-	}
-	if ei := e.err; ei != nil {
-		var st int
-		b, st = begin(b, fEvError)
-		b = appendString(b, fErrType, ei.typ, MaxValueBytes)
-		b = appendString(b, fErrMessage, ei.msg, MaxErrorBytes)
-		stack := ei.stack
-		if stack == "" && ei.npc > 0 {
-			stack = enc.symbolize(ei.pcs[:ei.npc])
-		}
-		b = appendString(b, fErrStack, stack, MaxStackBytes)
 		b = end(b, st)
 	}
 	return b
@@ -214,9 +231,9 @@ func (enc *encoder) symbolize(pcs []uintptr) string {
 	return string(s)
 }
 
-// kv writes one KeyValue as field `field`; attributes with an empty key are
+// appendKV writes one KeyValue as field `field`; attributes with an empty key are
 // skipped.
-func (enc *encoder) kv(b []byte, field protowire.Number, a *attr, depth int) []byte {
+func appendKV(b []byte, field protowire.Number, a *attr, depth int) []byte {
 	if a.key == "" {
 		return b
 	}
@@ -228,7 +245,7 @@ func (enc *encoder) kv(b []byte, field protowire.Number, a *attr, depth int) []b
 	b = protowire.AppendTag(b, fKVKey, protowire.BytesType)
 	b = protowire.AppendString(b, clean(a.key, MaxKeyBytes))
 	b, sv = begin(b, fKVValue)
-	b = enc.value(b, a, depth)
+	b = appendValue(b, a, depth)
 	b = end(b, sv)
 	return end(b, st)
 }
@@ -289,9 +306,9 @@ func appendUvarint(b []byte, v uint64) []byte {
 	return protowire.AppendVarint(b, v)
 }
 
-// value writes the content of an AnyValue. Oneof members are written even
+// appendValue writes the content of an AnyValue. Oneof members are written even
 // when zero (presence matters).
-func (enc *encoder) value(b []byte, a *attr, depth int) []byte {
+func appendValue(b []byte, a *attr, depth int) []byte {
 	switch a.vk {
 	case vString:
 		b = protowire.AppendTag(b, fAnyString, protowire.BytesType)
@@ -308,7 +325,7 @@ func (enc *encoder) value(b []byte, a *attr, depth int) []byte {
 	case vStrings, vInts, vFloats, vBools:
 		var st int
 		b, st = begin(b, fAnyArray)
-		b = enc.list(b, a)
+		b = appendList(b, a)
 		b = end(b, st)
 	case vGroup:
 		g, _ := a.any.([]attr)
@@ -316,7 +333,7 @@ func (enc *encoder) value(b []byte, a *attr, depth int) []byte {
 		b, st = begin(b, fAnyKVList)
 		if depth < maxNesting {
 			for i := range g[:min(len(g), MaxAttributes)] {
-				b = enc.kv(b, fListValues, &g[i], depth+1)
+				b = appendKV(b, fListValues, &g[i], depth+1)
 			}
 		}
 		b = end(b, st)
@@ -327,32 +344,32 @@ func (enc *encoder) value(b []byte, a *attr, depth int) []byte {
 	return b
 }
 
-// list writes ArrayValue.values: one AnyValue per item.
-func (enc *encoder) list(b []byte, a *attr) []byte {
+// appendList writes ArrayValue.values: one AnyValue per item.
+func appendList(b []byte, a *attr) []byte {
 	switch l := a.any.(type) {
 	case []string:
 		for _, x := range l[:min(len(l), MaxListItems)] {
-			b = enc.item(b, attr{vk: vString, str: x})
+			b = appendItem(b, attr{vk: vString, str: x})
 		}
 	case []int64:
 		for _, x := range l[:min(len(l), MaxListItems)] {
-			b = enc.item(b, attr{vk: vInt, num: uint64(x)})
+			b = appendItem(b, attr{vk: vInt, num: uint64(x)})
 		}
 	case []float64:
 		for _, x := range l[:min(len(l), MaxListItems)] {
-			b = enc.item(b, attr{vk: vFloat, num: math.Float64bits(x)})
+			b = appendItem(b, attr{vk: vFloat, num: math.Float64bits(x)})
 		}
 	case []bool:
 		for _, x := range l[:min(len(l), MaxListItems)] {
-			b = enc.item(b, attr{vk: vBool, num: protowire.EncodeBool(x)})
+			b = appendItem(b, attr{vk: vBool, num: protowire.EncodeBool(x)})
 		}
 	}
 	return b
 }
 
-func (enc *encoder) item(b []byte, a attr) []byte {
+func appendItem(b []byte, a attr) []byte {
 	b, st := begin(b, fListValues)
-	b = enc.value(b, &a, 0)
+	b = appendValue(b, &a, 0)
 	return end(b, st)
 }
 
@@ -381,7 +398,6 @@ func encodeResource(cfg *Config) []byte {
 		Release:     clean(cfg.Release, MaxValueBytes),
 		Host:        clean(cfg.Host, MaxValueBytes),
 	}
-	var enc encoder
 	var kvs []byte
 	for i := range cfg.ResourceAttributes {
 		o := &cfg.ResourceAttributes[i]
@@ -389,7 +405,7 @@ func encodeResource(cfg *Config) []byte {
 			continue
 		}
 		a := o.toAttr()
-		kvs = enc.kv(kvs, fResAttributes, &a, 0)
+		kvs = appendKV(kvs, fResAttributes, &a, 0)
 	}
 	b, err := proto.Marshal(r)
 	if err != nil { // cannot happen: every string was cleaned

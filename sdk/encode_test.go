@@ -10,6 +10,12 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
+// apply sets e's fields from opts as Client.emit gathers them: the event in
+// the form the worker encodes itself.
+func (e *event) apply(opts []Option) {
+	e.attrs, e.tags = e.collect(opts, e.attrs, e.tags)
+}
+
 // The scalar attributes' one-pass encoding writes exactly the bytes the
 // generated code writes, at every length boundary of a varint.
 func TestKVScalarMatchesGeneratedCode(t *testing.T) {
@@ -43,8 +49,7 @@ func TestKVScalarMatchesGeneratedCode(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := tc.opt.toAttr()
-			var enc encoder
-			got := enc.kv(nil, fEvAttributes, &a, 0)
+			got := appendKV(nil, fEvAttributes, &a, 0)
 			want, err := proto.Marshal(&airesv1.Event{Attributes: []*airesv1.KeyValue{{Key: tc.key, Value: tc.want}}})
 			if err != nil {
 				t.Fatal(err)
@@ -71,5 +76,63 @@ func BenchmarkEncodeEvent(b *testing.B) {
 			enc.start(nil)
 		}
 		enc.add(ev)
+	}
+}
+
+// The caller's encoding (Client.emit: on its stack, or in the pooled event
+// for many options) writes exactly the bytes the worker's encoding of the
+// same event writes, and the pooled event goes back clean.
+func TestCallerEncodingMatchesWorker(t *testing.T) {
+	many := make([]Option, 0, 20)
+	for i := range 20 {
+		many = append(many, Int(strings.Repeat("k", i+1), i))
+	}
+	for _, tc := range []struct {
+		name string
+		opts []Option
+	}{
+		{"no options", nil},
+		{"three scalars", []Option{String("order_id", "o-12345"), Int("items", 3), Bool("paid", true)}},
+		{"ids and tags", []Option{WithTraceID("0af7651916cd43dd8448eb211c80319c"), WithSpanID("b7ad6b7169203331"),
+			WithUserID("u-1"), WithSessionID("s-1"), WithTags("a", "b", "c", "d", "e", "f")}},
+		{"nested and lists", []Option{Group("g", String("a", "b"), Int("n", 1)), Strings("s", []string{"x", "\xff"}),
+			Map("m", map[string]any{"k": 1.5}), Float64("f", 2.5)}},
+		{"resource overrides and http", []Option{WithService("svc"), WithEnvironment("prod"), WithRelease("1.2"),
+			WithHTTP(HTTP{Method: "GET", Route: "/r", StatusCode: 200, Duration: 3})}},
+		{"more options than the stack takes", many},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const ts = 1_700_000_000_123_456_789
+			var got *event
+			if len(tc.opts) <= stackAttrs {
+				got = encodeOnStack(SeverityWarn, "order placed", ts, tc.opts)
+			} else {
+				got = encodePooled(SeverityWarn, "order placed", ts, tc.opts)
+			}
+			defer putEvent(got)
+			if len(got.wire) == 0 || got.eventHead != (eventHead{}) || len(got.attrs)+len(got.tags) != 0 {
+				t.Fatalf("the caller left an event with %d encoded bytes and fields %+v", len(got.wire), got.eventHead)
+			}
+			want := getEvent()
+			defer putEvent(want)
+			want.ts, want.sev, want.msg = ts, SeverityWarn, "order placed"
+			want.apply(tc.opts)
+			want.id = [16]byte(got.wire[2:18]) // the same UUID: its low bits are random
+			var we, ge encoder
+			if w, g := we.encode(nil, []*event{want}), ge.encode(nil, []*event{got}); !bytes.Equal(g, w) {
+				t.Fatalf("the caller encoded\n%x\nthe worker encodes\n%x", g, w)
+			}
+		})
+	}
+}
+
+// BenchmarkEncodeOnStack is the caller's side of Client.emit for the event
+// of bench/sdkcompare (a message and three attributes): gathering the
+// options on the stack and encoding them into a pooled event.
+func BenchmarkEncodeOnStack(b *testing.B) {
+	opts := []Option{String("order_id", "o-12345"), Int("items", 3), Bool("paid", true)}
+	b.ReportAllocs()
+	for b.Loop() {
+		putEvent(encodeOnStack(SeverityInfo, "order placed", 1_700_000_000_000_000_000, opts))
 	}
 }

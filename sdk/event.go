@@ -40,10 +40,22 @@ func (s Severity) String() string {
 	return "unspecified"
 }
 
-// event is what travels through the queue: filled on the caller's goroutine,
-// read and recycled by the worker. Ownership passes with the channel send: the
-// caller never touches it again.
+// event is what travels through the queue, in one of two forms. Most events
+// are encoded on the caller's goroutine (Client.emit): only wire, the
+// event's protobuf fields, is set, and the worker copies those bytes into the
+// batch. An event with an error stack still to symbolize travels as fields
+// (eventHead, attrs, tags; wire empty) and the worker encodes it. Ownership
+// passes with the channel send: the caller never touches it again.
 type event struct {
+	eventHead
+	attrs []attr
+	tags  []string
+	wire  []byte
+}
+
+// eventHead is everything of an event but its slices: one assignment copies
+// it from the caller's stack into a pooled event.
+type eventHead struct {
 	id       [16]byte
 	ts       int64
 	sev      Severity
@@ -57,8 +69,6 @@ type event struct {
 	release  string
 	session  string
 	user     string
-	attrs    []attr
-	tags     []string
 	http     *HTTP
 	err      *errorInfo
 }
@@ -68,25 +78,35 @@ type event struct {
 const (
 	pooledAttrCap = 32
 	pooledTagCap  = 16
+	pooledWireCap = 4 << 10
 )
 
-// eventWithAttrs is what the pool allocates: an event and room for its first
-// attributes in one allocation, so even an empty pool (at start, after a GC)
-// costs a call one allocation, not two.
-type eventWithAttrs struct {
+// pooledEvent is what the pool allocates: an event and room for the encoded
+// bytes of a typical one in one allocation, so even an empty pool (at start,
+// after a GC) costs a call one allocation, not two.
+type pooledEvent struct {
 	event
-	buf [8]attr
+	buf [256]byte
 }
 
 var eventPool = sync.Pool{New: func() any {
-	p := new(eventWithAttrs)
-	p.attrs = p.buf[:0]
+	p := new(pooledEvent)
+	p.wire = p.buf[:0]
 	return &p.event
 }}
 
 func getEvent() *event { return eventPool.Get().(*event) }
 
 func putEvent(e *event) {
+	wire := e.wire[:0]
+	if cap(wire) > pooledWireCap {
+		wire = nil
+	}
+	if len(e.wire) > 0 { // encoded: nothing else of it was set
+		e.wire = wire
+		eventPool.Put(e)
+		return
+	}
 	attrs, tags := e.attrs, e.tags
 	clear(attrs) // drop references to user strings
 	clear(tags)
@@ -96,23 +116,24 @@ func putEvent(e *event) {
 	if cap(tags) > pooledTagCap {
 		tags = nil
 	}
-	*e = event{attrs: attrs[:0], tags: tags[:0]}
+	*e = event{attrs: attrs[:0], tags: tags[:0], wire: wire}
 	eventPool.Put(e)
 }
 
-// apply copies the options into e. It never retains opts or anything the
-// caller may change later.
-func (e *event) apply(opts []Option) {
+// collect sets e's fields from opts and appends their attributes and tags to
+// attrs and tags, which it returns: emit passes arrays of its own stack, which
+// stay there because nothing here stores them through e.
+func (e *eventHead) collect(opts []Option, attrs []attr, tags []string) ([]attr, []string) {
 	var ctxTrace, ctxSpan bool
 	for i := range opts {
 		o := &opts[i]
 		switch o.kind {
 		case optNone:
 		case optAttr:
-			e.attrs = append(e.attrs, o.toAttr())
+			attrs = append(attrs, o.toAttr())
 		case optMap:
 			if m, ok := o.any.([]attr); ok {
-				e.attrs = append(e.attrs, m...)
+				attrs = append(attrs, m...)
 			}
 		case optTraceID:
 			if o.decodeID(e.traceID[:]) {
@@ -146,9 +167,9 @@ func (e *event) apply(opts []Option) {
 			e.user = o.str
 		case optTags:
 			if o.num == 1 {
-				e.tags = append(e.tags, o.str)
+				tags = append(tags, o.str)
 			} else if t, ok := o.any.([]string); ok {
-				e.tags = append(e.tags, t...)
+				tags = append(tags, t...)
 			}
 		case optService:
 			e.service = o.str
@@ -168,6 +189,7 @@ func (e *event) apply(opts []Option) {
 			}
 		}
 	}
+	return attrs, tags
 }
 
 // decodeID fills dst from a trace or span id option: raw bytes (num 1) of
