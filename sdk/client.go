@@ -164,6 +164,29 @@ func encodeOnStack(sev Severity, msg string, ts int64, opts []Option) *event {
 	return finishEvent(&h, attrs, tags)
 }
 
+// callerEncodeMax is the largest event (by sizeHint) the caller encodes:
+// half the encoded bytes a pooled event keeps.
+const callerEncodeMax = pooledWireCap / 2
+
+// sizeHint is about the event's encoded size, from its strings: enough to
+// tell the typical event from one with a long message, values or lists.
+func sizeHint(h *eventHead, attrs []attr, tags []string) int {
+	n := 64 + len(h.msg) + len(h.service) + len(h.env) + len(h.release) + len(h.session) + len(h.user)
+	for i := range attrs {
+		n += 16 + len(attrs[i].key) + len(attrs[i].str)
+		if attrs[i].any != nil { // a list or a group: count them as large
+			n += callerEncodeMax / 8
+		}
+	}
+	for _, t := range tags {
+		n += 2 + len(t)
+	}
+	if hp := h.http; hp != nil {
+		n += 64 + len(hp.Method) + len(hp.Route) + len(hp.Path) + len(hp.URL) + len(hp.UserAgent) + len(hp.ClientAddress)
+	}
+	return n
+}
+
 // scratch holds the attributes and tags of a call with many options
 // (encodePooled). It never leaves the caller's goroutine, so its pool
 // always has one at hand, with the capacity of earlier calls.
@@ -191,11 +214,13 @@ func encodePooled(sev Severity, msg string, ts int64, opts []Option) *event {
 }
 
 // finishEvent gives h its id and puts the event in a pooled event: encoded,
-// or as fields when the worker has an error stack to symbolize.
+// or as fields when the worker has an error stack to symbolize or the event
+// is large (its bytes would outgrow the pooled buffer, an allocation per
+// call; the worker encodes it into the batch as before).
 func finishEvent(h *eventHead, attrs []attr, tags []string) *event {
 	h.id = newUUIDv7(h.ts)
 	ev := getEvent()
-	if h.err == nil {
+	if h.err == nil && sizeHint(h, attrs, tags) <= callerEncodeMax {
 		ev.wire = appendEventFields(ev.wire[:0], h, attrs, tags)
 		return ev
 	}

@@ -79,27 +79,31 @@ func BenchmarkEncodeEvent(b *testing.B) {
 	}
 }
 
-// The caller's encoding (Client.emit: on its stack, or in the pooled event
-// for many options) writes exactly the bytes the worker's encoding of the
-// same event writes, and the pooled event goes back clean.
+// The caller's encoding (Client.emit: on its stack, or with a scratch
+// slice for many options) writes exactly the bytes the worker's encoding of
+// the same event writes; an event with an error or a large one travels as
+// fields instead, and the worker's encoding of those is the same too.
 func TestCallerEncodingMatchesWorker(t *testing.T) {
 	many := make([]Option, 0, 20)
 	for i := range 20 {
 		many = append(many, Int(strings.Repeat("k", i+1), i))
 	}
 	for _, tc := range []struct {
-		name string
-		opts []Option
+		name     string
+		opts     []Option
+		asFields bool
 	}{
-		{"no options", nil},
-		{"three scalars", []Option{String("order_id", "o-12345"), Int("items", 3), Bool("paid", true)}},
+		{"no options", nil, false},
+		{"three scalars", []Option{String("order_id", "o-12345"), Int("items", 3), Bool("paid", true)}, false},
 		{"ids and tags", []Option{WithTraceID("0af7651916cd43dd8448eb211c80319c"), WithSpanID("b7ad6b7169203331"),
-			WithUserID("u-1"), WithSessionID("s-1"), WithTags("a", "b", "c", "d", "e", "f")}},
+			WithUserID("u-1"), WithSessionID("s-1"), WithTags("a", "b", "c", "d", "e", "f")}, false},
 		{"nested and lists", []Option{Group("g", String("a", "b"), Int("n", 1)), Strings("s", []string{"x", "\xff"}),
-			Map("m", map[string]any{"k": 1.5}), Float64("f", 2.5)}},
+			Map("m", map[string]any{"k": 1.5}), Float64("f", 2.5)}, false},
 		{"resource overrides and http", []Option{WithService("svc"), WithEnvironment("prod"), WithRelease("1.2"),
-			WithHTTP(HTTP{Method: "GET", Route: "/r", StatusCode: 200, Duration: 3})}},
-		{"more options than the stack takes", many},
+			WithHTTP(HTTP{Method: "GET", Route: "/r", StatusCode: 200, Duration: 3})}, false},
+		{"more options than the stack takes", many, false},
+		{"an error", []Option{String("k", "v"), WithErrorInfo("*os.PathError", "no such file", "main.main()")}, true},
+		{"a large value", []Option{String("body", strings.Repeat("b", callerEncodeMax))}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const ts = 1_700_000_000_123_456_789
@@ -110,17 +114,24 @@ func TestCallerEncodingMatchesWorker(t *testing.T) {
 				got = encodePooled(SeverityWarn, "order placed", ts, tc.opts)
 			}
 			defer putEvent(got)
-			if len(got.wire) == 0 || got.eventHead != (eventHead{}) || len(got.attrs)+len(got.tags) != 0 {
-				t.Fatalf("the caller left an event with %d encoded bytes and fields %+v", len(got.wire), got.eventHead)
-			}
 			want := getEvent()
 			defer putEvent(want)
 			want.ts, want.sev, want.msg = ts, SeverityWarn, "order placed"
 			want.apply(tc.opts)
-			want.id = [16]byte(got.wire[2:18]) // the same UUID: its low bits are random
+			if tc.asFields {
+				if len(got.wire) != 0 || got.ts != ts {
+					t.Fatalf("want the event as fields, got %d encoded bytes and fields %+v", len(got.wire), got.eventHead)
+				}
+				want.id = got.id // the same UUID: its low bits are random
+			} else {
+				if len(got.wire) == 0 || got.eventHead != (eventHead{}) || len(got.attrs)+len(got.tags) != 0 {
+					t.Fatalf("the caller left an event with %d encoded bytes and fields %+v", len(got.wire), got.eventHead)
+				}
+				want.id = [16]byte(got.wire[2:18])
+			}
 			var we, ge encoder
 			if w, g := we.encode(nil, []*event{want}), ge.encode(nil, []*event{got}); !bytes.Equal(g, w) {
-				t.Fatalf("the caller encoded\n%x\nthe worker encodes\n%x", g, w)
+				t.Fatalf("the caller's event encodes as\n%x\nthe worker's as\n%x", g, w)
 			}
 		})
 	}
