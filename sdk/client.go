@@ -3,7 +3,6 @@ package aires
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -126,12 +125,7 @@ func (c *Client) emit(sev Severity, msg string, ts int64, opts []Option) {
 	if ts == 0 {
 		ts = time.Now().UnixNano()
 	}
-	var ev *event
-	if len(opts) <= stackAttrs {
-		ev = encodeOnStack(sev, msg, ts, opts)
-	} else {
-		ev = encodePooled(sev, msg, ts, opts)
-	}
+	ev := encodeEvent(sev, msg, ts, opts)
 	select {
 	case c.queue <- ev:
 		c.enqueued.Add(1)
@@ -139,95 +133,6 @@ func (c *Client) emit(sev Severity, msg string, ts int64, opts []Option) {
 		c.dropped.Add(1)
 		putEvent(ev)
 	}
-}
-
-// stackAttrs is how many options encodeOnStack takes; more go through
-// encodePooled.
-const stackAttrs = 8
-
-// encodeOnStack gathers the event on the caller's stack and, unless it
-// carries an error stack to symbolize, encodes it into a pooled event's
-// bytes: the worker then copies a hundred-odd bytes instead of reading a
-// struct of several cache lines that another core wrote (DESIGN.md,
-// "Encoding on the caller").
-func encodeOnStack(sev Severity, msg string, ts int64, opts []Option) *event {
-	// Three locals, not one struct: escape analysis follows a struct as a
-	// whole, and the head's copy into a pooled event would move the arrays
-	// to the heap with it.
-	var (
-		h       eventHead
-		attrBuf [stackAttrs]attr
-		tagBuf  [4]string
-	)
-	h.ts, h.sev, h.msg = ts, sev, msg
-	attrs, tags := h.collect(opts, attrBuf[:0], tagBuf[:0])
-	return finishEvent(&h, attrs, tags)
-}
-
-// callerEncodeMax is the largest event (by sizeHint) the caller encodes:
-// half the encoded bytes a pooled event keeps.
-const callerEncodeMax = pooledWireCap / 2
-
-// sizeHint is about the event's encoded size, from its strings: enough to
-// tell the typical event from one with a long message, values or lists.
-func sizeHint(h *eventHead, attrs []attr, tags []string) int {
-	n := 64 + len(h.msg) + len(h.service) + len(h.env) + len(h.release) + len(h.session) + len(h.user)
-	for i := range attrs {
-		n += 16 + len(attrs[i].key) + len(attrs[i].str)
-		if attrs[i].any != nil { // a list or a group: count them as large
-			n += callerEncodeMax / 8
-		}
-	}
-	for _, t := range tags {
-		n += 2 + len(t)
-	}
-	if hp := h.http; hp != nil {
-		n += 64 + len(hp.Method) + len(hp.Route) + len(hp.Path) + len(hp.URL) + len(hp.UserAgent) + len(hp.ClientAddress)
-	}
-	return n
-}
-
-// scratch holds the attributes and tags of a call with many options
-// (encodePooled). It never leaves the caller's goroutine, so its pool
-// always has one at hand, with the capacity of earlier calls.
-type scratch struct {
-	attrs []attr
-	tags  []string
-}
-
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
-
-// encodePooled is encodeOnStack for more options than its arrays hold.
-func encodePooled(sev Severity, msg string, ts int64, opts []Option) *event {
-	s := scratchPool.Get().(*scratch)
-	var h eventHead
-	h.ts, h.sev, h.msg = ts, sev, msg
-	attrs, tags := h.collect(opts, s.attrs[:0], s.tags[:0])
-	ev := finishEvent(&h, attrs, tags)
-	clear(attrs) // drop references to user strings
-	clear(tags)
-	if cap(attrs) <= pooledAttrCap && cap(tags) <= pooledTagCap {
-		s.attrs, s.tags = attrs[:0], tags[:0]
-		scratchPool.Put(s)
-	}
-	return ev
-}
-
-// finishEvent gives h its id and puts the event in a pooled event: encoded,
-// or as fields when the worker has an error stack to symbolize or the event
-// is large (its bytes would outgrow the pooled buffer, an allocation per
-// call; the worker encodes it into the batch as before).
-func finishEvent(h *eventHead, attrs []attr, tags []string) *event {
-	h.id = newUUIDv7(h.ts)
-	ev := getEvent()
-	if h.err == nil && sizeHint(h, attrs, tags) <= callerEncodeMax {
-		ev.wire = appendEventFields(ev.wire[:0], h, attrs, tags)
-		return ev
-	}
-	ev.eventHead = *h
-	ev.attrs = append(ev.attrs, attrs...)
-	ev.tags = append(ev.tags, tags...)
-	return ev
 }
 
 // recoverEmit is the last resort: nothing in a logging call may take the

@@ -159,10 +159,22 @@ func (enc *encoder) event(b []byte, e *event) []byte {
 }
 
 // appendEventFields appends the fields of e up to the HTTP information (1 to
-// 14; the error, field 15, is the encoder's): everything an event without an
-// error has, so the caller's goroutine can encode it (Client.emit). It only
-// reads e, attrs and tags.
+// 14; the error, field 15, is the encoder's). It only reads e, attrs and
+// tags. The caller's goroutine writes the same bytes from the options
+// themselves (appendOptionFields).
 func appendEventFields(b []byte, e *eventHead, attrs []attr, tags []string) []byte {
+	b = appendHead(b, e)
+	for i := range attrs[:min(len(attrs), MaxAttributes)] {
+		b = appendKV(b, fEvAttributes, &attrs[i], 0)
+	}
+	for _, t := range tags[:min(len(tags), MaxTags)] {
+		b = appendTagValue(b, t)
+	}
+	return appendHTTP(b, e.http)
+}
+
+// appendHead appends the event's fields before its attributes (1 to 11).
+func appendHead(b []byte, e *eventHead) []byte {
 	b = append(b, tag1(fEvID, protowire.BytesType), byte(len(e.id)))
 	b = append(b, e.id[:]...)
 	b = appendFixed64(b, fEvTS, uint64(e.ts))
@@ -180,34 +192,39 @@ func appendEventFields(b []byte, e *eventHead, attrs []attr, tags []string) []by
 		b = protowire.AppendBytes(b, e.spanID[:])
 	}
 	b = appendString(b, fEvSessionID, e.session, MaxValueBytes)
-	b = appendString(b, fEvUserID, e.user, MaxValueBytes)
-	for i := range attrs[:min(len(attrs), MaxAttributes)] {
-		b = appendKV(b, fEvAttributes, &attrs[i], 0)
+	return appendString(b, fEvUserID, e.user, MaxValueBytes)
+}
+
+// appendTagValue appends one tag. Tags are repeated strings: an empty one
+// is still an element.
+func appendTagValue(b []byte, t string) []byte {
+	b = append(b, tag1(fEvTags, protowire.BytesType))
+	t = clean(t, MaxValueBytes)
+	b = appendUvarint(b, uint64(len(t)))
+	return append(b, t...)
+}
+
+// appendHTTP appends Event.http when h is set.
+func appendHTTP(b []byte, h *HTTP) []byte {
+	if h == nil {
+		return b
 	}
-	for _, t := range tags[:min(len(tags), MaxTags)] {
-		// Tags are repeated strings: an empty one is still an element.
-		b = protowire.AppendTag(b, fEvTags, protowire.BytesType)
-		b = protowire.AppendString(b, clean(t, MaxValueBytes))
+	var st int
+	b, st = begin(b, fEvHTTP)
+	b = appendString(b, fHTTPMethod, h.Method, MaxValueBytes)
+	b = appendString(b, fHTTPRoute, h.Route, MaxValueBytes)
+	b = appendString(b, fHTTPPath, h.Path, MaxValueBytes)
+	b = appendString(b, fHTTPURL, h.URL, MaxValueBytes)
+	if h.StatusCode > 0 && h.StatusCode <= math.MaxUint32 {
+		b = appendVarint(b, fHTTPStatus, uint64(h.StatusCode))
 	}
-	if h := e.http; h != nil {
-		var st int
-		b, st = begin(b, fEvHTTP)
-		b = appendString(b, fHTTPMethod, h.Method, MaxValueBytes)
-		b = appendString(b, fHTTPRoute, h.Route, MaxValueBytes)
-		b = appendString(b, fHTTPPath, h.Path, MaxValueBytes)
-		b = appendString(b, fHTTPURL, h.URL, MaxValueBytes)
-		if h.StatusCode > 0 && h.StatusCode <= math.MaxUint32 {
-			b = appendVarint(b, fHTTPStatus, uint64(h.StatusCode))
-		}
-		// A non-zero duration never rounds to 0.0 milliseconds.
-		b = appendFixed64(b, fHTTPDuration, math.Float64bits(float64(h.Duration)/1e6))
-		b = appendVarint(b, fHTTPReqSize, uint64(h.RequestSize))
-		b = appendVarint(b, fHTTPResSize, uint64(h.ResponseSize))
-		b = appendString(b, fHTTPUserAgent, h.UserAgent, MaxValueBytes)
-		b = appendString(b, fHTTPClient, h.ClientAddress, MaxValueBytes)
-		b = end(b, st)
-	}
-	return b
+	// A non-zero duration never rounds to 0.0 milliseconds.
+	b = appendFixed64(b, fHTTPDuration, math.Float64bits(float64(h.Duration)/1e6))
+	b = appendVarint(b, fHTTPReqSize, uint64(h.RequestSize))
+	b = appendVarint(b, fHTTPResSize, uint64(h.ResponseSize))
+	b = appendString(b, fHTTPUserAgent, h.UserAgent, MaxValueBytes)
+	b = appendString(b, fHTTPClient, h.ClientAddress, MaxValueBytes)
+	return end(b, st)
 }
 
 func (enc *encoder) symbolize(pcs []uintptr) string {
@@ -238,7 +255,7 @@ func appendKV(b []byte, field protowire.Number, a *attr, depth int) []byte {
 		return b
 	}
 	if a.vk >= vString && a.vk <= vBool {
-		return kvScalar(b, field, a)
+		return kvScalar(b, field, a.key, a.vk, a.str, a.num)
 	}
 	var st, sv int
 	b, st = begin(b, field)
@@ -255,16 +272,15 @@ func appendKV(b []byte, field protowire.Number, a *attr, depth int) []byte {
 // before the bytes, so no placeholder is moved, and every tag is one byte
 // (all of aires.proto's field numbers are below 16). It is the encoder's
 // hottest path.
-func kvScalar(b []byte, field protowire.Number, a *attr) []byte {
-	key := clean(a.key, MaxKeyBytes)
-	var str string
+func kvScalar(b []byte, field protowire.Number, key string, vk valueKind, str string, num uint64) []byte {
+	key = clean(key, MaxKeyBytes)
 	var vs int // the AnyValue's length
-	switch a.vk {
+	switch vk {
 	case vString:
-		str = clean(a.str, MaxValueBytes)
+		str = clean(str, MaxValueBytes)
 		vs = 1 + protowire.SizeBytes(len(str))
 	case vInt:
-		vs = 1 + protowire.SizeVarint(a.num)
+		vs = 1 + protowire.SizeVarint(num)
 	case vFloat:
 		vs = 1 + 8
 	default: // vBool
@@ -277,19 +293,19 @@ func kvScalar(b []byte, field protowire.Number, a *attr) []byte {
 	b = append(b, key...)
 	b = append(b, tag1(fKVValue, protowire.BytesType))
 	b = appendUvarint(b, uint64(vs))
-	switch a.vk {
+	switch vk {
 	case vString:
 		b = append(b, tag1(fAnyString, protowire.BytesType))
 		b = appendUvarint(b, uint64(len(str)))
 		b = append(b, str...)
 	case vInt:
 		b = append(b, tag1(fAnyInt, protowire.VarintType))
-		b = appendUvarint(b, a.num)
+		b = appendUvarint(b, num)
 	case vFloat:
 		b = append(b, tag1(fAnyDouble, protowire.Fixed64Type))
-		b = protowire.AppendFixed64(b, a.num)
+		b = protowire.AppendFixed64(b, num)
 	default:
-		b = append(b, tag1(fAnyBool, protowire.VarintType), byte(a.num&1))
+		b = append(b, tag1(fAnyBool, protowire.VarintType), byte(num&1))
 	}
 	return b
 }
@@ -377,6 +393,9 @@ func appendItem(b []byte, a attr) []byte {
 // cutting on a rune boundary. The common case (short, valid) costs one scan
 // and no allocation.
 func clean(s string, max int) string {
+	if len(s) <= shortString && len(s) <= max && isASCII(s) {
+		return s
+	}
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
@@ -388,6 +407,20 @@ func clean(s string, max int) string {
 		s = s[:n]
 	}
 	return s
+}
+
+// shortString is the length up to which clean checks for ASCII byte by byte:
+// keys and most values are that short, and the plain loop takes less than
+// half of utf8.ValidString's time on them (ValidString is faster on long
+// strings).
+const shortString = 32
+
+func isASCII(s string) bool {
+	var or byte
+	for i := 0; i < len(s); i++ {
+		or |= s[i]
+	}
+	return or < utf8.RuneSelf
 }
 
 // encodeResource marshals the batch resource once per client.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
 	"google.golang.org/protobuf/proto"
@@ -79,8 +80,7 @@ func BenchmarkEncodeEvent(b *testing.B) {
 	}
 }
 
-// The caller's encoding (Client.emit: on its stack, or with a scratch
-// slice for many options) writes exactly the bytes the worker's encoding of
+// The caller's encoding (Client.emit, from the options themselves) writes exactly the bytes the worker's encoding of
 // the same event writes; an event with an error or a large one travels as
 // fields instead, and the worker's encoding of those is the same too.
 func TestCallerEncodingMatchesWorker(t *testing.T) {
@@ -101,18 +101,22 @@ func TestCallerEncodingMatchesWorker(t *testing.T) {
 			Map("m", map[string]any{"k": 1.5}), Float64("f", 2.5)}, false},
 		{"resource overrides and http", []Option{WithService("svc"), WithEnvironment("prod"), WithRelease("1.2"),
 			WithHTTP(HTTP{Method: "GET", Route: "/r", StatusCode: 200, Duration: 3})}, false},
-		{"more options than the stack takes", many, false},
+		{"twenty options", many, false},
+		{"more attributes and tags than the limits", append(append([]Option{WithTags(make([]string, MaxTags)...)}, many...),
+			Map("m", map[string]any{"a": 1, "b": "c"}), Group("g", String("x", "y")), WithTags("over"), String("", "empty key"),
+			Attrs(func() map[string]any {
+				m := map[string]any{}
+				for i := range MaxAttributes {
+					m[strings.Repeat("a", i+1)] = i
+				}
+				return m
+			}())), true},
 		{"an error", []Option{String("k", "v"), WithErrorInfo("*os.PathError", "no such file", "main.main()")}, true},
 		{"a large value", []Option{String("body", strings.Repeat("b", callerEncodeMax))}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const ts = 1_700_000_000_123_456_789
-			var got *event
-			if len(tc.opts) <= stackAttrs {
-				got = encodeOnStack(SeverityWarn, "order placed", ts, tc.opts)
-			} else {
-				got = encodePooled(SeverityWarn, "order placed", ts, tc.opts)
-			}
+			got := encodeEvent(SeverityWarn, "order placed", ts, tc.opts)
 			defer putEvent(got)
 			want := getEvent()
 			defer putEvent(want)
@@ -133,17 +137,36 @@ func TestCallerEncodingMatchesWorker(t *testing.T) {
 			if w, g := we.encode(nil, []*event{want}), ge.encode(nil, []*event{got}); !bytes.Equal(g, w) {
 				t.Fatalf("the caller's event encodes as\n%x\nthe worker's as\n%x", g, w)
 			}
+			// The caller's encoding itself, whichever way this event went.
+			w := appendEventFields(nil, &want.eventHead, want.attrs, want.tags)
+			if g := appendOptionFields(nil, &want.eventHead, tc.opts); !bytes.Equal(g, w) {
+				t.Fatalf("appendOptionFields wrote\n%x\nappendEventFields writes\n%x", g, w)
+			}
 		})
 	}
 }
 
-// BenchmarkEncodeOnStack is the caller's side of Client.emit for the event
-// of bench/sdkcompare (a message and three attributes): gathering the
-// options on the stack and encoding them into a pooled event.
-func BenchmarkEncodeOnStack(b *testing.B) {
+// BenchmarkEncodeCaller is the caller's side of Client.emit for the event
+// of bench/sdkcompare (a message and three attributes): its fields from the
+// options, encoded into a pooled event.
+func BenchmarkEncodeCaller(b *testing.B) {
 	opts := []Option{String("order_id", "o-12345"), Int("items", 3), Bool("paid", true)}
 	b.ReportAllocs()
 	for b.Loop() {
-		putEvent(encodeOnStack(SeverityInfo, "order placed", 1_700_000_000_000_000_000, opts))
+		putEvent(encodeEvent(SeverityInfo, "order placed", 1_700_000_000_000_000_000, opts))
+	}
+}
+
+// clean's ASCII shortcut keeps every string it returns valid and within
+// its limit, around the shortcut's length and the smallest limit.
+func TestCleanShortStrings(t *testing.T) {
+	for _, s := range []string{"", "a", strings.Repeat("a", shortString), strings.Repeat("a", shortString+1),
+		"caf\xc3\xa9", "\xff", strings.Repeat("a", shortString-1) + "\xff", "\x7f\x00"} {
+		for _, max := range []int{MaxKeyBytes, MaxValueBytes} {
+			got := clean(s, max)
+			if !utf8.ValidString(got) || len(got) > max || (utf8.ValidString(s) && got != s) {
+				t.Errorf("clean(%q, %d) = %q", s, max, got)
+			}
+		}
 	}
 }

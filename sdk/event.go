@@ -121,75 +121,85 @@ func putEvent(e *event) {
 }
 
 // collect sets e's fields from opts and appends their attributes and tags to
-// attrs and tags, which it returns: emit passes arrays of its own stack, which
-// stay there because nothing here stores them through e.
+// attrs and tags, which it returns.
 func (e *eventHead) collect(opts []Option, attrs []attr, tags []string) ([]attr, []string) {
-	var ctxTrace, ctxSpan bool
+	var ids idSources
 	for i := range opts {
 		o := &opts[i]
 		switch o.kind {
-		case optNone:
 		case optAttr:
 			attrs = append(attrs, o.toAttr())
 		case optMap:
 			if m, ok := o.any.([]attr); ok {
 				attrs = append(attrs, m...)
 			}
-		case optTraceID:
-			if o.decodeID(e.traceID[:]) {
-				e.hasTrace, ctxTrace = true, false
-			}
-		case optSpanID:
-			if o.decodeID(e.spanID[:]) {
-				e.hasSpan, ctxSpan = true, false
-			}
-		case optContext:
-			ctx, _ := o.any.(context.Context)
-			if ctx == nil {
-				continue
-			}
-			sc := trace.SpanContextFromContext(ctx)
-			if !sc.IsValid() {
-				continue
-			}
-			// Explicit ids win whatever the order of the options.
-			if !e.hasTrace || ctxTrace {
-				e.traceID = sc.TraceID()
-				e.hasTrace, ctxTrace = true, true
-			}
-			if !e.hasSpan || ctxSpan {
-				e.spanID = sc.SpanID()
-				e.hasSpan, ctxSpan = true, true
-			}
-		case optSessionID:
-			e.session = o.str
-		case optUserID:
-			e.user = o.str
 		case optTags:
 			if o.num == 1 {
 				tags = append(tags, o.str)
 			} else if t, ok := o.any.([]string); ok {
 				tags = append(tags, t...)
 			}
-		case optService:
-			e.service = o.str
-		case optEnvironment:
-			e.env = o.str
-		case optRelease:
-			e.release = o.str
-		case optTimestamp:
-			e.ts = int64(o.num)
-		case optHTTP:
-			if h, ok := o.any.(*HTTP); ok {
-				e.http = h
-			}
-		case optError:
-			if ei, ok := o.any.(*errorInfo); ok {
-				e.err = ei
-			}
+		default:
+			e.set(o, &ids)
 		}
 	}
 	return attrs, tags
+}
+
+// idSources records whether the trace and span ids came from a context
+// (WithContext) rather than given explicitly: explicit ids win whatever the
+// order of the options.
+type idSources struct{ ctxTrace, ctxSpan bool }
+
+// set applies one option that is neither an attribute nor tags.
+func (e *eventHead) set(o *Option, ids *idSources) {
+	switch o.kind {
+	case optTraceID:
+		if o.decodeID(e.traceID[:]) {
+			e.hasTrace, ids.ctxTrace = true, false
+		}
+	case optSpanID:
+		if o.decodeID(e.spanID[:]) {
+			e.hasSpan, ids.ctxSpan = true, false
+		}
+	case optContext:
+		ctx, _ := o.any.(context.Context)
+		if ctx == nil {
+			return
+		}
+		sc := trace.SpanContextFromContext(ctx)
+		if !sc.IsValid() {
+			return
+		}
+		if !e.hasTrace || ids.ctxTrace {
+			e.traceID = sc.TraceID()
+			e.hasTrace, ids.ctxTrace = true, true
+		}
+		if !e.hasSpan || ids.ctxSpan {
+			e.spanID = sc.SpanID()
+			e.hasSpan, ids.ctxSpan = true, true
+		}
+	case optSessionID:
+		e.session = o.str
+	case optUserID:
+		e.user = o.str
+	case optService:
+		e.service = o.str
+	case optEnvironment:
+		e.env = o.str
+	case optRelease:
+		e.release = o.str
+	case optTimestamp:
+		e.ts = int64(o.num)
+	case optHTTP:
+		if h, ok := o.any.(*HTTP); ok {
+			e.http = h
+		}
+	case optError:
+		if ei, ok := o.any.(*errorInfo); ok {
+			e.err = ei
+		}
+	}
 }
 
 // decodeID fills dst from a trace or span id option: raw bytes (num 1) of

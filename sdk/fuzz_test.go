@@ -65,7 +65,7 @@ func FuzzEncodeEvent(f *testing.F) {
 		// the worker encodes) writes the worker's bytes; a large one travels
 		// as fields.
 		noErr := opts[:len(opts)-2]
-		got := encodePooled(Severity(sev), msg, ival, noErr)
+		got := encodeEvent(Severity(sev), msg, ival, noErr)
 		want := getEvent()
 		want.ts, want.sev, want.msg = ival, Severity(sev), msg
 		want.apply(noErr)
@@ -75,6 +75,10 @@ func FuzzEncodeEvent(f *testing.F) {
 		var we, ge encoder
 		if w, g := we.encode(nil, []*event{want}), ge.encode(nil, []*event{got}); string(w) != string(g) {
 			t.Fatalf("the caller encoded\n%x\nthe worker encodes\n%x", g, w)
+		}
+		w := appendEventFields(nil, &want.eventHead, want.attrs, want.tags)
+		if g := appendOptionFields(nil, &want.eventHead, noErr); string(w) != string(g) {
+			t.Fatalf("appendOptionFields wrote\n%x\nappendEventFields writes\n%x", g, w)
 		}
 		putEvent(got)
 		putEvent(want)
