@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync/atomic"
-	"time"
 )
 
 // ErrClosed is returned by Flush after Shutdown.
@@ -123,7 +122,7 @@ func (c *Client) emit(sev Severity, msg string, ts int64, opts []Option) {
 		return
 	}
 	if ts == 0 {
-		ts = time.Now().UnixNano()
+		ts = nowUnixNano()
 	}
 	ev := encodeEvent(sev, msg, ts, opts)
 	select {
