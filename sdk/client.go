@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync/atomic"
-	"time"
 )
 
 // ErrClosed is returned by Flush after Shutdown.
@@ -122,17 +121,10 @@ func (c *Client) emit(sev Severity, msg string, ts int64, opts []Option) {
 		c.dropped.Add(1)
 		return
 	}
-	ev := getEvent()
 	if ts == 0 {
-		ts = time.Now().UnixNano()
+		ts = nowUnixNano()
 	}
-	ev.ts = ts
-	ev.sev = sev
-	ev.msg = msg
-	if len(opts) > 0 {
-		ev.apply(opts)
-	}
-	ev.id = newUUIDv7(ev.ts)
+	ev := encodeEvent(sev, msg, ts, opts)
 	select {
 	case c.queue <- ev:
 		c.enqueued.Add(1)

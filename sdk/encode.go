@@ -67,6 +67,12 @@ func (enc *encoder) start(res []byte) {
 // at every step (Config.MaxBatchBytes) and the event goes back to the pool at
 // once.
 func (enc *encoder) add(e *event) {
+	if len(e.wire) > 0 { // encoded by the caller
+		b := append(enc.buf, tag1(fBatchEvents, protowire.BytesType))
+		b = appendUvarint(b, uint64(len(e.wire)))
+		enc.buf = append(b, e.wire...)
+		return
+	}
 	b, st := begin(enc.buf, fBatchEvents)
 	b = enc.event(b, e)
 	enc.buf = end(b, st)
@@ -133,7 +139,42 @@ func appendTag(b []byte, field protowire.Number, t protowire.Type) []byte {
 	return protowire.AppendTag(b, field, t)
 }
 
+// event appends the fields of e: all of appendEventFields', then the error,
+// whose stack (program counters) it symbolizes.
 func (enc *encoder) event(b []byte, e *event) []byte {
+	b = appendEventFields(b, &e.eventHead, e.attrs, e.tags)
+	if ei := e.err; ei != nil {
+		var st int
+		b, st = begin(b, fEvError)
+		b = appendString(b, fErrType, ei.typ, MaxValueBytes)
+		b = appendString(b, fErrMessage, ei.msg, MaxErrorBytes)
+		stack := ei.stack
+		if stack == "" && ei.npc > 0 {
+			stack = enc.symbolize(ei.pcs[:ei.npc])
+		}
+		b = appendString(b, fErrStack, stack, MaxStackBytes)
+		b = end(b, st)
+	}
+	return b
+}
+
+// appendEventFields appends the fields of e up to the HTTP information (1 to
+// 14; the error, field 15, is the encoder's). It only reads e, attrs and
+// tags. The caller's goroutine writes the same bytes from the options
+// themselves (appendOptionFields).
+func appendEventFields(b []byte, e *eventHead, attrs []attr, tags []string) []byte {
+	b = appendHead(b, e)
+	for i := range attrs[:min(len(attrs), MaxAttributes)] {
+		b = appendKV(b, fEvAttributes, &attrs[i], 0)
+	}
+	for _, t := range tags[:min(len(tags), MaxTags)] {
+		b = appendTagValue(b, t)
+	}
+	return appendHTTP(b, e.http)
+}
+
+// appendHead appends the event's fields before its attributes (1 to 11).
+func appendHead(b []byte, e *eventHead) []byte {
 	b = append(b, tag1(fEvID, protowire.BytesType), byte(len(e.id)))
 	b = append(b, e.id[:]...)
 	b = appendFixed64(b, fEvTS, uint64(e.ts))
@@ -151,46 +192,39 @@ func (enc *encoder) event(b []byte, e *event) []byte {
 		b = protowire.AppendBytes(b, e.spanID[:])
 	}
 	b = appendString(b, fEvSessionID, e.session, MaxValueBytes)
-	b = appendString(b, fEvUserID, e.user, MaxValueBytes)
-	for i := range e.attrs[:min(len(e.attrs), MaxAttributes)] {
-		b = enc.kv(b, fEvAttributes, &e.attrs[i], 0)
+	return appendString(b, fEvUserID, e.user, MaxValueBytes)
+}
+
+// appendTagValue appends one tag. Tags are repeated strings: an empty one
+// is still an element.
+func appendTagValue(b []byte, t string) []byte {
+	b = append(b, tag1(fEvTags, protowire.BytesType))
+	t = clean(t, MaxValueBytes)
+	b = appendUvarint(b, uint64(len(t)))
+	return append(b, t...)
+}
+
+// appendHTTP appends Event.http when h is set.
+func appendHTTP(b []byte, h *HTTP) []byte {
+	if h == nil {
+		return b
 	}
-	for _, t := range e.tags[:min(len(e.tags), MaxTags)] {
-		// Tags are repeated strings: an empty one is still an element.
-		b = protowire.AppendTag(b, fEvTags, protowire.BytesType)
-		b = protowire.AppendString(b, clean(t, MaxValueBytes))
+	var st int
+	b, st = begin(b, fEvHTTP)
+	b = appendString(b, fHTTPMethod, h.Method, MaxValueBytes)
+	b = appendString(b, fHTTPRoute, h.Route, MaxValueBytes)
+	b = appendString(b, fHTTPPath, h.Path, MaxValueBytes)
+	b = appendString(b, fHTTPURL, h.URL, MaxValueBytes)
+	if h.StatusCode > 0 && h.StatusCode <= math.MaxUint32 {
+		b = appendVarint(b, fHTTPStatus, uint64(h.StatusCode))
 	}
-	if h := e.http; h != nil {
-		var st int
-		b, st = begin(b, fEvHTTP)
-		b = appendString(b, fHTTPMethod, h.Method, MaxValueBytes)
-		b = appendString(b, fHTTPRoute, h.Route, MaxValueBytes)
-		b = appendString(b, fHTTPPath, h.Path, MaxValueBytes)
-		b = appendString(b, fHTTPURL, h.URL, MaxValueBytes)
-		if h.StatusCode > 0 && h.StatusCode <= math.MaxUint32 {
-			b = appendVarint(b, fHTTPStatus, uint64(h.StatusCode))
-		}
-		// A non-zero duration never rounds to 0.0 milliseconds.
-		b = appendFixed64(b, fHTTPDuration, math.Float64bits(float64(h.Duration)/1e6))
-		b = appendVarint(b, fHTTPReqSize, uint64(h.RequestSize))
-		b = appendVarint(b, fHTTPResSize, uint64(h.ResponseSize))
-		b = appendString(b, fHTTPUserAgent, h.UserAgent, MaxValueBytes)
-		b = appendString(b, fHTTPClient, h.ClientAddress, MaxValueBytes)
-		b = end(b, st)
-	}
-	if ei := e.err; ei != nil {
-		var st int
-		b, st = begin(b, fEvError)
-		b = appendString(b, fErrType, ei.typ, MaxValueBytes)
-		b = appendString(b, fErrMessage, ei.msg, MaxErrorBytes)
-		stack := ei.stack
-		if stack == "" && ei.npc > 0 {
-			stack = enc.symbolize(ei.pcs[:ei.npc])
-		}
-		b = appendString(b, fErrStack, stack, MaxStackBytes)
-		b = end(b, st)
-	}
-	return b
+	// A non-zero duration never rounds to 0.0 milliseconds.
+	b = appendFixed64(b, fHTTPDuration, math.Float64bits(float64(h.Duration)/1e6))
+	b = appendVarint(b, fHTTPReqSize, uint64(h.RequestSize))
+	b = appendVarint(b, fHTTPResSize, uint64(h.ResponseSize))
+	b = appendString(b, fHTTPUserAgent, h.UserAgent, MaxValueBytes)
+	b = appendString(b, fHTTPClient, h.ClientAddress, MaxValueBytes)
+	return end(b, st)
 }
 
 func (enc *encoder) symbolize(pcs []uintptr) string {
@@ -214,21 +248,21 @@ func (enc *encoder) symbolize(pcs []uintptr) string {
 	return string(s)
 }
 
-// kv writes one KeyValue as field `field`; attributes with an empty key are
+// appendKV writes one KeyValue as field `field`; attributes with an empty key are
 // skipped.
-func (enc *encoder) kv(b []byte, field protowire.Number, a *attr, depth int) []byte {
+func appendKV(b []byte, field protowire.Number, a *attr, depth int) []byte {
 	if a.key == "" {
 		return b
 	}
 	if a.vk >= vString && a.vk <= vBool {
-		return kvScalar(b, field, a)
+		return kvScalar(b, field, a.key, a.vk, a.str, a.num)
 	}
 	var st, sv int
 	b, st = begin(b, field)
 	b = protowire.AppendTag(b, fKVKey, protowire.BytesType)
 	b = protowire.AppendString(b, clean(a.key, MaxKeyBytes))
 	b, sv = begin(b, fKVValue)
-	b = enc.value(b, a, depth)
+	b = appendValue(b, a, depth)
 	b = end(b, sv)
 	return end(b, st)
 }
@@ -238,16 +272,15 @@ func (enc *encoder) kv(b []byte, field protowire.Number, a *attr, depth int) []b
 // before the bytes, so no placeholder is moved, and every tag is one byte
 // (all of aires.proto's field numbers are below 16). It is the encoder's
 // hottest path.
-func kvScalar(b []byte, field protowire.Number, a *attr) []byte {
-	key := clean(a.key, MaxKeyBytes)
-	var str string
+func kvScalar(b []byte, field protowire.Number, key string, vk valueKind, str string, num uint64) []byte {
+	key = clean(key, MaxKeyBytes)
 	var vs int // the AnyValue's length
-	switch a.vk {
+	switch vk {
 	case vString:
-		str = clean(a.str, MaxValueBytes)
+		str = clean(str, MaxValueBytes)
 		vs = 1 + protowire.SizeBytes(len(str))
 	case vInt:
-		vs = 1 + protowire.SizeVarint(a.num)
+		vs = 1 + protowire.SizeVarint(num)
 	case vFloat:
 		vs = 1 + 8
 	default: // vBool
@@ -260,19 +293,19 @@ func kvScalar(b []byte, field protowire.Number, a *attr) []byte {
 	b = append(b, key...)
 	b = append(b, tag1(fKVValue, protowire.BytesType))
 	b = appendUvarint(b, uint64(vs))
-	switch a.vk {
+	switch vk {
 	case vString:
 		b = append(b, tag1(fAnyString, protowire.BytesType))
 		b = appendUvarint(b, uint64(len(str)))
 		b = append(b, str...)
 	case vInt:
 		b = append(b, tag1(fAnyInt, protowire.VarintType))
-		b = appendUvarint(b, a.num)
+		b = appendUvarint(b, num)
 	case vFloat:
 		b = append(b, tag1(fAnyDouble, protowire.Fixed64Type))
-		b = protowire.AppendFixed64(b, a.num)
+		b = protowire.AppendFixed64(b, num)
 	default:
-		b = append(b, tag1(fAnyBool, protowire.VarintType), byte(a.num&1))
+		b = append(b, tag1(fAnyBool, protowire.VarintType), byte(num&1))
 	}
 	return b
 }
@@ -289,9 +322,9 @@ func appendUvarint(b []byte, v uint64) []byte {
 	return protowire.AppendVarint(b, v)
 }
 
-// value writes the content of an AnyValue. Oneof members are written even
+// appendValue writes the content of an AnyValue. Oneof members are written even
 // when zero (presence matters).
-func (enc *encoder) value(b []byte, a *attr, depth int) []byte {
+func appendValue(b []byte, a *attr, depth int) []byte {
 	switch a.vk {
 	case vString:
 		b = protowire.AppendTag(b, fAnyString, protowire.BytesType)
@@ -308,7 +341,7 @@ func (enc *encoder) value(b []byte, a *attr, depth int) []byte {
 	case vStrings, vInts, vFloats, vBools:
 		var st int
 		b, st = begin(b, fAnyArray)
-		b = enc.list(b, a)
+		b = appendList(b, a)
 		b = end(b, st)
 	case vGroup:
 		g, _ := a.any.([]attr)
@@ -316,7 +349,7 @@ func (enc *encoder) value(b []byte, a *attr, depth int) []byte {
 		b, st = begin(b, fAnyKVList)
 		if depth < maxNesting {
 			for i := range g[:min(len(g), MaxAttributes)] {
-				b = enc.kv(b, fListValues, &g[i], depth+1)
+				b = appendKV(b, fListValues, &g[i], depth+1)
 			}
 		}
 		b = end(b, st)
@@ -327,32 +360,32 @@ func (enc *encoder) value(b []byte, a *attr, depth int) []byte {
 	return b
 }
 
-// list writes ArrayValue.values: one AnyValue per item.
-func (enc *encoder) list(b []byte, a *attr) []byte {
+// appendList writes ArrayValue.values: one AnyValue per item.
+func appendList(b []byte, a *attr) []byte {
 	switch l := a.any.(type) {
 	case []string:
 		for _, x := range l[:min(len(l), MaxListItems)] {
-			b = enc.item(b, attr{vk: vString, str: x})
+			b = appendItem(b, attr{vk: vString, str: x})
 		}
 	case []int64:
 		for _, x := range l[:min(len(l), MaxListItems)] {
-			b = enc.item(b, attr{vk: vInt, num: uint64(x)})
+			b = appendItem(b, attr{vk: vInt, num: uint64(x)})
 		}
 	case []float64:
 		for _, x := range l[:min(len(l), MaxListItems)] {
-			b = enc.item(b, attr{vk: vFloat, num: math.Float64bits(x)})
+			b = appendItem(b, attr{vk: vFloat, num: math.Float64bits(x)})
 		}
 	case []bool:
 		for _, x := range l[:min(len(l), MaxListItems)] {
-			b = enc.item(b, attr{vk: vBool, num: protowire.EncodeBool(x)})
+			b = appendItem(b, attr{vk: vBool, num: protowire.EncodeBool(x)})
 		}
 	}
 	return b
 }
 
-func (enc *encoder) item(b []byte, a attr) []byte {
+func appendItem(b []byte, a attr) []byte {
 	b, st := begin(b, fListValues)
-	b = enc.value(b, &a, 0)
+	b = appendValue(b, &a, 0)
 	return end(b, st)
 }
 
@@ -360,6 +393,9 @@ func (enc *encoder) item(b []byte, a attr) []byte {
 // cutting on a rune boundary. The common case (short, valid) costs one scan
 // and no allocation.
 func clean(s string, max int) string {
+	if len(s) <= shortString && len(s) <= max && isASCII(s) {
+		return s
+	}
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
@@ -373,6 +409,20 @@ func clean(s string, max int) string {
 	return s
 }
 
+// shortString is the length up to which clean checks for ASCII byte by byte:
+// keys and most values are that short, and the plain loop takes less than
+// half of utf8.ValidString's time on them (ValidString is faster on long
+// strings).
+const shortString = 32
+
+func isASCII(s string) bool {
+	var or byte
+	for i := 0; i < len(s); i++ {
+		or |= s[i]
+	}
+	return or < utf8.RuneSelf
+}
+
 // encodeResource marshals the batch resource once per client.
 func encodeResource(cfg *Config) []byte {
 	r := &airesv1.Resource{
@@ -381,7 +431,6 @@ func encodeResource(cfg *Config) []byte {
 		Release:     clean(cfg.Release, MaxValueBytes),
 		Host:        clean(cfg.Host, MaxValueBytes),
 	}
-	var enc encoder
 	var kvs []byte
 	for i := range cfg.ResourceAttributes {
 		o := &cfg.ResourceAttributes[i]
@@ -389,7 +438,7 @@ func encodeResource(cfg *Config) []byte {
 			continue
 		}
 		a := o.toAttr()
-		kvs = enc.kv(kvs, fResAttributes, &a, 0)
+		kvs = appendKV(kvs, fResAttributes, &a, 0)
 	}
 	b, err := proto.Marshal(r)
 	if err != nil { // cannot happen: every string was cleaned

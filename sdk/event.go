@@ -40,10 +40,22 @@ func (s Severity) String() string {
 	return "unspecified"
 }
 
-// event is what travels through the queue: filled on the caller's goroutine,
-// read and recycled by the worker. Ownership passes with the channel send: the
-// caller never touches it again.
+// event is what travels through the queue, in one of two forms. Most events
+// are encoded on the caller's goroutine (Client.emit): only wire, the
+// event's protobuf fields, is set, and the worker copies those bytes into the
+// batch. An event with an error stack still to symbolize travels as fields
+// (eventHead, attrs, tags; wire empty) and the worker encodes it. Ownership
+// passes with the channel send: the caller never touches it again.
 type event struct {
+	eventHead
+	attrs []attr
+	tags  []string
+	wire  []byte
+}
+
+// eventHead is everything of an event but its slices: one assignment copies
+// it from the caller's stack into a pooled event.
+type eventHead struct {
 	id       [16]byte
 	ts       int64
 	sev      Severity
@@ -57,8 +69,6 @@ type event struct {
 	release  string
 	session  string
 	user     string
-	attrs    []attr
-	tags     []string
 	http     *HTTP
 	err      *errorInfo
 }
@@ -68,25 +78,35 @@ type event struct {
 const (
 	pooledAttrCap = 32
 	pooledTagCap  = 16
+	pooledWireCap = 4 << 10
 )
 
-// eventWithAttrs is what the pool allocates: an event and room for its first
-// attributes in one allocation, so even an empty pool (at start, after a GC)
-// costs a call one allocation, not two.
-type eventWithAttrs struct {
+// pooledEvent is what the pool allocates: an event and room for the encoded
+// bytes of a typical one in one allocation, so even an empty pool (at start,
+// after a GC) costs a call one allocation, not two.
+type pooledEvent struct {
 	event
-	buf [8]attr
+	buf [256]byte
 }
 
 var eventPool = sync.Pool{New: func() any {
-	p := new(eventWithAttrs)
-	p.attrs = p.buf[:0]
+	p := new(pooledEvent)
+	p.wire = p.buf[:0]
 	return &p.event
 }}
 
 func getEvent() *event { return eventPool.Get().(*event) }
 
 func putEvent(e *event) {
+	wire := e.wire[:0]
+	if cap(wire) > pooledWireCap {
+		wire = nil
+	}
+	if len(e.wire) > 0 { // encoded: nothing else of it was set
+		e.wire = wire
+		eventPool.Put(e)
+		return
+	}
 	attrs, tags := e.attrs, e.tags
 	clear(attrs) // drop references to user strings
 	clear(tags)
@@ -96,76 +116,88 @@ func putEvent(e *event) {
 	if cap(tags) > pooledTagCap {
 		tags = nil
 	}
-	*e = event{attrs: attrs[:0], tags: tags[:0]}
+	*e = event{attrs: attrs[:0], tags: tags[:0], wire: wire}
 	eventPool.Put(e)
 }
 
-// apply copies the options into e. It never retains opts or anything the
-// caller may change later.
-func (e *event) apply(opts []Option) {
-	var ctxTrace, ctxSpan bool
+// collect sets e's fields from opts and appends their attributes and tags to
+// attrs and tags, which it returns.
+func (e *eventHead) collect(opts []Option, attrs []attr, tags []string) ([]attr, []string) {
+	var ids idSources
 	for i := range opts {
 		o := &opts[i]
 		switch o.kind {
-		case optNone:
 		case optAttr:
-			e.attrs = append(e.attrs, o.toAttr())
+			attrs = append(attrs, o.toAttr())
 		case optMap:
 			if m, ok := o.any.([]attr); ok {
-				e.attrs = append(e.attrs, m...)
+				attrs = append(attrs, m...)
 			}
-		case optTraceID:
-			if o.decodeID(e.traceID[:]) {
-				e.hasTrace, ctxTrace = true, false
-			}
-		case optSpanID:
-			if o.decodeID(e.spanID[:]) {
-				e.hasSpan, ctxSpan = true, false
-			}
-		case optContext:
-			ctx, _ := o.any.(context.Context)
-			if ctx == nil {
-				continue
-			}
-			sc := trace.SpanContextFromContext(ctx)
-			if !sc.IsValid() {
-				continue
-			}
-			// Explicit ids win whatever the order of the options.
-			if !e.hasTrace || ctxTrace {
-				e.traceID = sc.TraceID()
-				e.hasTrace, ctxTrace = true, true
-			}
-			if !e.hasSpan || ctxSpan {
-				e.spanID = sc.SpanID()
-				e.hasSpan, ctxSpan = true, true
-			}
-		case optSessionID:
-			e.session = o.str
-		case optUserID:
-			e.user = o.str
 		case optTags:
 			if o.num == 1 {
-				e.tags = append(e.tags, o.str)
+				tags = append(tags, o.str)
 			} else if t, ok := o.any.([]string); ok {
-				e.tags = append(e.tags, t...)
+				tags = append(tags, t...)
 			}
-		case optService:
-			e.service = o.str
-		case optEnvironment:
-			e.env = o.str
-		case optRelease:
-			e.release = o.str
-		case optTimestamp:
-			e.ts = int64(o.num)
-		case optHTTP:
-			if h, ok := o.any.(*HTTP); ok {
-				e.http = h
-			}
-		case optError:
-			if ei, ok := o.any.(*errorInfo); ok {
-				e.err = ei
-			}
+		default:
+			e.set(o, &ids)
+		}
+	}
+	return attrs, tags
+}
+
+// idSources records whether the trace and span ids came from a context
+// (WithContext) rather than given explicitly: explicit ids win whatever the
+// order of the options.
+type idSources struct{ ctxTrace, ctxSpan bool }
+
+// set applies one option that is neither an attribute nor tags.
+func (e *eventHead) set(o *Option, ids *idSources) {
+	switch o.kind {
+	case optTraceID:
+		if o.decodeID(e.traceID[:]) {
+			e.hasTrace, ids.ctxTrace = true, false
+		}
+	case optSpanID:
+		if o.decodeID(e.spanID[:]) {
+			e.hasSpan, ids.ctxSpan = true, false
+		}
+	case optContext:
+		ctx, _ := o.any.(context.Context)
+		if ctx == nil {
+			return
+		}
+		sc := trace.SpanContextFromContext(ctx)
+		if !sc.IsValid() {
+			return
+		}
+		if !e.hasTrace || ids.ctxTrace {
+			e.traceID = sc.TraceID()
+			e.hasTrace, ids.ctxTrace = true, true
+		}
+		if !e.hasSpan || ids.ctxSpan {
+			e.spanID = sc.SpanID()
+			e.hasSpan, ids.ctxSpan = true, true
+		}
+	case optSessionID:
+		e.session = o.str
+	case optUserID:
+		e.user = o.str
+	case optService:
+		e.service = o.str
+	case optEnvironment:
+		e.env = o.str
+	case optRelease:
+		e.release = o.str
+	case optTimestamp:
+		e.ts = int64(o.num)
+	case optHTTP:
+		if h, ok := o.any.(*HTTP); ok {
+			e.http = h
+		}
+	case optError:
+		if ei, ok := o.any.(*errorInfo); ok {
+			e.err = ei
 		}
 	}
 }

@@ -60,5 +60,27 @@ func FuzzEncodeEvent(f *testing.F) {
 			t.Fatalf("bad id lengths %d/%d", len(e.TraceId), len(e.SpanId))
 		}
 		putEvent(ev)
+
+		// The caller's encoding of the same event (without the error, which
+		// the worker encodes) writes the worker's bytes; a large one travels
+		// as fields.
+		noErr := opts[:len(opts)-2]
+		got := encodeEvent(Severity(sev), msg, ival, noErr)
+		want := getEvent()
+		want.ts, want.sev, want.msg = ival, Severity(sev), msg
+		want.apply(noErr)
+		if want.id = got.id; len(got.wire) > 0 {
+			want.id = [16]byte(got.wire[2:18])
+		}
+		var we, ge encoder
+		if w, g := we.encode(nil, []*event{want}), ge.encode(nil, []*event{got}); string(w) != string(g) {
+			t.Fatalf("the caller encoded\n%x\nthe worker encodes\n%x", g, w)
+		}
+		w := appendEventFields(nil, &want.eventHead, want.attrs, want.tags)
+		if g := appendOptionFields(nil, &want.eventHead, noErr); string(w) != string(g) {
+			t.Fatalf("appendOptionFields wrote\n%x\nappendEventFields writes\n%x", g, w)
+		}
+		putEvent(got)
+		putEvent(want)
 	})
 }

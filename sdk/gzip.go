@@ -1,6 +1,7 @@
 package aires
 
 import (
+	"bytes"
 	"io"
 	"sync"
 
@@ -15,24 +16,47 @@ import (
 // NewGZIPCompressorWithLevel(BestSpeed) (compress/gzip), for output of the
 // same size within 0.5% (BenchmarkGzipBatch).
 type gzipCompressor struct {
-	writers sync.Pool // *gzip.Writer
+	writers sync.Pool // *gzipWriter
 }
 
+// gzipWriter compresses into its own reused buffer, handed to grpc in one
+// Write: the compressor flushes every few hundred bytes, and grpc's message
+// writer copies each Write into a buffer of its own (small ones freshly
+// allocated), so writing straight to it cost a hundred allocations per batch.
+type gzipWriter struct {
+	z   *gzip.Writer
+	out bytes.Buffer
+}
+
+// maxPooledGzipOut is the largest output buffer kept for the next batch; a
+// rare huge batch of incompressible data does not pin its buffer forever.
+const maxPooledGzipOut = 4 << 20
+
 func (c *gzipCompressor) Do(w io.Writer, p []byte) error {
-	z, ok := c.writers.Get().(*gzip.Writer)
+	g, ok := c.writers.Get().(*gzipWriter)
 	if ok {
-		z.Reset(w)
+		g.out.Reset()
+		g.z.Reset(&g.out)
 	} else {
+		g = &gzipWriter{}
 		var err error
-		if z, err = gzip.NewWriterLevel(w, gzip.BestSpeed); err != nil {
+		if g.z, err = gzip.NewWriterLevel(&g.out, gzip.BestSpeed); err != nil {
 			return err
 		}
 	}
-	defer c.writers.Put(z)
-	if _, err := z.Write(p); err != nil {
+	defer func() {
+		if g.out.Cap() <= maxPooledGzipOut {
+			c.writers.Put(g)
+		}
+	}()
+	if _, err := g.z.Write(p); err != nil {
 		return err
 	}
-	return z.Close()
+	if err := g.z.Close(); err != nil {
+		return err
+	}
+	_, err := w.Write(g.out.Bytes())
+	return err
 }
 
 func (*gzipCompressor) Type() string { return "gzip" }

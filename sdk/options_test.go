@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -209,5 +210,21 @@ func TestAllocsPerInfoCall(t *testing.T) {
 	// Events are pooled; the hot path itself allocates nothing.
 	if allocs > 1 {
 		t.Fatalf("Info with 3 attributes: %.1f allocs/op, want <= 1", allocs)
+	}
+}
+
+// Many options (more than Client.emit gathers on its stack) and tags: the
+// pooled event keeps its slices' capacity, so the call still allocates
+// nothing once warm.
+func TestAllocsPerCallWithManyOptions(t *testing.T) {
+	rec := sdktest.New(t, aires.Config{QueueSize: 1 << 16, BatchSize: 1 << 15, FlushInterval: time.Hour})
+	c := rec.Client
+	opts := []aires.Option{aires.WithTags("a", "b", "c", "d", "e", "f"), aires.WithUserID("u-1")}
+	for i := range 12 {
+		opts = append(opts, aires.Int("attr"+strconv.Itoa(i), i))
+	}
+	allocs := testing.AllocsPerRun(1000, func() { c.Info("order placed", opts...) })
+	if allocs > 1 {
+		t.Fatalf("Info with 14 options: %.1f allocs/op, want <= 1", allocs)
 	}
 }
