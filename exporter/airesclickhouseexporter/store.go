@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
+	"github.com/cenkalti/backoff/v7"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
@@ -59,8 +59,7 @@ func (e *logsExporter) storeGroup(g *group) error {
 			alone.pushes = 1
 			alone.ins.rows.copyMeta(&g.ins.rows)
 			for r := sp.start; r < sp.end; r++ {
-				alone.ins.blk.AddFrom(g.ins.blk, r)
-				alone.ins.rows.ids = append(alone.ins.rows.ids, g.ins.rows.ids[r])
+				alone.ins.addRowOf(g.ins, r)
 			}
 			alone.spans = []span{{0, alone.ins.blk.Len()}}
 			g.errs[i] = e.store(alone)
@@ -81,7 +80,10 @@ func (e *logsExporter) storeGroup(g *group) error {
 // are left out of g.
 func (e *logsExporter) store(g *group) error {
 	bo := e.cfg.BackOffConfig
-	interval := bo.InitialInterval
+	// The backoff exporterhelper's retry sender uses, from the same settings.
+	next := &backoff.ExponentialBackOff{InitialInterval: bo.InitialInterval, RandomizationFactor: bo.RandomizationFactor,
+		Multiplier: bo.Multiplier, MaxInterval: bo.MaxInterval}
+	next.Reset()
 	start := time.Now()
 	for {
 		err := e.settleDoubts(g)
@@ -94,7 +96,7 @@ func (e *logsExporter) store(g *group) error {
 		if err == nil || consumererror.IsPermanent(err) || !bo.Enabled {
 			return err
 		}
-		wait := jitter(interval, bo.RandomizationFactor)
+		wait := next.NextBackOff()
 		if bo.MaxElapsedTime > 0 && time.Since(start)+wait > bo.MaxElapsedTime {
 			return fmt.Errorf("no more retries after %s (retry_on_failure.max_elapsed_time %s): %w",
 				time.Since(start).Round(time.Millisecond), bo.MaxElapsedTime, err)
@@ -106,17 +108,7 @@ func (e *logsExporter) store(g *group) error {
 			return err
 		case <-timer.C:
 		}
-		interval = min(time.Duration(float64(interval)*bo.Multiplier), max(bo.MaxInterval, bo.InitialInterval))
 	}
-}
-
-// jitter spreads d by up to factor either way, as exporterhelper's backoff.
-func jitter(d time.Duration, factor float64) time.Duration {
-	if factor <= 0 || d <= 0 {
-		return d
-	}
-	delta := factor * float64(d)
-	return time.Duration(float64(d) - delta + rand.Float64()*(2*delta+1))
 }
 
 // settleDoubts resolves the inserts in doubt, if any, and leaves out of g
@@ -174,8 +166,7 @@ func (e *logsExporter) leaveOutStored(g *group) {
 			if _, isStored := e.doubts.state(old.ids[r]); isStored {
 				continue
 			}
-			kept.blk.AddFrom(g.ins.blk, r)
-			kept.rows.ids = append(kept.rows.ids, old.ids[r])
+			kept.addRowOf(g.ins, r)
 		}
 		spans = append(spans, span{from, kept.blk.Len()})
 	}
@@ -183,6 +174,13 @@ func (e *logsExporter) leaveOutStored(g *group) {
 		zap.Int("rows", stored), zap.String("table", e.table.String()))
 	e.inserters.put(g.ins)
 	g.ins, g.spans = kept, spans
+}
+
+// addRowOf appends row r of src's block, with its id, to ins (the time
+// range and services come from copyMeta).
+func (ins *inserter) addRowOf(src *inserter, r int) {
+	ins.blk.AddFrom(src.blk, r)
+	ins.rows.ids = append(ins.rows.ids, src.rows.ids[r])
 }
 
 // insertContext is the context of one insert attempt: its own timeout, not
