@@ -358,3 +358,36 @@ func TestPackageFunctionsUseDefaultClient(t *testing.T) {
 		t.Fatalf("server stored %d events, want 2", n)
 	}
 }
+
+// TestFullQueueDropsBeforeEncoding: an event that finds the queue full is
+// dropped before it is stamped, given an id or encoded, so an application
+// logging faster than the collector takes its events pays little for those
+// it loses. The id counter tells whether an event was built.
+func TestFullQueueDropsBeforeEncoding(t *testing.T) {
+	c := &Client{queue: make(chan *event, 2)}
+	c.Info("first", String("k", "v"))
+	c.Info("second", String("k", "v"))
+	if st := c.Stats(); st.Enqueued != 2 || st.Dropped != 0 {
+		t.Fatalf("with room in the queue: %+v, want 2 enqueued", st)
+	}
+	before := uuidCounter.Load()
+	for range 100 {
+		c.Info("dropped", String("k", "v"), Int("n", 1))
+	}
+	if st := c.Stats(); st.Dropped != 100 {
+		t.Fatalf("with the queue full: %+v, want 100 dropped", st)
+	}
+	if built := uuidCounter.Load() - before; built != 0 {
+		t.Fatalf("%d of the 100 dropped events were built first (ids taken); a full queue must drop before any work", built)
+	}
+}
+
+// BenchmarkInfoQueueFull is the cost of a logging call whose event is
+// dropped because the queue is full.
+func BenchmarkInfoQueueFull(b *testing.B) {
+	c := &Client{queue: make(chan *event)}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Info("order placed", String("order.id", "ord-1234"), Int("items", 3), Bool("paid", true))
+	}
+}

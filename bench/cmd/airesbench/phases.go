@@ -185,22 +185,26 @@ func (b *bencher) latency(ctx context.Context, rate float64) (*latencyResult, er
 }
 
 type overloadResult struct {
-	OfferedPerSec  float64 `json:"offered_events_per_sec"`
-	TargetPerSec   float64 `json:"target_events_per_sec"`
-	InClickHouse   float64 `json:"stored_events_per_sec"`
-	Seconds        float64 `json:"seconds"`
-	RSSMaxMB       float64 `json:"collector_rss_mb_max"` // sampled VmRSS, overload and drain
-	HWMMB          float64 `json:"collector_vmhwm_mb"`   // VmHWM: the peak over the whole run
-	HWMBeforeMB    float64 `json:"collector_vmhwm_before_overload_mb"`
-	SDKEnqueued    uint64  `json:"sdk_enqueued_total"`
-	SDKSent        uint64  `json:"sdk_sent_total"`
-	SDKDropped     uint64  `json:"sdk_dropped_total"`
-	SDKFailed      uint64  `json:"sdk_failed_total"`
-	RowsStored     uint64  `json:"rows_stored_total"`
-	AckedLost      uint64  `json:"acknowledged_lost"`
-	Refused        float64 `json:"collector_refused_log_records"`
-	EnqueueFailed  float64 `json:"exporter_enqueue_failed_log_records"`
-	ExporterFailed float64 `json:"exporter_send_failed_log_records"`
+	OfferedPerSec float64 `json:"offered_events_per_sec"`
+	TargetPerSec  float64 `json:"target_events_per_sec"`
+	InClickHouse  float64 `json:"stored_events_per_sec"`
+	Seconds       float64 `json:"seconds"`
+	RSSMaxMB      float64 `json:"collector_rss_mb_max"` // sampled VmRSS, overload and drain
+	HWMMB         float64 `json:"collector_vmhwm_mb"`   // VmHWM: the peak over the whole run
+	HWMBeforeMB   float64 `json:"collector_vmhwm_before_overload_mb"`
+	// Cores is each process's CPU over the phase, as in the sustained
+	// phase: the load generator's share is taken from the other two.
+	Cores          map[string]float64 `json:"cores_used"`
+	CollectorCPUUs float64            `json:"collector_cpu_us_per_stored_event"`
+	SDKEnqueued    uint64             `json:"sdk_enqueued_total"`
+	SDKSent        uint64             `json:"sdk_sent_total"`
+	SDKDropped     uint64             `json:"sdk_dropped_total"`
+	SDKFailed      uint64             `json:"sdk_failed_total"`
+	RowsStored     uint64             `json:"rows_stored_total"`
+	AckedLost      uint64             `json:"acknowledged_lost"`
+	Refused        float64            `json:"collector_refused_log_records"`
+	EnqueueFailed  float64            `json:"exporter_enqueue_failed_log_records"`
+	ExporterFailed float64            `json:"exporter_send_failed_log_records"`
 }
 
 // overload offers overFactor x the sustained rate without pacing (the SDK
@@ -217,6 +221,7 @@ func (b *bencher) overload(ctx context.Context, rate float64) (*overloadResult, 
 	var wg sync.WaitGroup
 	var calls uint64
 	t0 := time.Now()
+	meter := newCPUMeter(b.pids)
 	wg.Go(func() { calls = b.fleet.run(lctx, rate, false) })
 	r := &overloadResult{TargetPerSec: round0(rate)}
 	_, r.HWMBeforeMB = procMem(b.col.pid())
@@ -245,8 +250,12 @@ func (b *bencher) overload(ctx context.Context, rate float64) (*overloadResult, 
 	r.Seconds = round2(el)
 	r.OfferedPerSec = round0(float64(calls) / el)
 	r.InClickHouse = round0(float64(p1-p0) / el)
+	r.Cores = meter.cores()
+	if r.InClickHouse > 0 {
+		r.CollectorCPUUs = round2(r.Cores["collector"] * 1e6 / r.InClickHouse)
+	}
 	b.phase.Store("drain")
-	logf("  overload: offered %.0f/s, stored %.0f/s during the phase; draining", r.OfferedPerSec, r.InClickHouse)
+	logf("  overload: offered %.0f/s, stored %.0f/s during the phase, cores used %v; draining", r.OfferedPerSec, r.InClickHouse, r.Cores)
 	// Deliver what the SDK still holds, then compare acknowledged with stored.
 	b.fleet.shutdown(60 * time.Second)
 	sent, rows := b.drain(ctx, 90*time.Second)
