@@ -115,7 +115,14 @@ type Config struct {
 	MaxRetryDelay  time.Duration
 	// RequestTimeout bounds each attempt (default 10s).
 	RequestTimeout time.Duration
-	// DisableCompression sends requests uncompressed (default gzip).
+	// Compression is how requests are compressed: "zstd" (the default, at
+	// its fastest level), "gzip" (BestSpeed; for a server that has no zstd,
+	// such as a proxy that re-encodes requests) or "none" (a sidecar or
+	// loopback, where the bytes cost less than the CPU). The Aires collector
+	// takes all three.
+	Compression string
+	// DisableCompression sends requests uncompressed, as Compression
+	// "none" does (it wins over Compression).
 	DisableCompression bool
 
 	// FatalFlushTimeout bounds the flush done by Fatal (default 2s).

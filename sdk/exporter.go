@@ -47,15 +47,15 @@ func newGRPCExporter(cfg *Config) (*grpcExporter, error) {
 		creds = credentials.NewTLS(certs.watch(tc))
 	}
 	dopts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
-	if !cfg.DisableCompression {
-		// gzip at BestSpeed with klauspost/compress, set on this connection
-		// only (the registered "gzip" compressor is process-wide, at the
-		// default level 6). Measured on a batch of typical events: level 1
-		// costs 1.6x less CPU than level 6 for 9% more bytes, and
-		// klauspost's level 1 2.7x less again than compress/gzip's; gzip was
-		// two thirds of the SDK worker's CPU (DESIGN.md).
-		//lint:ignore SA1019 the only per-connection compressor grpc offers; supported throughout grpc 1.x
-		dopts = append(dopts, grpc.WithCompressor(&gzipCompressor{}))
+	// Compression is set on this connection only (see compressorOption).
+	// zstd and gzip at their fastest levels: compression was two thirds of
+	// the SDK worker's CPU at gzip's default level (DESIGN.md).
+	copt, err := compressorOption(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if copt != nil {
+		dopts = append(dopts, copt)
 	}
 	target, balance := dialTarget(cfg)
 	dopts = append(dopts, balance...)

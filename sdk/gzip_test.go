@@ -93,8 +93,8 @@ func (w *wireSizes) HandleRPC(_ context.Context, s stats.RPCStats) {
 func (w *wireSizes) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
 func (w *wireSizes) HandleConn(context.Context, stats.ConnStats)                       {}
 
-// TestRequestsAreGzipped: a stock gRPC server (grpc's own registered gzip)
-// receives the client's requests compressed, and the SDK registered nothing
+// TestRequestsAreGzipped: with Compression "gzip", a stock gRPC server
+// (grpc's own registered gzip) receives the client's requests compressed, and the SDK registered nothing
 // in place of grpc's "gzip".
 func TestRequestsAreGzipped(t *testing.T) {
 	if got := reflect.TypeOf(encoding.GetCompressor("gzip")).Elem().PkgPath(); got != "google.golang.org/grpc/encoding/gzip" {
@@ -111,7 +111,7 @@ func TestRequestsAreGzipped(t *testing.T) {
 	go func() { _ = gs.Serve(lis) }()
 	t.Cleanup(gs.Stop)
 
-	c := newTestClient(t, Config{Endpoint: s.addr})
+	c := newTestClient(t, Config{Endpoint: s.addr, Compression: CompressionGzip})
 	for i := range 200 {
 		c.Info("order placed", String("order.id", fmt.Sprintf("A-%d", i)), Int("items", i%7), Bool("gift", i%5 == 0))
 	}

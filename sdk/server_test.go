@@ -36,6 +36,11 @@ func startServer(t testing.TB, h func(call int, b *airesv1.EventBatch) (*airesv1
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The Aires collector takes zstd (the SDK's default) through the
+	// OpenTelemetry Collector's registered decompressor; a test server
+	// takes it through a server option, so that nothing in the test binary
+	// registers a "zstd" the SDK could be relying on.
+	opts = append([]grpc.ServerOption{zstdServerOption()}, opts...)
 	gs := grpc.NewServer(opts...)
 	s := &fakeServer{addr: lis.Addr().String(), handler: h, gs: gs}
 	airesv1.RegisterIngestServiceServer(gs, s)

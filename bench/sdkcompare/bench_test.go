@@ -143,13 +143,13 @@ func BenchmarkInfoServerDown(b *testing.B) {
 // full so nothing is dropped.
 func BenchmarkThroughput(b *testing.B) {
 	for _, tc := range []struct {
-		name string
-		gzip bool
-	}{{"gzip", true}, {"uncompressed", false}} {
+		name        string
+		compression string
+	}{{"zstd", "zstd"}, {"gzip", "gzip"}, {"uncompressed", "none"}} {
 		b.Run(tc.name, func(b *testing.B) {
 			srv := discardServer(b)
 			const queue = 1 << 15
-			c := newAires(b, aires.Config{Endpoint: srv.Addr, QueueSize: queue, DisableCompression: !tc.gzip})
+			c := newAires(b, aires.Config{Endpoint: srv.Addr, QueueSize: queue, Compression: tc.compression})
 			// Warm the connection.
 			c.Info("warm-up")
 			_ = c.Flush(context.Background())

@@ -2,10 +2,12 @@ package sdkcompare
 
 import (
 	"context"
+	"io"
 	"net"
 	"sync/atomic"
 
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
+	"github.com/klauspost/compress/zstd"
 	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/stats"
@@ -52,7 +54,10 @@ func StartDiscardServer() (*DiscardServer, error) {
 	}
 	s := &DiscardServer{Addr: lis.Addr().String()}
 	s.srv = grpc.NewServer(grpc.ForceServerCodec(discardCodec{}), //nolint:staticcheck // raw bytes on purpose
-		grpc.StatsHandler(wireCounter{s}))
+		grpc.StatsHandler(wireCounter{s}),
+		// zstd (the Aires SDK's default) as the collector takes it; gzip
+		// through grpc's registered decompressor.
+		grpc.RPCDecompressor(zstdDecompressor{})) //nolint:staticcheck // per server, nothing registered process-wide
 	s.register("aires.v1.IngestService", "Ingest", func() proto.Message { return &airesv1.IngestResponse{} })
 	s.register("opentelemetry.proto.collector.logs.v1.LogsService", "Export",
 		func() proto.Message { return &collogspb.ExportLogsServiceResponse{} })
@@ -98,3 +103,19 @@ func (w wireCounter) HandleRPC(_ context.Context, st stats.RPCStats) {
 		w.s.WireBytes.Add(uint64(p.WireLength))
 	}
 }
+
+// zstdDecompressor inflates zstd requests with klauspost/compress, the
+// implementation the OpenTelemetry Collector registers.
+type zstdDecompressor struct{}
+
+var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
+
+func (zstdDecompressor) Do(r io.Reader) ([]byte, error) {
+	in, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return zstdDecoder.DecodeAll(in, nil)
+}
+
+func (zstdDecompressor) Type() string { return "zstd" }

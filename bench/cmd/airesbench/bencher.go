@@ -56,7 +56,7 @@ func bench(ctx context.Context, c *config) (*report, error) {
 	d.Quick = c.quick
 	d.Exporter = c.exp
 	d.MemoryLimitMiB = c.memLimitMiB
-	d.Clients, d.Goroutines, d.Gzip, d.SDKBatchSize = c.clients, c.goroutines, c.gzip, c.sdkBatch
+	d.Clients, d.Goroutines, d.SDKCompression, d.SDKBatchSize = c.clients, c.goroutines, c.sdkCompression, c.sdkBatch
 
 	if !c.skipSDK {
 		logf("phase sdk: bench/sdkcompare (benchtime %s, count %d)", c.sdkBenchtime, c.sdkCount)
@@ -70,7 +70,7 @@ func bench(ctx context.Context, c *config) (*report, error) {
 		rep.ZapNsOp = get("BenchmarkInfo3Attrs/zap", "ns/op")
 		rep.SlogNsOp = get("BenchmarkInfo3Attrs/slog", "ns/op")
 		rep.OtelSDKNsOp = get("BenchmarkInfo3Attrs/otel-logs-sdk", "ns/op")
-		rep.SDKGRPCEventsPerSec = get("BenchmarkThroughput/gzip", "events/s")
+		rep.SDKGRPCEventsPerSec = get("BenchmarkThroughput/zstd", "events/s")
 		logf("phase sdk: whole-process CPU per event, bench/sdkcompare/cmd/sdkcpu (%d rounds)", c.sdkCPURounds)
 		cpu, err := runSDKCPU(c.root, c.sdkCPURounds, c.profileDir)
 		if err != nil {
@@ -144,7 +144,7 @@ func bench(ctx context.Context, c *config) (*report, error) {
 		}
 	}
 
-	f, err := newFleet(fmt.Sprintf("127.0.0.1:%d", col.AiresPort), c.clients, c.goroutines, c.sdkBatch, tmpls, c.gzip)
+	f, err := newFleet(fmt.Sprintf("127.0.0.1:%d", col.AiresPort), c.clients, c.goroutines, c.sdkBatch, tmpls, c.sdkCompression)
 	if err != nil {
 		return nil, err
 	}

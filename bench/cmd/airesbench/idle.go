@@ -35,7 +35,7 @@ func (b *bencher) idle(ctx context.Context) (*idleResult, error) {
 	logf("phase idle: %d single events, each polled for every %s", idleTries, pollEvery)
 	client, err := aires.New(aires.Config{
 		Endpoint: fmt.Sprintf("127.0.0.1:%d", b.col.AiresPort), Service: serviceIdle, Environment: benchEnv,
-		DisableCompression: !b.cfg.gzip, BatchSize: b.cfg.sdkBatch, Logger: slog.New(slog.DiscardHandler),
+		Compression: b.cfg.sdkCompression, BatchSize: b.cfg.sdkBatch, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		return nil, err

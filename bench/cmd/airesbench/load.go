@@ -23,7 +23,7 @@ type fleet struct {
 	pacedLimit uint64
 }
 
-func newFleet(endpoint string, nClients, goroutines, batchSize int, tmpls []*evTemplate, gzip bool) (*fleet, error) {
+func newFleet(endpoint string, nClients, goroutines, batchSize int, tmpls []*evTemplate, compression string) (*fleet, error) {
 	host, _ := os.Hostname()
 	var res []aires.Option
 	for _, kv := range resourceAttrs {
@@ -33,7 +33,7 @@ func newFleet(endpoint string, nClients, goroutines, batchSize int, tmpls []*evT
 	for range nClients {
 		c, err := aires.New(aires.Config{
 			Endpoint: endpoint, Service: serviceLoad, Environment: benchEnv, Release: benchRelease, Host: host,
-			ResourceAttributes: res, DisableCompression: !gzip, BatchSize: batchSize,
+			ResourceAttributes: res, Compression: compression, BatchSize: batchSize,
 			Logger: slog.New(slog.DiscardHandler),
 		})
 		if err != nil {

@@ -24,6 +24,8 @@ import (
 	"syscall"
 	"time"
 
+	aires "github.com/aires-dev/aires/sdk"
+
 	"github.com/aires-dev/aires/internal/chtest"
 )
 
@@ -37,7 +39,7 @@ type config struct {
 	phases    string
 
 	clients, goroutines int
-	gzip                bool
+	sdkCompression      string
 	exp                 exporterSettings
 	memLimitMiB         int
 	rawBatch, rawWriter int
@@ -93,7 +95,7 @@ func run() error {
 	flag.Float64Var(&c.shapeRate, "shape-rate", 10000, "events/s of each run of the shapes phase (the same for Aires and the stock collector)")
 	flag.IntVar(&c.clients, "clients", 4, "SDK clients (application instances)")
 	flag.IntVar(&c.goroutines, "goroutines", 2, "producer goroutines per client")
-	flag.BoolVar(&c.gzip, "gzip", true, "SDK gzip compression (the SDK default)")
+	flag.StringVar(&c.sdkCompression, "sdk-compression", aires.DefaultCompression, "the SDK's Config.Compression: zstd (its default), gzip or none")
 	flag.IntVar(&c.exp.MinBatch, "min-batch", 40000, "exporter insert_batch.min_rows")
 	flag.IntVar(&c.exp.MaxBatch, "max-batch", 50000, "exporter insert_batch.max_rows")
 	flag.IntVar(&c.exp.MaxBytes, "max-bytes", 16<<20, "exporter insert_batch.max_bytes")

@@ -71,7 +71,7 @@ type details struct {
 	DurationSec      float64             `json:"duration_sec"`
 	Clients          int                 `json:"sdk_clients"`
 	Goroutines       int                 `json:"goroutines_per_client"`
-	Gzip             bool                `json:"sdk_gzip"`
+	SDKCompression   string              `json:"sdk_compression"`
 	SDKBatchSize     int                 `json:"sdk_batch_size,omitempty"`
 	Exporter         exporterSettings    `json:"exporter"`
 	MemoryLimitMiB   int                 `json:"memory_limiter_mib"`
@@ -132,8 +132,8 @@ func printTable(w io.Writer, r *report) {
 		mode = "quick"
 	}
 	fmt.Fprintf(w, "\nAires bench (%s), %s: %d cores (%s), %.0f GB, ClickHouse %s, %s\n", mode, r.When, r.Machine.Cores, r.Machine.CPU, r.Machine.MemGB, r.Machine.ClickHouseVersion, r.Machine.Go)
-	fmt.Fprintf(w, "load: %d SDK clients x %d goroutines, gzip %v, SDK batch %d (0: default); exporter insert batch %d-%d rows / %s, %d inserts at once, queue %d bytes (%s); memory_limiter %d MiB\n\n",
-		d.Clients, d.Goroutines, d.Gzip, d.SDKBatchSize, d.Exporter.MinBatch, d.Exporter.MaxBatch, d.Exporter.FlushTimeout, d.Exporter.Consumers, d.Exporter.QueueSize, d.Exporter.QueueMode, d.MemoryLimitMiB)
+	fmt.Fprintf(w, "load: %d SDK clients x %d goroutines, compression %s, SDK batch %d (0: default); exporter insert batch %d-%d rows / %s, %d inserts at once, queue %d bytes (%s); memory_limiter %d MiB\n\n",
+		d.Clients, d.Goroutines, d.SDKCompression, d.SDKBatchSize, d.Exporter.MinBatch, d.Exporter.MaxBatch, d.Exporter.FlushTimeout, d.Exporter.Consumers, d.Exporter.QueueSize, d.Exporter.QueueMode, d.MemoryLimitMiB)
 	row := func(name, val, target, ok string) { fmt.Fprintf(w, "  %-26s %16s   %-30s %s\n", name, val, target, ok) }
 	check := func(b bool) string {
 		if b {
@@ -195,8 +195,8 @@ func printTable(w io.Writer, r *report) {
 			l.Probes, fmtNum(l.AchievedPerSec), fmtNum(l.TargetPerSec), l.P90Ms, l.MaxMs, l.Missing)
 	}
 	for _, s := range d.Shapes {
-		fmt.Fprintf(w, "  shape %-5s (%2d attributes, %4d-byte message) at %s events/s: collector CPU per event aires native %.1f us, aires OTLP %.1f us, stock %.1f us; native/stock %.2f, OTLP/stock %.2f\n",
-			s.Name, s.Attrs, s.BodyBytes, fmtNum(s.RatePerSec), s.Native.UsPerEvent, s.OTLP.UsPerEvent, s.Stock.UsPerEvent, s.NativeVsStock, s.OTLPVsStock)
+		fmt.Fprintf(w, "  shape %-5s (%2d attributes, %4d-byte message) at %s events/s: collector CPU per event aires native %.1f us, aires OTLP %.1f us, stock %.1f us; native/stock %.2f, OTLP/stock %.2f%s\n",
+			s.Name, s.Attrs, s.BodyBytes, fmtNum(s.RatePerSec), s.Native.UsPerEvent, s.OTLP.UsPerEvent, s.Stock.UsPerEvent, s.NativeVsStock, s.OTLPVsStock, s.gzipNote())
 	}
 	if o := d.Overload; o != nil {
 		fmt.Fprintf(w, "  overload: offered %s/s for %.0f s, stored %s/s; SDK sent %d, dropped %d, failed %d; rows %d; %s; collector refused %.0f\n",

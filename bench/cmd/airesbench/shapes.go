@@ -42,8 +42,12 @@ var eventShapes = []eventShape{
 type shapeResult struct {
 	eventShape
 	RatePerSec float64 `json:"rate_events_per_sec"`
-	// SDK -> aires receiver -> aires_transform -> aires_clickhouse.
+	// SDK -> aires receiver -> aires_transform -> aires_clickhouse, with the
+	// SDK's compression (-sdk-compression).
 	Native shapeRun `json:"aires_native"`
+	// The same with gzip, as the Node and Python SDKs send (when
+	// -sdk-compression is not gzip already).
+	NativeGzip *shapeRun `json:"aires_native_gzip,omitempty"`
 	// OTLP -> otlp receiver -> aires_transform -> aires_clickhouse.
 	OTLP shapeRun `json:"aires_otlp"`
 	// OTLP -> otlp receiver -> batch -> nop, the stock collector.
@@ -147,8 +151,15 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 		logf("phase shapes: %s (%d attributes, %d-byte message) at %.0f events/s: SDK -> aires, OTLP -> aires, OTLP -> stock; %s + %s each",
 			s.Name, s.Attrs, s.BodyBytes, c.shapeRate, c.shapeWarmup, c.shapeWin)
 		r := shapeResult{eventShape: s, RatePerSec: c.shapeRate}
-		if r.Native, err = b.shapeNative(ctx, s); err != nil {
+		if r.Native, err = b.shapeNative(ctx, s, c.sdkCompression, "native"); err != nil {
 			return nil, err
+		}
+		if c.sdkCompression != aires.CompressionGzip {
+			g, err := b.shapeNative(ctx, s, aires.CompressionGzip, "native-gzip")
+			if err != nil {
+				return nil, err
+			}
+			r.NativeGzip = &g
 		}
 		req := otlpRequest(s)
 		r.OTLP = b.measureRun(ctx, b.col.pid(), "shapes."+s.Name+".otlp", func(ctx context.Context, acc, failed *atomic.Uint64) {
@@ -160,8 +171,8 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 		})
 		r.NativeVsStock = ratio(r.Native.UsPerEvent, r.Stock.UsPerEvent)
 		r.OTLPVsStock = ratio(r.OTLP.UsPerEvent, r.Stock.UsPerEvent)
-		logf("  %s: collector CPU per event: aires native %.1f us, aires OTLP %.1f us, stock %.1f us (native/stock %.2f, OTLP/stock %.2f)",
-			s.Name, r.Native.UsPerEvent, r.OTLP.UsPerEvent, r.Stock.UsPerEvent, r.NativeVsStock, r.OTLPVsStock)
+		logf("  %s: collector CPU per event: aires native %.1f us, aires OTLP %.1f us, stock %.1f us (native/stock %.2f, OTLP/stock %.2f)%s",
+			s.Name, r.Native.UsPerEvent, r.OTLP.UsPerEvent, r.Stock.UsPerEvent, r.NativeVsStock, r.OTLPVsStock, r.gzipNote())
 		out = append(out, r)
 		if stock.Exited() != nil {
 			return nil, fmt.Errorf("the stock collector exited during the shapes phase (log in %s)", filepath.Join(dir, "stock"))
@@ -170,19 +181,28 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 	return out, nil
 }
 
-// shapeNative sends shape s from SDK clients to the Aires collector.
-func (b *bencher) shapeNative(ctx context.Context, s eventShape) (shapeRun, error) {
+// gzipNote is the native run with gzip, for the log line.
+func (r *shapeResult) gzipNote() string {
+	if r.NativeGzip == nil {
+		return ""
+	}
+	return fmt.Sprintf("; aires native with gzip %.1f us (%.2f)", r.NativeGzip.UsPerEvent, ratio(r.NativeGzip.UsPerEvent, r.Stock.UsPerEvent))
+}
+
+// shapeNative sends shape s from SDK clients to the Aires collector, with
+// the SDK's compression; profile names its profile.
+func (b *bencher) shapeNative(ctx context.Context, s eventShape, compression, profile string) (shapeRun, error) {
 	c := b.cfg
 	t := &evTemplate{sev: aires.SeverityInfo, msg: shapeMessage(s.BodyBytes)}
 	for _, kv := range shapeAttrs(s.Attrs) {
 		t.str(kv[0], kv[1])
 	}
-	f, err := newFleet(fmt.Sprintf("127.0.0.1:%d", b.col.AiresPort), 2, 1, c.sdkBatch, []*evTemplate{t}, c.gzip)
+	f, err := newFleet(fmt.Sprintf("127.0.0.1:%d", b.col.AiresPort), 2, 1, c.sdkBatch, []*evTemplate{t}, compression)
 	if err != nil {
 		return shapeRun{}, err
 	}
 	defer f.shutdown(5 * time.Second)
-	return b.measureRun(ctx, b.col.pid(), "shapes."+s.Name+".native", func(ctx context.Context, acc, failed *atomic.Uint64) {
+	return b.measureRun(ctx, b.col.pid(), "shapes."+s.Name+"."+profile, func(ctx context.Context, acc, failed *atomic.Uint64) {
 		done := make(chan struct{})
 		go func() {
 			tick := time.NewTicker(50 * time.Millisecond)
