@@ -3,6 +3,7 @@ package airesclickhouseexporter
 import (
 	"context"
 	"fmt"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -229,4 +230,41 @@ func reportPerRow(b *testing.B, rowsPerOp int, cpuStart time.Duration) {
 	b.ReportMetric(total/elapsed.Seconds(), "rows/s")
 	b.ReportMetric(float64(elapsed.Nanoseconds())/total, "ns/row")
 	b.ReportMetric(float64((cpuTime()-cpuStart).Nanoseconds())/total, "client-cpu-ns/row")
+}
+
+// BenchmarkInsertBlock is the insert path alone, from a filled block to
+// the server (the driver's columns, encoding, compression, the INSERT), for
+// rows with a short message and with a 2 KB one (a stack trace), in a
+// block of the size a light load gives (2,000 rows) and a heavy one
+// (20,000). client-cpu-ns/row is what the collector would spend.
+func BenchmarkInsertBlock(b *testing.B) {
+	srv := chtest.Start(b)
+	e := rawExporter(b, testConfig(srv.Endpoint()))
+	ctx := context.Background()
+	if err := e.pushLogs(ctx, pushEvents("warm", 10)); err != nil { // schema, connection
+		b.Fatal(err)
+	}
+	for _, msg := range []int{20, 2048} {
+		for _, n := range []int{2_000, 20_000} {
+			ld := benchLogs(n)
+			body := strings.Repeat("x", msg)
+			lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+			for i := range lrs.Len() {
+				lrs.At(i).Body().SetStr(body)
+			}
+			ins := newInserter()
+			e.fill(&group{ins: ins}, ld)
+			b.Run(fmt.Sprintf("message=%d/rows=%d", msg, n), func(b *testing.B) {
+				b.ReportAllocs()
+				cpu0 := cpuTime()
+				for b.Loop() {
+					if _, err := ins.insert(ctx, e.connection(), e.insertSQL); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportPerRow(b, n, cpu0)
+			})
+			ins.small.discard()
+		}
+	}
 }

@@ -57,7 +57,7 @@ func logsOf(evs ...event) plog.Logs {
 
 // rawExporter starts the exporter itself (not the exporterhelper wrapper),
 // so a test can reach its janitor and replace its clock.
-func rawExporter(t *testing.T, cfg *Config, edit ...func(*logsExporter)) *logsExporter {
+func rawExporter(t testing.TB, cfg *Config, edit ...func(*logsExporter)) *logsExporter {
 	t.Helper()
 	e, err := newLogsExporter(exportertest.NewNopSettings(metadata.Type), cfg)
 	require.NoError(t, err)
