@@ -2,6 +2,7 @@ package aires
 
 import (
 	"bytes"
+	stdgzip "compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -38,48 +39,71 @@ func (zstdDecompressor) Do(r io.Reader) ([]byte, error) {
 
 func (zstdDecompressor) Type() string { return CompressionZstd }
 
-func TestZstdCompressorRoundTrip(t *testing.T) {
-	c := &zstdCompressor{}
-	for _, in := range [][]byte{nil, []byte("x"), typicalBatch(t, 256), bytes.Repeat([]byte("abc"), 1<<20)} {
-		for range 2 { // the second call reuses the pooled output buffer
-			var out bytes.Buffer
-			if err := c.Do(&out, in); err != nil {
-				t.Fatal(err)
-			}
-			got, err := zstdDecoder.DecodeAll(out.Bytes(), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, in) {
-				t.Fatalf("read back %d bytes of %d", len(got), len(in))
-			}
+// sdkCompressors are the SDK's compressors, each with a reader of the
+// format it claims (compress/gzip for gzip: any gRPC server's).
+var sdkCompressors = []struct {
+	name   string
+	c      grpc.Compressor //lint:ignore SA1019 the SDK's compressors implement it
+	decode func([]byte) ([]byte, error)
+}{
+	{"zstd", &zstdCompressor{}, func(in []byte) ([]byte, error) { return zstdDecoder.DecodeAll(in, nil) }},
+	{"gzip", &gzipCompressor{}, func(in []byte) ([]byte, error) {
+		zr, err := stdgzip.NewReader(bytes.NewReader(in))
+		if err != nil {
+			return nil, err
 		}
-	}
-	if c.Type() != "zstd" {
-		t.Fatalf("Type() = %q", c.Type())
-	}
+		return io.ReadAll(zr)
+	}},
 }
 
-func TestZstdCompressorConcurrent(t *testing.T) {
-	c := &zstdCompressor{}
-	in := typicalBatch(t, 64)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			for range 10 {
-				var out bytes.Buffer
-				if err := c.Do(&out, in); err != nil {
-					t.Error(err)
-					return
+func TestCompressorsRoundTrip(t *testing.T) {
+	for _, sc := range sdkCompressors {
+		t.Run(sc.name, func(t *testing.T) {
+			for _, in := range [][]byte{nil, []byte("x"), typicalBatch(t, 256), bytes.Repeat([]byte("abc"), 1<<20)} {
+				for range 2 { // the second call reuses pooled buffers
+					var out bytes.Buffer
+					if err := sc.c.Do(&out, in); err != nil {
+						t.Fatal(err)
+					}
+					got, err := sc.decode(out.Bytes())
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(got, in) {
+						t.Fatalf("read back %d bytes of %d", len(got), len(in))
+					}
 				}
-				if got, err := zstdDecoder.DecodeAll(out.Bytes(), nil); err != nil || !bytes.Equal(got, in) {
-					t.Error("round trip failed", err)
-					return
-				}
+			}
+			if got := sc.c.Type(); got != sc.name {
+				t.Fatalf("Type() = %q, want %q", got, sc.name)
 			}
 		})
 	}
-	wg.Wait()
+}
+
+func TestCompressorsConcurrent(t *testing.T) {
+	in := typicalBatch(t, 64)
+	for _, sc := range sdkCompressors {
+		t.Run(sc.name, func(t *testing.T) {
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Go(func() {
+					for range 10 {
+						var out bytes.Buffer
+						if err := sc.c.Do(&out, in); err != nil {
+							t.Error(err)
+							return
+						}
+						if got, err := sc.decode(out.Bytes()); err != nil || !bytes.Equal(got, in) {
+							t.Error("round trip failed", err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+		})
+	}
 }
 
 // compressionSeen records the compression and sizes of the requests a

@@ -23,59 +23,6 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-func TestGzipCompressorIsStandardGzip(t *testing.T) {
-	c := &gzipCompressor{}
-	for _, in := range [][]byte{nil, []byte("x"), typicalBatch(t, 256), bytes.Repeat([]byte("abc"), 1<<20)} {
-		for range 2 { // the second call reuses the pooled writer
-			var out bytes.Buffer
-			if err := c.Do(&out, in); err != nil {
-				t.Fatal(err)
-			}
-			zr, err := stdgzip.NewReader(&out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := io.ReadAll(zr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, in) {
-				t.Fatalf("compress/gzip read back %d bytes of %d", len(got), len(in))
-			}
-		}
-	}
-	if c.Type() != "gzip" {
-		t.Fatalf("Type() = %q", c.Type())
-	}
-}
-
-func TestGzipCompressorConcurrent(t *testing.T) {
-	c := &gzipCompressor{}
-	in := typicalBatch(t, 64)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			for range 10 {
-				var out bytes.Buffer
-				if err := c.Do(&out, in); err != nil {
-					t.Error(err)
-					return
-				}
-				zr, err := stdgzip.NewReader(&out)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if got, err := io.ReadAll(zr); err != nil || !bytes.Equal(got, in) {
-					t.Error("round trip failed", err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-}
-
 // wireSizes records the compressed and decoded sizes of received messages.
 type wireSizes struct {
 	mu            sync.Mutex

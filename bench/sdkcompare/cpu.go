@@ -136,11 +136,15 @@ func newLogger(lib, endpoint string) (*logger, error) {
 		if err != nil || n < 1 {
 			return nil, fmt.Errorf("library %q: want aires/<batch size>", lib)
 		}
-		return airesLogger(endpoint, n)
+		return airesLogger(endpoint, n, "")
+	}
+	// "aires+gzip": the SDK with Config.Compression gzip.
+	if c, ok := strings.CutPrefix(lib, "aires+"); ok {
+		return airesLogger(endpoint, 0, c)
 	}
 	switch lib {
 	case "aires":
-		return airesLogger(endpoint, 0)
+		return airesLogger(endpoint, 0, "")
 	case "otel":
 		return otelLogger(endpoint)
 	case "zap":
@@ -170,10 +174,10 @@ func syncLogger(log func()) *logger {
 	}
 }
 
-// airesLogger is the SDK with its defaults (queue, batch size, gzip), or
-// with batch events per request.
-func airesLogger(endpoint string, batch int) (*logger, error) {
-	c, err := aires.New(aires.Config{Endpoint: endpoint, Service: "bench", Logger: slog.New(slog.DiscardHandler), BatchSize: batch})
+// airesLogger is the SDK with its defaults (queue, batch size, zstd), or
+// with batch events per request, or another compression.
+func airesLogger(endpoint string, batch int, compression string) (*logger, error) {
+	c, err := aires.New(aires.Config{Endpoint: endpoint, Service: "bench", Logger: slog.New(slog.DiscardHandler), BatchSize: batch, Compression: compression})
 	if err != nil {
 		return nil, err
 	}

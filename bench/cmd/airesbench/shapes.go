@@ -230,6 +230,12 @@ func (b *bencher) shapeNative(ctx context.Context, s eventShape, compression, pr
 // saved as <profile>.cpu.pprof (profile "" takes none).
 func (b *bencher) measureRun(ctx context.Context, pid int, profile string, load func(ctx context.Context, accepted, failed *atomic.Uint64)) shapeRun {
 	c := b.cfg
+	// Start from a quiet ClickHouse: the merges of the previous run's
+	// inserts would otherwise share the cores with this one (the stock run
+	// inserts nothing, so it would be spared them).
+	if err := b.settle(ctx, false); err != nil {
+		logf("  settle: %v", err)
+	}
 	var accepted, failed atomic.Uint64
 	lctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
