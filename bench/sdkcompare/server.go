@@ -53,11 +53,12 @@ func StartDiscardServer() (*DiscardServer, error) {
 		return nil, err
 	}
 	s := &DiscardServer{Addr: lis.Addr().String()}
+	// zstd (the Aires SDK's default) as the collector takes it, on this
+	// server only; gzip through grpc's registered decompressor.
+	//lint:ignore SA1019 a per-server decompressor: nothing registered process-wide
+	zstdOption := grpc.RPCDecompressor(zstdDecompressor{})
 	s.srv = grpc.NewServer(grpc.ForceServerCodec(discardCodec{}), //nolint:staticcheck // raw bytes on purpose
-		grpc.StatsHandler(wireCounter{s}),
-		// zstd (the Aires SDK's default) as the collector takes it; gzip
-		// through grpc's registered decompressor.
-		grpc.RPCDecompressor(zstdDecompressor{})) //nolint:staticcheck // per server, nothing registered process-wide
+		grpc.StatsHandler(wireCounter{s}), zstdOption)
 	s.register("aires.v1.IngestService", "Ingest", func() proto.Message { return &airesv1.IngestResponse{} })
 	s.register("opentelemetry.proto.collector.logs.v1.LogsService", "Export",
 		func() proto.Message { return &collogspb.ExportLogsServiceResponse{} })
