@@ -154,10 +154,7 @@ func TestRequestCompression(t *testing.T) {
 			cfg := tc.cfg
 			cfg.Endpoint = srv.addr
 			c := newTestClient(t, cfg)
-			for i := range 200 {
-				c.Info("order placed", String("order.id", fmt.Sprintf("A-%d", i)), Int("items", i%7), Bool("gift", i%5 == 0))
-			}
-			flush(t, c)
+			logOrders(t, c, 200)
 			if n := len(srv.events()); n != 200 {
 				t.Fatalf("server got %d events, want 200", n)
 			}
@@ -238,4 +235,13 @@ func BenchmarkCompressBatch(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*256), "ns/event")
 		})
 	}
+}
+
+// logOrders logs n order events on c and flushes it.
+func logOrders(t *testing.T, c *Client, n int) {
+	t.Helper()
+	for i := range n {
+		c.Info("order placed", String("order.id", fmt.Sprintf("A-%d", i)), Int("items", i%7), Bool("gift", i%5 == 0))
+	}
+	flush(t, c)
 }

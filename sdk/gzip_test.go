@@ -3,7 +3,6 @@ package aires
 import (
 	"bytes"
 	stdgzip "compress/gzip"
-	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -19,26 +18,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
-	"google.golang.org/grpc/stats"
 	"google.golang.org/protobuf/proto"
 )
-
-// wireSizes records the compressed and decoded sizes of received messages.
-type wireSizes struct {
-	mu            sync.Mutex
-	wire, decoded []int
-}
-
-func (w *wireSizes) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
-func (w *wireSizes) HandleRPC(_ context.Context, s stats.RPCStats) {
-	if in, ok := s.(*stats.InPayload); ok {
-		w.mu.Lock()
-		w.wire, w.decoded = append(w.wire, in.CompressedLength), append(w.decoded, in.Length)
-		w.mu.Unlock()
-	}
-}
-func (w *wireSizes) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
-func (w *wireSizes) HandleConn(context.Context, stats.ConnStats)                       {}
 
 // TestRequestsAreGzipped: with Compression "gzip", a stock gRPC server
 // (grpc's own registered gzip) receives the client's requests compressed, and the SDK registered nothing
@@ -51,7 +32,7 @@ func TestRequestsAreGzipped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sizes := &wireSizes{}
+	sizes := &compressionSeen{}
 	s := &fakeServer{addr: lis.Addr().String()}
 	gs := grpc.NewServer(grpc.StatsHandler(sizes))
 	airesv1.RegisterIngestServiceServer(gs, s)
@@ -59,10 +40,7 @@ func TestRequestsAreGzipped(t *testing.T) {
 	t.Cleanup(gs.Stop)
 
 	c := newTestClient(t, Config{Endpoint: s.addr, Compression: CompressionGzip})
-	for i := range 200 {
-		c.Info("order placed", String("order.id", fmt.Sprintf("A-%d", i)), Int("items", i%7), Bool("gift", i%5 == 0))
-	}
-	flush(t, c)
+	logOrders(t, c, 200)
 	if n := len(s.events()); n != 200 {
 		t.Fatalf("server stored %d events, want 200", n)
 	}
