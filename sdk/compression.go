@@ -53,10 +53,9 @@ func (c *Config) compression() string {
 }
 
 // zstdCompressor compresses requests with zstd at its fastest level
-// (klauspost/compress), each in one frame of the request's exact size. On a
-// batch of typical events it writes about 8% fewer bytes than gzip at
-// BestSpeed for about 30% less CPU, and the collector inflates it about 5
-// times faster (BenchmarkCompressBatch): the collector's "zstd" decompressor
+// (klauspost/compress), each in one frame of the request's exact size: fewer
+// bytes than gzip at BestSpeed, and cheaper for the collector to inflate
+// (DESIGN.md, BenchmarkCompressBatch). The collector's "zstd" decompressor
 // is the OpenTelemetry Collector's own (configgrpc registers it).
 type zstdCompressor struct {
 	once sync.Once
@@ -95,7 +94,7 @@ func (c *zstdCompressor) Do(w io.Writer, p []byte) error {
 	}
 	*out = enc.EncodeAll(p, (*out)[:0])
 	_, err = w.Write(*out)
-	if cap(*out) <= maxPooledGzipOut {
+	if cap(*out) <= maxPooledOut {
 		c.outs.Put(out)
 	}
 	return err

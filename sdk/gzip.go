@@ -28,9 +28,10 @@ type gzipWriter struct {
 	out bytes.Buffer
 }
 
-// maxPooledGzipOut is the largest output buffer kept for the next batch; a
+// maxPooledOut is the largest output buffer a compressor keeps for the next
+// batch (gzip and zstd alike); a
 // rare huge batch of incompressible data does not pin its buffer forever.
-const maxPooledGzipOut = 4 << 20
+const maxPooledOut = 4 << 20
 
 func (c *gzipCompressor) Do(w io.Writer, p []byte) error {
 	g, ok := c.writers.Get().(*gzipWriter)
@@ -45,7 +46,7 @@ func (c *gzipCompressor) Do(w io.Writer, p []byte) error {
 		}
 	}
 	defer func() {
-		if g.out.Cap() <= maxPooledGzipOut {
+		if g.out.Cap() <= maxPooledOut {
 			c.writers.Put(g)
 		}
 	}()
