@@ -24,8 +24,9 @@ type buffer interface {
 
 // scratch are the slices appendRange hands the driver, kept between calls.
 type scratch struct {
-	strs []string
-	ptrs []*string
+	strs    []string
+	ptrs    []*string
+	offsets []uint64
 }
 
 // scalar is a column with one value of type T per row, from a row field at
@@ -155,7 +156,10 @@ func (s *strColumn) appendRange(col column.Interface, from, to int, sc *scratch)
 	sc.strs = s.appendStrings(sc.strs[:0], from, to)
 	var err error
 	if strings.HasPrefix(string(col.Type()), "LowCardinality(") {
-		_, err = col.Append(s.dict.canonical(sc.strs))
+		var done bool
+		if done, err = appendLowCardinality(col, sc.strs, s.dict); !done {
+			_, err = col.Append(s.dict.canonical(sc.strs))
+		}
 	} else {
 		_, err = col.Append(sc.strs)
 	}
@@ -215,16 +219,22 @@ func (a *array[T]) reset() {
 	a.vals, a.ends, a.ptrs, a.row = a.vals[:0], a.ends[:0], a.ptrs[:0], nil
 }
 
-// appendRange appends rows [from, to) to an Array column.
+// appendRange appends rows [from, to) to an Array column: a column at a
+// time where the driver allows it (appendArrayRows), else row by row.
 //
-// The driver's Array.Append takes [][]T and walks it by reflection, boxing
-// each row (one allocation per row and column) and each string element. A
-// pointer to a []*T is the one shape it takes without allocating: the row
-// slice header is reached through the pointer and each element is a pointer.
-func (a *array[T]) appendRange(col column.Interface, from, to int, _ *scratch) error {
+// Row by row, the driver's Array.Append takes [][]T and walks it by
+// reflection, boxing each row (one allocation per row and column) and each
+// string element. A pointer to a []*T is the one shape it takes without
+// allocating: the row slice header is reached through the pointer and each
+// element is a pointer.
+func (a *array[T]) appendRange(col column.Interface, from, to int, sc *scratch) error {
 	first := rowStart(a.ends, from)
+	last := rowStart(a.ends, to)
+	if done, err := appendArrayRows(col, a.vals[first:last], a.ends[from:to], first, &sc.offsets); done {
+		return err
+	}
 	a.ptrs = a.ptrs[:0]
-	for i := first; i < rowStart(a.ends, to); i++ {
+	for i := first; i < last; i++ {
 		a.ptrs = append(a.ptrs, &a.vals[i])
 	}
 	err := appendRows(col, a.ptrs, a.ends[from:to], first, &a.row)
@@ -287,6 +297,9 @@ func (a *strArray) reset() {
 func (a *strArray) appendRange(col column.Interface, from, to int, sc *scratch) error {
 	first := rowStart(a.ends, from)
 	sc.strs = a.elems.appendStrings(sc.strs[:0], first, rowStart(a.ends, to))
+	if done, err := appendArrayRows(col, sc.strs, a.ends[from:to], first, &sc.offsets); done {
+		return err
+	}
 	sc.ptrs = sc.ptrs[:0]
 	for i := range sc.strs {
 		sc.ptrs = append(sc.ptrs, &sc.strs[i])
