@@ -70,7 +70,7 @@ $(AIRES_CLI): $(shell find cmd/aires internal -name '*.go' -not -name '*_test.go
 	@mkdir -p build
 	$(GO) build -o $(AIRES_CLI) ./cmd/aires
 
-COMPONENT_SOURCES := $(shell find receiver processor exporter internal/row internal/keytemplate internal/schema internal/semconv internal/grpcgzip proto -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum builder-config.yaml
+COMPONENT_SOURCES := $(shell find receiver processor exporter internal proto -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum builder-config.yaml
 
 $(COLLECTOR): $(BIN)/builder $(COMPONENT_SOURCES)
 	@mkdir -p build
