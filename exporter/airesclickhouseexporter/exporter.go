@@ -449,16 +449,17 @@ func (e *logsExporter) fill(g *group, ld plog.Logs) (added int) {
 	}
 	skipped := ins.rows.skippedStored
 	r := &ins.row
+	var res row.Resource // read once per resource, not per record
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
-		res := rl.Resource()
+		e.builder.Resource(rl.Resource(), &res)
 		sls := rl.ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			sl := sls.At(j)
 			lrs := sl.LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				replaced := e.builder.Build(res, lrs.At(k), r).TimestampReplaced
+				replaced := e.builder.BuildFrom(&res, lrs.At(k), r).TimestampReplaced
 				if filter && e.doubts.skip(r.ID, &ins.rows) {
 					continue
 				}

@@ -79,8 +79,34 @@ type Built struct {
 // ObservedTimestamp in bounds, also stored at the current time (its id still
 // hashes the time it was sent with, so it does not change).
 func (b *Builder) Build(res pcommon.Resource, lr plog.LogRecord, r *Row) Built {
+	var rr Resource
+	b.Resource(res, &rr)
+	return b.BuildFrom(&rr, lr, r)
+}
+
+// Resource is the part of a row that comes from the record's resource,
+// read once for all the records of a ResourceLogs (Builder.Resource) and
+// copied into each of their rows (Builder.BuildFrom).
+type Resource struct {
+	Service, Environment, Release, Host string
+	// Keys and Values are the other resource attributes, as strings.
+	Keys, Values []string
+}
+
+// Resource fills rr from res, reusing rr's slices. rr holds res's strings:
+// it is valid while res is not modified.
+func (b *Builder) Resource(res pcommon.Resource, rr *Resource) {
+	*rr = Resource{Keys: rr.Keys[:0], Values: rr.Values[:0]}
+	b.resource(res.Attributes(), rr)
+}
+
+// BuildFrom is Build for a record of the resource rr was read from: the
+// same row, without reading the resource again.
+func (b *Builder) BuildFrom(rr *Resource, lr plog.LogRecord, r *Row) Built {
 	r.Reset()
-	b.resource(res.Attributes(), r)
+	r.Service, r.Environment, r.Release, r.Host = rr.Service, rr.Environment, rr.Release, rr.Host
+	r.ResourceKeys = append(r.ResourceKeys, rr.Keys...)
+	r.ResourceValues = append(r.ResourceValues, rr.Values...)
 
 	ts, original := b.eventTime(lr)
 	r.TimestampNs = ts
@@ -211,7 +237,7 @@ func (b *Builder) field(k string, v pcommon.Value, r *Row, st *buildState) {
 	b.attr(k, v, r)
 }
 
-func (b *Builder) resource(attrs pcommon.Map, r *Row) {
+func (b *Builder) resource(attrs pcommon.Map, r *Resource) {
 	attrs.Range(func(k string, v pcommon.Value) bool {
 		switch k {
 		case semconv.ServiceName:
@@ -227,8 +253,8 @@ func (b *Builder) resource(attrs pcommon.Map, r *Row) {
 		case semconv.HostName:
 			r.Host = valid(v.AsString())
 		default:
-			r.ResourceKeys = append(r.ResourceKeys, valid(k))
-			r.ResourceValues = append(r.ResourceValues, b.cut(valid(v.AsString())))
+			r.Keys = append(r.Keys, valid(k))
+			r.Values = append(r.Values, b.cut(valid(v.AsString())))
 		}
 		return true
 	})
@@ -290,7 +316,23 @@ func (b *Builder) cut(s string) string {
 }
 
 // valid returns s, with invalid UTF-8 replaced; it allocates only then.
+//
+// A row's strings are mostly short ASCII keys and values, each checked by
+// the processor and again by the exporter: for those, a byte loop the
+// compiler inlines costs less than the call to utf8.ValidString.
 func valid(s string) string {
+	if len(s) <= 16 {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= utf8.RuneSelf {
+				return validUTF8(s)
+			}
+		}
+		return s
+	}
+	return validUTF8(s)
+}
+
+func validUTF8(s string) string {
 	if utf8.ValidString(s) {
 		return s
 	}

@@ -61,10 +61,13 @@ func (t *transform) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, e
 	}()
 	dropped, replaced := 0, 0
 	var w row.Writer // for this batch only: it keeps strings of its records
+	var rr row.Resource
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
 		res := rl.Resource()
+		// Read once for the resource's records: it is rewritten after them.
+		t.builder.Resource(res, &rr)
 		anyBuilt := false
 		sls := rl.ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
@@ -73,7 +76,7 @@ func (t *transform) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, e
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
 				dropped += t.applyRules(lr.Attributes())
-				built := t.builder.Build(res, lr, r)
+				built := t.builder.BuildFrom(&rr, lr, r)
 				dropped += built.DroppedAttributes
 				if built.TimestampReplaced {
 					replaced++
