@@ -33,6 +33,9 @@ type exporterSettings struct {
 	// batch is in the in-memory queue), persistent (on disk, file_storage) or
 	// wait_for_result (inserted into ClickHouse).
 	QueueMode string
+	// BlockOnOverflow makes a full sending queue hold a request until it
+	// has room (or the client's deadline passes) instead of refusing it.
+	BlockOnOverflow bool
 }
 
 // queueModes are the values of -queue-mode.
@@ -92,6 +95,9 @@ exporters:
 {{- end}}
       sizer: bytes
       queue_size: {{.QueueSize}}
+{{- if .BlockOnOverflow}}
+      block_on_overflow: true
+{{- end}}
     insert_batch:
       min_rows: {{.MinBatch}}
       max_rows: {{.MaxBatch}}

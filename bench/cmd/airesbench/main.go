@@ -102,6 +102,7 @@ func run() error {
 	flag.DurationVar(&c.exp.FlushTimeout, "flush-timeout", 500*time.Millisecond, "exporter insert_batch.max_delay")
 	flag.IntVar(&c.exp.Consumers, "consumers", 2, "exporter insert_batch.max_inserts (inserts at once)")
 	flag.DurationVar(&c.exp.MinInterval, "min-interval", 200*time.Millisecond, "exporter insert_batch.min_interval")
+	flag.BoolVar(&c.exp.BlockOnOverflow, "block-on-overflow", false, "exporter sending_queue.block_on_overflow: a full queue holds requests instead of refusing them")
 	flag.IntVar(&c.exp.QueueSize, "queue-size", 64<<20, "exporter sending_queue.queue_size (bytes)")
 	flag.StringVar(&c.exp.Compression, "compression", "lz4", "exporter compression to ClickHouse: lz4 (its default), zstd or none")
 	flag.StringVar(&c.exp.QueueMode, "queue-mode", "memory", "what the collector's acknowledgement means: "+strings.Join(queueModes, ", ")+" (sending_queue in memory, on file_storage, or wait_for_result: answered after the insert); several, comma-separated, run one after the other and are compared")
