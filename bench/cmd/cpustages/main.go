@@ -1,5 +1,5 @@
 // Command cpustages splits collector CPU profiles by pipeline stage (receive
-// and decode, gzip inflate, transform, rows, insert encoding, compression, GC)
+// and decode, request inflate, transform, rows, insert encoding, compression, GC)
 // and charts each stage's CPU per event, for profiles taken before and after
 // a change.
 //
@@ -40,8 +40,9 @@ type stage struct {
 // stages in priority order: a sample goes to the first stage that matches.
 var stages = []stage{
 	{"GC", []string{"runtime.gcBgMarkWorker", "runtime.gcAssistAlloc", "runtime.bgsweep", "runtime.bgscavenge", "runtime.gcStart"}},
-	{"compression (lz4)", []string{"github.com/pierrec/lz4", "github.com/ClickHouse/ch-go/compress"}},
-	{"gzip inflate", []string{"github.com/klauspost/compress/flate", "compress/flate", "github.com/aires-dev/aires/internal/grpcgzip"}},
+	{"lz4", []string{"github.com/pierrec/lz4", "github.com/ClickHouse/ch-go/compress"}},
+	{"inflate (gzip, zstd)", []string{"github.com/klauspost/compress/flate", "compress/flate", "github.com/aires-dev/aires/internal/grpcgzip",
+		"github.com/klauspost/compress/zstd", "configgrpc/internal/grpccompression"}},
 	{"insert encoding", []string{"github.com/aires-dev/aires/internal/chblock", "github.com/ClickHouse/clickhouse-go", "github.com/ClickHouse/ch-go"}},
 	{"rows (exporter)", []string{"airesclickhouseexporter.(*logsExporter).fill"}},
 	{"transform (processor)", []string{"github.com/aires-dev/aires/processor/airestransformprocessor"}},
