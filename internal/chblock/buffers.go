@@ -344,10 +344,7 @@ type lcDict struct {
 }
 
 func (d *lcDict) canonical(vals []string) []*string {
-	if d.index == nil {
-		d.index = make(map[string]int)
-	}
-	d.reset()
+	d.begin()
 	// Pointers into uniq are taken once it stops growing.
 	for _, v := range vals {
 		j, ok := d.index[v]
@@ -362,6 +359,14 @@ func (d *lcDict) canonical(vals []string) []*string {
 		d.ptrs = append(d.ptrs, &d.uniq[j])
 	}
 	return d.ptrs
+}
+
+// begin readies the dictionary for a column's values: empty, its map made.
+func (d *lcDict) begin() {
+	if d.index == nil {
+		d.index = make(map[string]int)
+	}
+	d.reset()
 }
 
 // reset empties the dictionary, keeping capacity and dropping references to

@@ -143,10 +143,7 @@ func appendLowCardinality(col column.Interface, vals []string, d *lcDict) (bool,
 			return true, err
 		}
 	}
-	if d.index == nil {
-		d.index = make(map[string]int)
-	}
-	d.reset()
+	d.begin()
 	for _, v := range vals {
 		k, ok := d.index[v]
 		if !ok {
