@@ -58,6 +58,10 @@ func TestConsole(t *testing.T) {
 	client.Warn("cart <b>abandoned</b>", aires.WithTraceID(traceID), aires.WithSessionID("sess-9"), aires.String("cart.items", "3"))
 	require.NoError(t, client.Flush(ctxTimeout(t, 10*time.Second)))
 	waitCount(t, e.db, 13, 10*time.Second, `SELECT count() FROM aires_e2e.events`)
+	// An INSERT writes the table's part before its views' parts, and a query
+	// can see the one before the others: wait for the views too.
+	waitCount(t, e.db, 13, 10*time.Second, `SELECT sum(events) FROM aires_e2e.events_errors_1m`)
+	waitCount(t, e.db, 12, 10*time.Second, `SELECT sum(requests) FROM aires_e2e.events_http_1m`)
 
 	// What the page must show, from the views, with the same SQL the README gives.
 	var events, errs uint64
