@@ -115,14 +115,20 @@ func (b *bencher) latency(ctx context.Context, rate float64) (*latencyResult, er
 	b.phase.Store("latency")
 	logf("phase latency: %.0f events/s (%.0f%% of sustained) for %s, probes every 20ms", rate, 100*c.latLoad, c.latDur)
 	const probeEvery, pollEvery = 20 * time.Millisecond, 50 * time.Millisecond
+	// Probes are sent for latDur; the load goes on until the last probe is
+	// seen, so that every probe travels at the phase's load (when the load
+	// stops, the SDK's last, partly filled batches wait for its flush
+	// timer, and probes in them measured that instead).
 	lctx, cancel := context.WithTimeout(ctx, c.latDur)
 	defer cancel()
+	loadCtx, stopLoad := context.WithCancel(ctx)
+	defer stopLoad()
 	var sent sync.Map
 	var nProbes atomic.Int64
-	var wg sync.WaitGroup
+	var wg, load sync.WaitGroup
 	c0, _ := b.partRows(ctx)
 	t0 := time.Now()
-	wg.Go(func() { b.fleet.run(lctx, rate, true) })
+	load.Go(func() { b.fleet.run(loadCtx, rate, true) })
 	wg.Go(func() { b.fleet.probeLoop(lctx, probeEvery, &sent, &nProbes) })
 
 	seen := map[uint64]float64{}
@@ -164,6 +170,8 @@ func (b *bencher) latency(ctx context.Context, rate float64) (*latencyResult, er
 			time.Sleep(d)
 		}
 	}
+	stopLoad()
+	load.Wait()
 	var lats []float64
 	for _, ms := range seen {
 		lats = append(lats, ms)
