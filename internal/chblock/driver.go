@@ -24,7 +24,7 @@ import (
 // If the driver's layout ever changes, driverLayout is not ok, the public
 // paths are used again, and TestDriverLayout fails to say so. The encoded
 // blocks are held byte for byte to the public paths' (TestNativeMatchesRowWise,
-// TestFastPathsMatchDriver).
+// TestDriverLayout).
 
 // driverLayout is where the fields the fast paths use lie in the driver's
 // column structs.
