@@ -35,14 +35,37 @@ install() {
 	apt-get install -y -qq clickhouse-server clickhouse-client >&2
 }
 
+# free_port picks a port below the kernel's ephemeral range
+# (net.ipv4.ip_local_port_range): a port from that range, as binding port 0
+# gives, can be taken as the local port of any outgoing connection between
+# this check and the server's bind; one below it cannot.
 free_port() {
-	python3 - 2>/dev/null <<'PY' || shuf -i 20000-45000 -n 1
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
+	python3 - 2>/dev/null <<'PY' || shuf -i 20000-32000 -n 1
+import random, socket
+try:
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = int(f.read().split()[0])
+except (OSError, ValueError, IndexError):
+    low = 32768
+low = max(low, 11000)
+for _ in range(500):
+    port = random.randint(10000, low - 1)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+else:
+    raise SystemExit("no free port below " + str(low))
 PY
+}
+
+tcp_ok() { # port: something listens on it (the subshell closes the connection)
+	(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null
 }
 
 http_ok() { # port
@@ -122,7 +145,8 @@ XML
 	echo $! >"$dir/server.pid"
 	cd - >/dev/null
 	for _ in $(seq 1 150); do
-		if http_ok "$http"; then
+		# The native port too: it is what the tests and the collector use.
+		if http_ok "$http" && tcp_ok "$tcp"; then
 			echo "$tcp $http"
 			return 0
 		fi

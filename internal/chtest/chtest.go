@@ -11,6 +11,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,6 +112,32 @@ func (s *Server) Restart() error {
 		return fmt.Errorf("restart clickhouse: %w: %s", err, out)
 	}
 	return nil
+}
+
+// Alive reports whether the server accepts native connections now.
+func (s *Server) Alive() bool {
+	conn, err := net.DialTimeout("tcp", s.TCPAddr(), time.Second)
+	if err != nil {
+		return false
+	}
+	_ = conn.Close()
+	return true
+}
+
+// LogTail is the last lines of the server's error log and of its stdout
+// (where a crash's stack trace goes): what it said before it stopped.
+func (s *Server) LogTail(lines int) string {
+	var b strings.Builder
+	for _, name := range []string{"server.err.log", "stdout.log"} {
+		data, err := os.ReadFile(filepath.Join(s.Dir, "log", name))
+		if err != nil {
+			fmt.Fprintf(&b, "%s: %v\n", name, err)
+			continue
+		}
+		all := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+		fmt.Fprintf(&b, "--- end of %s\n%s\n", name, strings.Join(all[max(0, len(all)-lines):], "\n"))
+	}
+	return b.String()
 }
 
 // Options are clickhouse-go options for this server.

@@ -60,6 +60,29 @@ func cluster(t *testing.T) *chtest.Cluster {
 	if startErr != nil {
 		chtest.FailOrSkip(t, "cannot start the ClickHouse cluster: %v", startErr)
 	}
+	// A server down here stopped during an earlier test, which failed for
+	// it: start it again, so that one crash fails one test and not every
+	// test after it, and say what its log said.
+	for _, n := range shared.Nodes {
+		if !n.Alive() {
+			t.Logf("shard %d replica %d (%s) was down at the start of the test; starting it again\n%s",
+				n.Shard, n.Replica, n.TCPAddr(), n.LogTail(30))
+			if err := n.Restart(); err != nil {
+				t.Fatalf("shard %d replica %d: %v", n.Shard, n.Replica, err)
+			}
+		}
+	}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, n := range shared.Nodes {
+			if !n.Alive() {
+				t.Logf("shard %d replica %d (%s) is down after the failed test\n%s",
+					n.Shard, n.Replica, n.TCPAddr(), n.LogTail(30))
+			}
+		}
+	})
 	return shared
 }
 
