@@ -153,6 +153,9 @@ func (s *strColumn) add(p unsafe.Pointer) int {
 }
 
 func (s *strColumn) appendRange(col column.Interface, from, to int, sc *scratch) error {
+	if shareStrings(col, &s.strBuf, from, to) {
+		return nil
+	}
 	sc.strs = s.appendStrings(sc.strs[:0], from, to)
 	var err error
 	if strings.HasPrefix(string(col.Type()), "LowCardinality(") {
@@ -295,8 +298,11 @@ func (a *strArray) reset() {
 // appendRange appends rows [from, to) as array.appendRange does, the
 // elements as pointers to strings of the scratch slice.
 func (a *strArray) appendRange(col column.Interface, from, to int, sc *scratch) error {
-	first := rowStart(a.ends, from)
-	sc.strs = a.elems.appendStrings(sc.strs[:0], first, rowStart(a.ends, to))
+	first, last := rowStart(a.ends, from), rowStart(a.ends, to)
+	if offsets := arrayOffsets(col); offsets != nil && shareStrings(col.(*column.Array).Base(), &a.elems, first, last) {
+		return appendOffsets(offsets, a.ends[from:to], first, &sc.offsets)
+	}
+	sc.strs = a.elems.appendStrings(sc.strs[:0], first, last)
 	if done, err := appendArrayRows(col, sc.strs, a.ends[from:to], first, &sc.offsets); done {
 		return err
 	}

@@ -248,11 +248,12 @@ func (e *ColumnError) Unwrap() error { return e.Err }
 func (b *Block) AppendTo(cols []column.Interface) error { return b.AppendRange(cols, 0, b.rows) }
 
 // AppendRange appends rows [from, to) to cols, the columns of a batch
-// prepared with schema.Insert (row.Columns, in order): one call per column,
-// except Array columns (one call per row, without allocating; see
-// array.appendRange). The strings passed point into the block: the driver
-// copies them. LowCardinality columns must be empty (new or Reset): their
-// values go as pointers that are canonical for one call only (see lcDict).
+// prepared with schema.Insert (row.Columns, in order), a column at a time
+// (see driver.go). String columns, plain and the values of Array(String),
+// read the block's bytes in place (shareStrings): the block must not be
+// reset or added to until the batch is sent. LowCardinality columns must
+// be empty (new or Reset): their values go as pointers that are canonical
+// for one call only (see lcDict).
 func (b *Block) AppendRange(cols []column.Interface, from, to int) error {
 	if len(cols) != len(b.cols) {
 		return &ColumnError{Column: "(all)", Err: fmt.Errorf("the batch has %d columns, the INSERT names %d", len(cols), len(b.cols))}

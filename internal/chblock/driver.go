@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/ClickHouse/ch-go/proto"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
 )
 
@@ -35,6 +36,8 @@ type driverLayout struct {
 	// column.LowCardinality: rows int, index column.Interface and
 	// append struct{ keys []int; index map[any]int }.
 	lcRows, lcIndex, lcAppend, lcAppendKeys, lcAppendIndex uintptr
+	// column.String: col proto.ColStr.
+	stringCol uintptr
 }
 
 var layout = findDriverLayout()
@@ -63,7 +66,8 @@ func findDriverLayout() (l driverLayout) {
 	}
 	keys, ok6 := field(app.Type, "keys", reflect.TypeFor[[]int]())
 	idx, ok7 := field(app.Type, "index", reflect.TypeFor[map[any]int]())
-	if !ok6 || !ok7 {
+	str, ok8 := field(reflect.TypeFor[column.String](), "col", reflect.TypeFor[proto.ColStr]())
+	if !ok6 || !ok7 || !ok8 {
 		return l
 	}
 	return driverLayout{
@@ -71,6 +75,7 @@ func findDriverLayout() (l driverLayout) {
 		arrayOffsets: offs.Offset, offsetValues: vals.Offset,
 		lcRows: rows.Offset, lcIndex: index.Offset, lcAppend: app.Offset,
 		lcAppendKeys: keys.Offset, lcAppendIndex: idx.Offset,
+		stringCol: str.Offset,
 	}
 }
 
@@ -98,6 +103,15 @@ func appendArrayRows(col column.Interface, elems any, ends []int, first int, scr
 	if offsets == nil {
 		return false, nil
 	}
+	if _, err := col.(*column.Array).Base().Append(elems); err != nil {
+		return true, err
+	}
+	return true, appendOffsets(offsets, ends, first, scratch)
+}
+
+// appendOffsets appends to an Array's offsets column where each row ends,
+// ends counted from element first of the rows being appended.
+func appendOffsets(offsets *column.UInt64, ends []int, first int, scratch *[]uint64) error {
 	// An offset is where a row ends among all the column's elements.
 	var base uint64
 	if n := offsets.Rows(); n > 0 {
@@ -107,11 +121,46 @@ func appendArrayRows(col column.Interface, elems any, ends []int, first int, scr
 	for _, end := range ends {
 		*scratch = append(*scratch, base+uint64(end-first))
 	}
-	if _, err := col.(*column.Array).Base().Append(elems); err != nil {
-		return true, err
-	}
 	_, err := offsets.Append(*scratch)
-	return true, err
+	return err
+}
+
+// driverStrings is the ColStr a String column holds its values in, or nil
+// when col is not a String column (or the layout is unknown).
+func driverStrings(col column.Interface) *proto.ColStr {
+	s, ok := col.(*column.String)
+	if !ok || !layout.ok {
+		return nil
+	}
+	return (*proto.ColStr)(unsafe.Add(unsafe.Pointer(s), layout.stringCol))
+}
+
+// shareStrings makes the empty String column col hold strings [from, to)
+// of s without copying their bytes: its buffer is s's memory, and its
+// positions are where they lie in it (the driver's own slice, reused). s
+// must not change until the column is sent; the block is not reset or
+// added to while an INSERT of it is in flight (see the exporter's
+// inserter). The buffer's capacity ends with the strings, so that an
+// append to the column copies them out rather than writing into s. (After
+// a Reset, the capacity is s's again: an emptied String column is always
+// shared again, never appended to, while the layout is known.) It reports
+// false, having changed nothing, when col is not an empty String column.
+func shareStrings(col column.Interface, s *strBuf, from, to int) bool {
+	c := driverStrings(col)
+	if c == nil || len(c.Pos) != 0 {
+		return false
+	}
+	pos := c.Pos[:0]
+	start := 0
+	if from > 0 {
+		start = int(s.ends[from-1])
+	}
+	for _, end := range s.ends[from:to] {
+		pos = append(pos, proto.Position{Start: start, End: int(end)})
+		start = int(end)
+	}
+	c.Buf, c.Pos = s.buf[:start:start], pos
+	return true
 }
 
 // appendLowCardinality appends vals to a LowCardinality(String) column as
