@@ -42,7 +42,7 @@ func main() {
 	n := flag.Int("n", 300000, "events per library and round")
 	runs := flag.Int("runs", 5, "rounds (each library once per round, in turn); the report keeps the median")
 	libs := flag.String("libs", strings.Join(sdkcompare.Libraries, ","), "libraries to measure, comma-separated (aires/N: the SDK with BatchSize N)")
-	profDir := flag.String("profile-dir", "", "write a CPU profile of each library's last round here (sdkcpu-<lib>.pprof; profiling adds a few percent)")
+	profDir := flag.String("profile-dir", "", "write a CPU profile of each library's last round here (sdkcpu-<lib>.pprof, a / in the name as -; profiling adds a few percent)")
 	asJSON := flag.Bool("json", false, "print the report as JSON on stdout (the table goes to stderr)")
 	flag.Parse()
 	if *child != "" {
@@ -90,7 +90,7 @@ func measure(libs []string, n, runs int, profDir string) (*report, error) {
 		for _, lib := range libs {
 			args := []string{"-child", lib, "-endpoint", srv.Addr, "-n", strconv.Itoa(n)}
 			if profDir != "" && round == runs-1 {
-				args = append(args, "-profile", filepath.Join(profDir, "sdkcpu-"+lib+".pprof"))
+				args = append(args, "-profile", filepath.Join(profDir, "sdkcpu-"+strings.ReplaceAll(lib, "/", "-")+".pprof"))
 			}
 			req0, wire0, raw0 := srv.Requests.Load(), srv.WireBytes.Load(), srv.Bytes.Load()
 			r, err := runChild(self, args)
