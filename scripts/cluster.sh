@@ -57,12 +57,19 @@ next_port() {
 	port=$p
 }
 
+# zk_ok: ZooKeeper serves sessions. Not ruok: it answers imok while the
+# server is still starting and closes every session handshake (measured
+# here: imok 140 ms before srvr stopped saying "not currently serving
+# requests"). A ClickHouse 18.16 server that starts in that window fails its
+# first ZooKeeper session, and its next ON CLUSTER query dereferences the
+# missing session and crashes the server (SIGSEGV in
+# zkutil::ZooKeeper::createImpl; seen in CI).
 zk_ok() { # port
 	local out
 	# Bounded: a ZooKeeper still starting can accept the connection and
 	# never answer.
-	out=$(timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/"$1" && printf ruok >&3 && cat <&3' _ "$1" 2>/dev/null) || return 1
-	[ "$out" = imok ]
+	out=$(timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/"$1" && printf srvr >&3 && cat <&3' _ "$1" 2>/dev/null) || return 1
+	[[ "$out" == *"Mode: "* ]]
 }
 
 # start_zookeeper DIR PORT starts a standalone ZooKeeper with its data in
@@ -72,7 +79,7 @@ start_zookeeper() {
 	mkdir -p "$dir/data"
 	# server.pid, as scripts/clickhouse.sh names it: its stop ends ZooKeeper too.
 	if [ -f "$dir/server.pid" ] && kill -0 "$(cat "$dir/server.pid")" 2>/dev/null; then return 0; fi
-	# 4lw commands: ruok is how this script knows it is up.
+	# 4lw commands: srvr is how this script knows it serves (zk_ok).
 	cat >"$dir/zoo.cfg" <<CFG
 tickTime=2000
 dataDir=$dir/data

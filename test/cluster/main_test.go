@@ -67,6 +67,10 @@ func cluster(t *testing.T) *chtest.Cluster {
 		if !n.Alive() {
 			t.Logf("shard %d replica %d (%s) was down at the start of the test; starting it again\n%s",
 				n.Shard, n.Replica, n.TCPAddr(), n.LogTail(30))
+			// A server that crashed can linger for a minute before it exits
+			// (18.16 after a SIGSEGV: seen in CI), and start leaves a
+			// running process alone: end it first.
+			_ = n.Kill()
 			if err := n.Restart(); err != nil {
 				t.Fatalf("shard %d replica %d: %v", n.Shard, n.Replica, err)
 			}
