@@ -19,9 +19,12 @@ import (
 // driver's columns, a column at a time: for an Array, the elements through
 // the values column's own typed Append and the row ends into its offsets
 // column; for a LowCardinality(String), the distinct values into its
-// dictionary and a key per row, as its AppendRow would. Only the offsets
-// column of an Array and the dictionary state of a LowCardinality are
-// unexported: their place is found by reflection once, and checked by type.
+// dictionary and a key per row, as its AppendRow would; for a String
+// column (plain, or an Array(String)'s values), the block's own bytes and
+// each string's place in them, not copied (shareStrings). Only the offsets
+// column of an Array, the dictionary state of a LowCardinality and the
+// buffer of a String are unexported: their place is found by reflection
+// once, and checked by type.
 // If the driver's layout ever changes, driverLayout is not ok, the public
 // paths are used again, and TestDriverLayout fails to say so. The encoded
 // blocks are held byte for byte to the public paths' (TestNativeMatchesRowWise,
