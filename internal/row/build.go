@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/aires-dev/aires/internal/semconv"
+	"github.com/aires-dev/aires/internal/validutf8"
 )
 
 // Default limits.
@@ -316,24 +317,11 @@ func (b *Builder) cut(s string) string {
 }
 
 // valid returns s, with invalid UTF-8 replaced; it allocates only then.
-//
 // A row's strings are mostly short ASCII keys and values, each checked by
-// the processor and again by the exporter: for those, a byte loop costs
-// less than utf8.ValidString (six typical strings: 57 against 83 ns).
+// the processor and again by the exporter: validutf8 checks those a word at
+// a time.
 func valid(s string) string {
-	if len(s) <= 16 {
-		for i := 0; i < len(s); i++ {
-			if s[i] >= utf8.RuneSelf {
-				return validUTF8(s)
-			}
-		}
-		return s
-	}
-	return validUTF8(s)
-}
-
-func validUTF8(s string) string {
-	if utf8.ValidString(s) {
+	if validutf8.String(s) {
 		return s
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")

@@ -2,9 +2,10 @@ package wire
 
 import (
 	"math"
-	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/aires-dev/aires/internal/validutf8"
 )
 
 // consumeTag is protowire.ConsumeTag with proto.Unmarshal's range of field
@@ -48,7 +49,7 @@ func consumeFixed64Field(b []byte, typ protowire.Type) (v uint64, n int, ok bool
 // consumeString reads a string field and checks its UTF-8.
 func consumeString(b []byte, typ protowire.Type) (s string, n int, ok bool) {
 	v, n, ok := consumeBytesField(b, typ)
-	if !ok || !utf8.Valid(v) {
+	if !ok || !validutf8.Bytes(v) {
 		return "", 0, false
 	}
 	return String(v), n, true
