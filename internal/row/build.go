@@ -101,13 +101,18 @@ func (b *Builder) Resource(res pcommon.Resource, rr *Resource) {
 	b.resource(res.Attributes(), rr)
 }
 
-// BuildFrom is Build for a record of the resource rr was read from: the
-// same row, without reading the resource again.
-func (b *Builder) BuildFrom(rr *Resource, lr plog.LogRecord, r *Row) Built {
+// ToRow resets r to a row that holds only rr: what WriteResource needs.
+func (rr *Resource) ToRow(r *Row) {
 	r.Reset()
 	r.Service, r.Environment, r.Release, r.Host = rr.Service, rr.Environment, rr.Release, rr.Host
 	r.ResourceKeys = append(r.ResourceKeys, rr.Keys...)
 	r.ResourceValues = append(r.ResourceValues, rr.Values...)
+}
+
+// BuildFrom is Build for a record of the resource rr was read from: the
+// same row, without reading the resource again.
+func (b *Builder) BuildFrom(rr *Resource, lr plog.LogRecord, r *Row) Built {
+	rr.ToRow(r)
 
 	ts, original := b.eventTime(lr)
 	r.TimestampNs = ts

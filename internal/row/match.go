@@ -1,7 +1,8 @@
 package row
 
 import (
-	"hash/maphash"
+	"encoding/binary"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -138,30 +139,20 @@ func next[T comparable](keys []string, values []T, i *int, k string, v T) {
 const (
 	minInOrder  = 8
 	maxKeySet   = 128
-	keySetSlots = 2 * maxKeySet
+	keySetBits  = 8
+	keySetSlots = 1 << keySetBits
 )
 
-// keySeed seeds the key hashes of distinctKeys.
-var keySeed = maphash.MakeSeed()
+// The table is at most half full.
+var _ [keySetSlots - 2*maxKeySet]struct{}
 
 // distinctKeys reports whether the keys WriteRecord would write for r are
 // all distinct: log.record.uid, the semantic keys of the set fields and the
 // typed attributes' keys. Two keys with the same 64-bit hash count as equal
 // (the answer is then a safe false). It allocates nothing.
 func distinctKeys(r *Row) bool {
-	var set [keySetSlots]uint64 // 0: a free slot
-	add := func(k string) bool {
-		h := maphash.String(keySeed, k) | 1
-		for i := h % keySetSlots; ; i = (i + 1) % keySetSlots {
-			switch set[i] {
-			case 0:
-				set[i] = h
-				return true
-			case h:
-				return false
-			}
-		}
-	}
+	var set keySet
+	add := set.add
 	ok := add(semconv.LogRecordUID)
 	for _, f := range strFields {
 		if *f.get(r) != "" {
@@ -188,6 +179,48 @@ func distinctKeys(r *Row) bool {
 		}
 	}
 	return ok
+}
+
+// keySet is a set of at most maxKeySet keys, by their 64-bit hashes, that
+// allocates nothing.
+type keySet [keySetSlots]uint64 // 0: a free slot
+
+// add adds k and reports whether it was not in the set yet (a key with the
+// hash of one in the set counts as in it).
+func (s *keySet) add(k string) bool {
+	h := keyHash(k)
+	// The top bits index the table: the multiplications mix them best.
+	for i := h >> (64 - keySetBits); ; i = (i + 1) % keySetSlots {
+		switch s[i] {
+		case 0:
+			s[i] = h
+			return true
+		case h:
+			return false
+		}
+	}
+}
+
+// keyHash is a 64-bit hash of every byte of k, never 0. It is not seeded:
+// keys chosen to collide only make a record take the slower path (a
+// collision reads as a duplicate key, whose answer is a safe false), and a
+// set holds at most maxKeySet keys. For the short keys of attributes it
+// costs a third of hash/maphash's (BenchmarkKeyHash).
+func keyHash(k string) uint64 {
+	const m = 0x9e3779b97f4a7c15
+	b := unsafe.Slice(unsafe.StringData(k), len(k))
+	h := uint64(len(k)) * m
+	for ; len(b) >= 8; b = b[8:] {
+		h = (h ^ binary.LittleEndian.Uint64(b)) * m
+		h ^= h >> 29
+	}
+	switch n := len(b); {
+	case n >= 4:
+		h = (h ^ uint64(binary.LittleEndian.Uint32(b)) ^ uint64(binary.LittleEndian.Uint32(b[n-4:]))<<32) * m
+	case n > 0:
+		h = (h ^ uint64(b[0]) ^ uint64(b[n/2])<<8 ^ uint64(b[n-1])<<16) * m
+	}
+	return (h ^ h>>32) | 1
 }
 
 // keysOfSet adds the keys of the non-zero fs of r.
