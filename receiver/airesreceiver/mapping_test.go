@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aires-dev/aires/internal/row"
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
 	"github.com/aires-dev/aires/receiver/airesreceiver/internal/metadata"
 )
@@ -444,4 +445,35 @@ func BenchmarkConvert(b *testing.B) {
 		_ = convertBatch(batch.Resource, batch.Events, now, "")
 	}
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// The records the receiver writes are canonical as the aires_transform
+// processor proves it (row.Builder.IsCanonical), so the processor passes
+// them on without building their rows: realistic and wide events. An
+// event with a map or a list attribute is not: the processor flattens it.
+func TestRecordsAreCanonical(t *testing.T) {
+	b := row.NewBuilder(row.Limits{})
+	for name, tc := range map[string]struct {
+		batch     *airesv1.EventBatch
+		canonical bool
+	}{
+		"realistic":        {benchBatch(8), true},
+		"wide":             {wideBatch(2, 40), true},
+		"map and list too": {fullBatch(2), false},
+	} {
+		batch := tc.batch
+		t.Run(name, func(t *testing.T) {
+			br, err := decodeConvert(mustMarshal(batch), time.Now(), 10000, 256, "")
+			require.NoError(t, err)
+			require.Empty(t, br.rejections)
+			require.Equal(t, len(batch.Events), br.logs.LogRecordCount())
+			for _, rl := range br.logs.ResourceLogs().All() {
+				for _, sl := range rl.ScopeLogs().All() {
+					for _, lr := range sl.LogRecords().All() {
+						assert.Equal(t, tc.canonical, b.IsCanonical(lr), "%v", lr.Attributes().AsRaw())
+					}
+				}
+			}
+		})
+	}
 }
