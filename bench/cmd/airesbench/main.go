@@ -63,6 +63,7 @@ type config struct {
 	// The shapes phase: the stock collector beside Aires.
 	stockCollector        string
 	shapeRate             float64
+	shapeNames            string
 	shapeWarmup, shapeWin time.Duration
 }
 
@@ -92,6 +93,7 @@ func run() error {
 	flag.BoolVar(&c.skipSDK, "skip-sdk", false, "skip the bench/sdkcompare benchmarks")
 	flag.StringVar(&c.phases, "phases", "raw,sustained,latency,overload,unlimited,shapes,idle", "phases to run")
 	flag.StringVar(&c.stockCollector, "stock-collector", os.Getenv("AIRES_STOCK_COLLECTOR"), "ocb-built stock collector for the shapes phase (default build/stock-collector/stock-collector; make stock-collector)")
+	flag.StringVar(&c.shapeNames, "shapes", "small,wide,large", "event shapes the shapes phase measures (a profile of one shape: -shapes small)")
 	flag.Float64Var(&c.shapeRate, "shape-rate", 10000, "events/s of each run of the shapes phase (the same for Aires and the stock collector)")
 	flag.IntVar(&c.clients, "clients", 4, "SDK clients (application instances)")
 	flag.IntVar(&c.goroutines, "goroutines", 2, "producer goroutines per client")

@@ -278,8 +278,8 @@ func (r *report) derive() {
 		r.OtelTotalUsPerEvent = round2(p.usPerEvent("otel"))
 		r.SDKTotalVsZap = p.VsZap["aires"]
 	}
-	for i, s := range d.Shapes {
-		if i == 0 {
+	for _, s := range d.Shapes {
+		if s.Name == "small" {
 			r.StockCollectorUsPerLog = s.Stock.UsPerEvent
 		}
 		r.CollectorVsStock = math.Max(r.CollectorVsStock, s.NativeVsStock)

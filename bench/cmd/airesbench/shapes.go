@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"text/template"
@@ -130,6 +132,11 @@ func startStock(bin, dir string) (*collectortest.Process, int, error) {
 func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error) {
 	c := b.cfg
 	b.phase.Store("shapes")
+	for _, name := range strings.Split(c.shapeNames, ",") {
+		if !slices.ContainsFunc(eventShapes, func(s eventShape) bool { return s.Name == name }) {
+			return nil, fmt.Errorf("-shapes: no event shape %q (the shapes are small, wide and large)", name)
+		}
+	}
 	stock, stockPort, err := startStock(c.stockCollector, filepath.Join(dir, "stock"))
 	if err != nil {
 		return nil, err
@@ -148,6 +155,9 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 
 	var out []shapeResult
 	for _, s := range eventShapes {
+		if !slices.Contains(strings.Split(c.shapeNames, ","), s.Name) {
+			continue
+		}
 		logf("phase shapes: %s (%d attributes, %d-byte message) at %.0f events/s: SDK -> aires, OTLP -> aires, OTLP -> stock; %s + %s each",
 			s.Name, s.Attrs, s.BodyBytes, c.shapeRate, c.shapeWarmup, c.shapeWin)
 		r := shapeResult{eventShape: s, RatePerSec: c.shapeRate}
