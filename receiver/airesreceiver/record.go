@@ -25,17 +25,19 @@ import (
 // convertWire fills lr from a scanned, validated event. raw is the encoded
 // event; uids is the batch's buffer for log.record.uid strings (see
 // uuidString); user writes the user attributes for the batch (nil: one by
-// one).
+// one). Attributes and tags are read from the first one on, as many as the
+// scan counted: the fields around them are not walked again.
 func convertWire(lr plog.LogRecord, raw []byte, e *wire.Event, observed pcommon.Timestamp, uids *[]byte, user *userAttrs) {
 	attrs := convertHead(lr, e, observed)
 	// User attributes first: the explicit fields after them overwrite a user
 	// attribute of the same key.
-	user.put(attrs, raw, e.Attributes)
+	user.put(attrs, e.AttributesFrom(raw), e.Attributes)
 	putIdentity(attrs, e, uids)
 	if e.Tags > 0 {
 		tags := attrs.PutEmptySlice(semconv.AiresTags)
 		tags.EnsureCapacity(e.Tags)
-		for b := raw; ; {
+		b := e.TagsFrom(raw)
+		for range e.Tags {
 			v, rest, ok := wire.NextField(b, wire.EventTags)
 			if !ok {
 				break
@@ -157,10 +159,10 @@ func putHTTPAndError(attrs pcommon.Map, e *wire.Event) {
 	}
 }
 
-// putKeyValuesWire is putKeyValues for the KeyValues in field num of the
-// encoded message b.
-func putKeyValuesWire(m pcommon.Map, b []byte, num protowire.Number) {
-	for {
+// putKeyValuesWire is putKeyValues for the first n KeyValues in field num
+// of the encoded message b (all of them when n < 0).
+func putKeyValuesWire(m pcommon.Map, b []byte, num protowire.Number, n int) {
+	for ; n != 0; n-- {
 		kvb, rest, ok := wire.NextField(b, num)
 		if !ok {
 			return
@@ -199,8 +201,9 @@ func setValueWire(dst pcommon.Value, b []byte) {
 		}
 	case wire.AnyKvlist:
 		m := dst.SetEmptyMap()
-		m.EnsureCapacity(wire.CountField(payload, wire.ListValues))
-		putKeyValuesWire(m, payload, wire.ListValues)
+		n := wire.CountField(payload, wire.ListValues)
+		m.EnsureCapacity(n)
+		putKeyValuesWire(m, payload, wire.ListValues, n)
 	}
 }
 

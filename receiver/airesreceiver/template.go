@@ -23,15 +23,16 @@ type userAttrs struct {
 // few lookups cost less than comparing keys with the template.
 const minTemplateKeys = 8
 
-// put writes the n user attributes of the encoded event raw into m, which
-// holds nothing yet, as putKeyValuesWire does. u may be nil.
-func (u *userAttrs) put(m pcommon.Map, raw []byte, n int) {
+// put writes the n user attributes of the encoded event from its first
+// attribute on (b) into m, which holds nothing yet, as putKeyValuesWire
+// does. u may be nil.
+func (u *userAttrs) put(m pcommon.Map, b []byte, n int) {
 	if u == nil || n < minTemplateKeys {
-		putKeyValuesWire(m, raw, wire.EventAttributes)
+		putKeyValuesWire(m, b, wire.EventAttributes, n)
 		return
 	}
 	u.keys, u.values = u.keys[:0], u.values[:0]
-	for b := raw; ; {
+	for range n {
 		kvb, rest, ok := wire.NextField(b, wire.EventAttributes)
 		if !ok {
 			break

@@ -13,17 +13,20 @@ type Event struct {
 	Service, Environment, Release string
 	TraceID, SpanID               []byte
 	SessionID, UserID             string
-	// Attributes is the number of top-level attributes.
-	Attributes int
+	// Attributes is the number of top-level attributes, and AttributesAt
+	// the offset in the encoded event of the first one's tag: readers start
+	// there, skipping the fields before it (see Attributes).
+	Attributes, AttributesAt int
 	// AttributesNested is set when an attribute (or nested entry) has an
 	// empty key or a list or map value: validation must then walk them.
 	AttributesNested bool
-	// Tags is the number of tags.
-	Tags     int
-	HasHTTP  bool
-	HTTP     HTTPInfo
-	HasError bool
-	Error    ErrorInfo
+	// Tags is the number of tags, and TagsAt the offset of the first one,
+	// as for attributes.
+	Tags, TagsAt int
+	HasHTTP      bool
+	HTTP         HTTPInfo
+	HasError     bool
+	Error        ErrorInfo
 }
 
 // HTTPInfo holds the fields of an aires.v1.HttpInfo.
@@ -65,3 +68,10 @@ func EventOf(ev *airesv1.Event) Event {
 	}
 	return e
 }
+
+// AttributesFrom returns the encoded event b from its first attribute on: what
+// NextField(…, EventAttributes) reads e.Attributes times.
+func (e *Event) AttributesFrom(b []byte) []byte { return b[e.AttributesAt:] }
+
+// TagsFrom returns the encoded event b from its first tag on.
+func (e *Event) TagsFrom(b []byte) []byte { return b[e.TagsAt:] }

@@ -61,7 +61,9 @@ func consumeString(b []byte, typ protowire.Type) (s string, n int, ok bool) {
 // decode b with proto.Unmarshal. Strings in e alias b.
 func ScanEvent(b []byte, e *Event) bool {
 	*e = Event{}
+	size := len(b)
 	for len(b) > 0 {
+		at := size - len(b) // the offset of the field's tag
 		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return false
@@ -97,9 +99,15 @@ func ScanEvent(b []byte, e *Event) bool {
 			var v []byte
 			v, n, ok = consumeBytesField(b, typ)
 			ok = ok && scanKeyValue(v, 1, &e.AttributesNested)
+			if e.Attributes == 0 {
+				e.AttributesAt = at
+			}
 			e.Attributes++
 		case EventTags:
 			_, n, ok = consumeString(b, typ)
+			if e.Tags == 0 {
+				e.TagsAt = at
+			}
 			e.Tags++
 		case EventHTTP:
 			var v []byte

@@ -90,11 +90,14 @@ func assertSameEvent(t testing.TB, raw []byte, got *Event) {
 			*b = nil
 		}
 	}
-	scanned.AttributesNested = false // EventOf does not compute it
+	// EventOf does not compute these; the readers below check the offsets.
+	scanned.AttributesNested, scanned.AttributesAt, scanned.TagsAt = false, 0, 0
 	assert.Equal(t, want, scanned)
 
 	assert.Equal(t, len(ev.Attributes), CountField(raw, EventAttributes))
-	kvs := raw
+	assert.Equal(t, len(ev.Attributes), CountField(got.AttributesFrom(raw), EventAttributes))
+	assert.Equal(t, len(ev.Tags), CountField(got.TagsFrom(raw), EventTags))
+	kvs := got.AttributesFrom(raw)
 	for i, kv := range ev.Attributes {
 		var kvb []byte
 		var ok bool
@@ -106,7 +109,7 @@ func assertSameEvent(t testing.TB, raw []byte, got *Event) {
 		member, _, _ := ReadAnyValue(value)
 		assert.Equal(t, oneofMember(kv.Value), member, "member of attribute %q", kv.Key)
 	}
-	tags := raw
+	tags := got.TagsFrom(raw)
 	for _, want := range ev.Tags {
 		var tag []byte
 		var ok bool
