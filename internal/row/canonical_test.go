@@ -262,6 +262,21 @@ func FuzzIsCanonical(f *testing.F) {
 	})
 }
 
+// FuzzIsCanonicalUUID holds isCanonicalUUID to its definition: the text
+// ParseUUID reads and FormatUUID would write again.
+func FuzzIsCanonicalUUID(f *testing.F) {
+	for _, s := range []string{testUID, strings.ToUpper(testUID), "", "0192f3a45b6c7d8e9f0123456789abcd",
+		"0192f3a4-5b6c-7d8e-9f01-23456789abcg", "0192f3a4_5b6c-7d8e-9f01-23456789abcd"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, ok := ParseUUID(s)
+		if want := ok && s == FormatUUID(id); isCanonicalUUID(s) != want {
+			t.Fatalf("isCanonicalUUID(%q) = %v, want %v", s, !want, want)
+		}
+	})
+}
+
 // BenchmarkCanonical compares IsCanonical with what the processor did
 // before it: Build, then RecordMatches.
 func BenchmarkCanonical(b *testing.B) {
