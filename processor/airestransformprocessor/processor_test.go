@@ -217,11 +217,11 @@ func BenchmarkProcessLogsCanonical(b *testing.B) {
 		a.PutDouble("aires.http.duration_ms", 12.5)
 	}
 	_, _ = tr.processLogs(context.Background(), ld) // now canonical
+	// Canonical records pass unchanged (only the resource is written
+	// again), so the same batch is processed each time: no copy measured.
 	b.ReportAllocs()
 	for b.Loop() {
-		batch := plog.NewLogs()
-		ld.CopyTo(batch)
-		_, _ = tr.processLogs(context.Background(), batch)
+		_, _ = tr.processLogs(context.Background(), ld)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/record")
 }
