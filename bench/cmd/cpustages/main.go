@@ -172,13 +172,20 @@ func writeTable(path string, runs []run, names []string) error {
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
-var runColours = []color.RGBA{{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255}}
+// runColours come in light and dark pairs (ColorBrewer's "Paired"), for
+// runs given as before and after pairs.
+var runColours = []color.RGBA{
+	{166, 206, 227, 255}, {31, 120, 180, 255}, {178, 223, 138, 255},
+	{51, 160, 44, 255}, {253, 191, 111, 255}, {255, 127, 0, 255},
+}
 
 func writeChart(path string, runs []run, names []string) error {
 	p := plot.New()
 	p.Title.Text = "Collector CPU per event by stage"
 	p.Y.Label.Text = "us per event"
-	w := vg.Points(18)
+	// A stage's bars share about 70 points of the 11-inch chart's room for
+	// each of its nine stages.
+	w := vg.Points(min(18, 70/float64(len(runs))))
 	top := 0.0
 	for i, r := range runs {
 		vals := make(plotter.Values, len(names))
