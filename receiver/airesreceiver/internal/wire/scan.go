@@ -12,7 +12,13 @@ import (
 // numbers: protowire accepts numbers up to MaxInt32 (MessageSet allows
 // them), proto.Unmarshal rejects those above MaxValidNumber, so the scan must
 // too (ScanEvent gives up, and proto.Unmarshal rejects the event).
+//
+// A one-byte tag (field numbers up to 15, every field Aires defines) is read
+// here, without protowire's call; field number 0 is invalid either way.
 func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
+	if len(b) > 0 && b[0] < 0x80 && b[0] >= 1<<3 {
+		return protowire.Number(b[0] >> 3), protowire.Type(b[0] & 7), 1
+	}
 	num, typ, n := protowire.ConsumeTag(b)
 	if n >= 0 && num > protowire.MaxValidNumber {
 		return 0, 0, -1
@@ -22,8 +28,17 @@ func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
 
 // consumeBytesField reads the length-delimited value after a tag of type
 // typ; ok is false when typ is another wire type or the value is malformed.
+//
+// A length of one varint byte (under 128 bytes: most keys and values) is
+// read here, without protowire's call.
 func consumeBytesField(b []byte, typ protowire.Type) (v []byte, n int, ok bool) {
 	if typ != protowire.BytesType {
+		return nil, 0, false
+	}
+	if len(b) > 0 && b[0] < 0x80 {
+		if n := int(b[0]); n < len(b) {
+			return b[1 : 1+n], 1 + n, true
+		}
 		return nil, 0, false
 	}
 	v, n = protowire.ConsumeBytes(b)

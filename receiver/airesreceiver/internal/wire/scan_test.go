@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -125,4 +126,28 @@ func oneofMember(v *airesv1.AnyValue) protowire.Number {
 		return 0
 	}
 	return v.ProtoReflect().WhichOneof(v.ProtoReflect().Descriptor().Oneofs().Get(0)).Number()
+}
+
+// The one-byte fast paths of consumeTag and consumeBytesField give what
+// protowire gives, for every first byte (and a few bytes after it).
+func TestConsumeFastPaths(t *testing.T) {
+	for first := 0; first < 256; first++ {
+		for _, rest := range [][]byte{nil, {0x01}, {0x80, 0x01}, {0xff}, bytes.Repeat([]byte{'x'}, 130)} {
+			b := append([]byte{byte(first)}, rest...)
+			num, typ, n := protowire.ConsumeTag(b)
+			if n >= 0 && num > protowire.MaxValidNumber {
+				num, typ, n = 0, 0, -1
+			}
+			gotNum, gotTyp, gotN := consumeTag(b)
+			require.Equal(t, [3]int{int(num), int(typ), n}, [3]int{int(gotNum), int(gotTyp), gotN}, "consumeTag(%x)", b)
+
+			v, m := protowire.ConsumeBytes(b)
+			gotV, gotM, ok := consumeBytesField(b, protowire.BytesType)
+			require.Equal(t, m >= 0, ok, "consumeBytesField(%x)", b)
+			if ok {
+				require.Equal(t, m, gotM, "consumeBytesField(%x)", b)
+				require.Equal(t, v, gotV, "consumeBytesField(%x)", b)
+			}
+		}
+	}
 }
