@@ -136,20 +136,29 @@ func TestIsCanonicalImpliesMatch(t *testing.T) {
 	}
 }
 
+// canonical rewrites lr in its canonical shape: Build, then WriteRecord.
+func canonical(b *Builder, res pcommon.Resource, lr plog.LogRecord) plog.LogRecord {
+	var r Row
+	b.Build(res, lr, &r)
+	WriteRecord(&r, lr)
+	return lr
+}
+
+// canonicalFullAndWide are fullRecord and wideRecord(40), rewritten.
+func canonicalFullAndWide(b *Builder) (full, wide plog.LogRecord) {
+	_, res, full := fullRecord()
+	_, wide = wideRecord(40)
+	return canonical(b, res, full), canonical(b, pcommon.NewResource(), wide)
+}
+
 // IsCanonical accepts the common canonical records: a full record once
 // rewritten, and the same with a non-ASCII message and many attributes.
 func TestIsCanonicalAcceptsRewritten(t *testing.T) {
 	b := NewBuilder(Limits{})
 	_, res, lr := fullRecord()
-	var r Row
-	b.Build(res, lr, &r)
 	assert.False(t, b.IsCanonical(lr), "a map attribute is flattened by Build")
-	WriteRecord(&r, lr)
-	assert.True(t, b.IsCanonical(lr))
-
-	_, wide := wideRecord(40)
-	b.Build(pcommon.NewResource(), wide, &r)
-	WriteRecord(&r, wide)
+	assert.True(t, b.IsCanonical(canonical(b, res, lr)))
+	_, wide := canonicalFullAndWide(b)
 	assert.True(t, b.IsCanonical(wide))
 }
 
@@ -182,10 +191,7 @@ func TestIsCanonicalRejects(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			b := NewBuilder(Limits{})
-			_, res, lr := fullRecord()
-			var r Row
-			b.Build(res, lr, &r)
-			WriteRecord(&r, lr)
+			lr, _ := canonicalFullAndWide(b)
 			require.True(t, b.IsCanonical(lr))
 			edit(lr)
 			assert.False(t, b.IsCanonical(lr))
@@ -193,20 +199,15 @@ func TestIsCanonicalRejects(t *testing.T) {
 	}
 	t.Run("too many attributes", func(t *testing.T) {
 		b := NewBuilder(Limits{})
-		_, lr := wideRecord(40)
-		var r Row
-		b.Build(pcommon.NewResource(), lr, &r)
-		WriteRecord(&r, lr)
+		_, lr := canonicalFullAndWide(b)
 		assert.True(t, b.IsCanonical(lr))
 		assert.False(t, NewBuilder(Limits{MaxAttributes: 39}).IsCanonical(lr))
 	})
 	t.Run("duplicate key", func(t *testing.T) {
 		for _, n := range []int{3, 40} { // the few-keys check and the table
 			b := NewBuilder(Limits{})
-			_, lr := wideRecord(n)
-			var r Row
-			b.Build(pcommon.NewResource(), lr, &r)
-			WriteRecord(&r, lr)
+			_, wide := wideRecord(n)
+			lr := canonical(b, pcommon.NewResource(), wide)
 			require.True(t, b.IsCanonical(lr))
 			assert.False(t, b.IsCanonical(withDuplicate(t, lr, "attr.01", "x")), "%d attributes", n)
 		}
@@ -215,13 +216,7 @@ func TestIsCanonicalRejects(t *testing.T) {
 
 func TestIsCanonicalAllocs(t *testing.T) {
 	b := NewBuilder(Limits{})
-	_, res, lr := fullRecord()
-	var r Row
-	b.Build(res, lr, &r)
-	WriteRecord(&r, lr)
-	_, wide := wideRecord(40)
-	b.Build(pcommon.NewResource(), wide, &r)
-	WriteRecord(&r, wide)
+	lr, wide := canonicalFullAndWide(b)
 	assert.Zero(t, testing.AllocsPerRun(100, func() {
 		b.IsCanonical(lr)
 		b.IsCanonical(wide)
@@ -232,10 +227,7 @@ func TestIsCanonicalAllocs(t *testing.T) {
 // accepts is one Build keeps and RecordMatches accepts.
 func FuzzIsCanonical(f *testing.F) {
 	b := NewBuilder(Limits{})
-	_, res, lr := fullRecord()
-	var r Row
-	b.Build(res, lr, &r)
-	WriteRecord(&r, lr)
+	lr, _ := canonicalFullAndWide(b)
 	ld := plog.NewLogs()
 	lr.CopyTo(ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty())
 	seed, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
@@ -281,13 +273,8 @@ func FuzzIsCanonicalUUID(f *testing.F) {
 // before it: Build, then RecordMatches.
 func BenchmarkCanonical(b *testing.B) {
 	bl := NewBuilder(Limits{})
-	_, res, full := fullRecord()
+	full, wide := canonicalFullAndWide(bl)
 	var r Row
-	bl.Build(res, full, &r)
-	WriteRecord(&r, full)
-	_, wide := wideRecord(40)
-	bl.Build(pcommon.NewResource(), wide, &r)
-	WriteRecord(&r, wide)
 	for _, tc := range []struct {
 		name string
 		lr   plog.LogRecord
