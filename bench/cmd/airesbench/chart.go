@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"image/color"
 	"os"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -16,7 +19,19 @@ import (
 var phaseColours = map[string]color.RGBA{
 	"raw": {128, 128, 128, 255}, "sustained": {31, 119, 180, 255}, "latency": {44, 160, 44, 255},
 	"overload": {214, 39, 40, 255}, "drain": {255, 127, 14, 255}, "shapes": {148, 103, 189, 255},
-	"idle": {140, 86, 75, 255}, "start": {200, 200, 200, 255},
+	"idle": {140, 86, 75, 255}, "start": {200, 200, 200, 255}, "unlimited": {23, 190, 207, 255},
+}
+
+// otherPhase colours a phase missing from phaseColours, so that its points
+// are still seen.
+var otherPhase = color.RGBA{0, 0, 0, 255}
+
+// phaseColour is the colour of phase ph in the chart.
+func phaseColour(ph string) color.RGBA {
+	if c, ok := phaseColours[ph]; ok {
+		return c
+	}
+	return otherPhase
 }
 
 // writeChart draws, one above the other, the rows/s landing in ClickHouse
@@ -41,7 +56,7 @@ func writeChart(path string, r *report) error {
 		if err != nil {
 			return err
 		}
-		sc.GlyphStyle.Color = phaseColours[ph]
+		sc.GlyphStyle.Color = phaseColour(ph)
 		sc.GlyphStyle.Radius = vg.Points(2)
 		top.Add(sc)
 		top.Legend.Add(ph, sc)
@@ -75,7 +90,7 @@ func writeChart(path string, r *report) error {
 		if err != nil {
 			return err
 		}
-		sc.GlyphStyle.Color = phaseColours["latency"]
+		sc.GlyphStyle.Color = phaseColour("latency")
 		sc.GlyphStyle.Radius = vg.Points(1.5)
 		bottom.Add(sc)
 		bottom.Legend.Add("probe", sc)
@@ -119,4 +134,35 @@ func saveImage(path string, img *vgimg.Canvas) error {
 		return err
 	}
 	return f.Close()
+}
+
+// replot draws the chart of an earlier run again, from its report (path,
+// results/latest.json) and the .details.json beside it, as the .png beside
+// them: for a chart drawn wrong, without running the bench again.
+func replot(path string) error {
+	base := strings.TrimSuffix(path, ".json")
+	var r report
+	if err := readJSON(path, &r); err != nil {
+		return err
+	}
+	var d struct {
+		Series        []sample        `json:"throughput_series"`
+		LatencySeries []latencySample `json:"latency_series"`
+	}
+	if err := readJSON(base+".details.json", &d); err != nil {
+		return err
+	}
+	r.Details.Series, r.Details.LatencySeries = d.Series, d.LatencySeries
+	return writeChart(base+".png", &r)
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }

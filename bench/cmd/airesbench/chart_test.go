@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -43,5 +44,26 @@ func TestWriteChart(t *testing.T) {
 	}
 	if dir := os.Getenv("AIRES_CHART_OUT"); dir != "" {
 		_ = os.WriteFile(filepath.Join(dir, "chart-test.png"), b, 0o644)
+	}
+}
+
+// Every phase the bench records has a colour of its own (the unlimited
+// phase once had none, and its points were drawn transparent), and a phase
+// without one is still drawn.
+func TestPhaseColours(t *testing.T) {
+	seen := map[color.RGBA]string{}
+	for _, ph := range []string{"start", "raw", "sustained", "latency", "overload", "drain", "unlimited", "shapes", "idle"} {
+		c, ok := phaseColours[ph]
+		if !ok {
+			t.Errorf("phase %q has no colour", ph)
+			continue
+		}
+		if other, dup := seen[c]; dup {
+			t.Errorf("phases %q and %q share a colour", ph, other)
+		}
+		seen[c] = ph
+	}
+	if c := phaseColour("new phase"); c.A == 0 {
+		t.Error("a phase without a colour is drawn transparent")
 	}
 }

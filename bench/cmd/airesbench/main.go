@@ -37,6 +37,7 @@ type config struct {
 	keep      bool
 	skipSDK   bool
 	phases    string
+	replot    string
 
 	clients, goroutines int
 	sdkCompression      string
@@ -91,6 +92,7 @@ func run() error {
 	flag.StringVar(&c.collector, "collector", os.Getenv("AIRES_COLLECTOR"), "ocb-built collector binary (default build/aires-collector/aires-collector)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the temporary directory (ClickHouse data, collector config and log)")
 	flag.BoolVar(&c.skipSDK, "skip-sdk", false, "skip the bench/sdkcompare benchmarks")
+	flag.StringVar(&c.replot, "replot", "", "draw the chart of an earlier run again from its report (results/latest.json and its .details.json) and exit")
 	flag.StringVar(&c.phases, "phases", "raw,sustained,latency,overload,unlimited,shapes,idle", "phases to run")
 	flag.StringVar(&c.stockCollector, "stock-collector", os.Getenv("AIRES_STOCK_COLLECTOR"), "ocb-built stock collector for the shapes phase (default build/stock-collector/stock-collector; make stock-collector)")
 	flag.StringVar(&c.shapeNames, "shapes", "small,wide,large", "event shapes the shapes phase measures (a profile of one shape: -shapes small)")
@@ -118,6 +120,9 @@ func run() error {
 	flag.IntVar(&c.pprofPort, "pprof-port", 0, "enable the collector's pprof extension on this port (needs a binary with it) and save profiles")
 	flag.StringVar(&c.profileDir, "profile-dir", "", "where to save collector profiles (with -pprof-port)")
 	flag.Parse()
+	if c.replot != "" {
+		return replot(c.replot)
+	}
 	modes, err := parseQueueModes(c.exp.QueueMode)
 	if err != nil {
 		return err
