@@ -8,16 +8,13 @@ import (
 	"encoding/hex"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
-	"text/template"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aires-dev/aires/internal/chtest"
 	aires "github.com/aires-dev/aires/sdk"
 )
 
@@ -34,29 +31,15 @@ const readerUsersXML = `<?xml version="1.0"?>
         <aires_reader><readonly>2</readonly></aires_reader>
         <strict_reader><readonly>1</readonly></strict_reader>
     </profiles>
-    <users>
-        <default>
-            <password></password>
-            <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
-            <profile>default</profile>
-            <quota>default</quota>
-        </default>
-        <aires_reader>
-            <password_sha256_hex>{{.Hash}}</password_sha256_hex>
-            <profile>aires_reader</profile>
+    <users>` + defaultUserXML + `
+{{range .Readers}}        <{{.}}>
+            <password_sha256_hex>{{$.Hash}}</password_sha256_hex>
+            <profile>{{.}}</profile>
             <quota>default</quota>
             <networks><ip>::1</ip><ip>127.0.0.1</ip></networks>
             <allow_databases><database>aires_e2e</database></allow_databases>
-        </aires_reader>
-        <strict_reader>
-            <password_sha256_hex>{{.Hash}}</password_sha256_hex>
-            <profile>strict_reader</profile>
-            <quota>default</quota>
-            <networks><ip>::1</ip><ip>127.0.0.1</ip></networks>
-            <allow_databases><database>aires_e2e</database></allow_databases>
-        </strict_reader>
-    </users>
-    <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+        </{{.}}>
+{{end}}    </users>` + quotasXML + `
 </yandex>
 `
 
@@ -68,15 +51,9 @@ func TestCLIReadOnlyUser(t *testing.T) {
 	cli := cliBinary(t)
 	password := secret(t, "reader-")
 	sum := sha256.Sum256([]byte(password))
-	dir := t.TempDir()
-	var users bytes.Buffer
-	require.NoError(t, template.Must(template.New("users").Parse(readerUsersXML)).Execute(&users, map[string]string{"Hash": hex.EncodeToString(sum[:])}))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "users.xml"), users.Bytes(), 0o600))
-	ch, err := chtest.StartServer(dir)
-	if err != nil {
-		chtest.FailOrSkip(t, "cannot start ClickHouse: %v", err)
-	}
-	t.Cleanup(func() { _ = ch.Stop() })
+	ch := startClickHouseWithUsers(t, readerUsersXML, map[string]any{
+		"Hash": hex.EncodeToString(sum[:]), "Readers": []string{"aires_reader", "strict_reader"},
+	})
 	admin := ch.DB(t)
 	col := startCollector(t, collectorBinary(t), collectorSettings{
 		AiresPort: freePort(t), OTLPPort: freePort(t), HealthPort: freePort(t),

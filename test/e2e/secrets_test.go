@@ -17,42 +17,48 @@ import (
 // writes as.
 const passwordUser = "aires_writer"
 
-// usersXML replaces the system users.xml (scripts/clickhouse.sh reads
-// DIR/users.xml): "default" without a password for the test's own queries,
-// and passwordUser with one.
-const usersXML = `<?xml version="1.0"?>
-<yandex>
-    <profiles><default><max_memory_usage>10000000000</max_memory_usage></default></profiles>
-    <users>
+// defaultUserXML is users.xml's "default" user, without a password, for
+// the collector and the tests' own queries; quotasXML is the quota it and
+// the other test users name.
+const (
+	defaultUserXML = `
         <default>
             <password></password>
             <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
             <profile>default</profile>
             <quota>default</quota>
-        </default>
+        </default>`
+	quotasXML = `
+    <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>`
+)
+
+// usersXML replaces the system users.xml: "default", and passwordUser with
+// a password.
+const usersXML = `<?xml version="1.0"?>
+<yandex>
+    <profiles><default><max_memory_usage>10000000000</max_memory_usage></default></profiles>
+    <users>` + defaultUserXML + `
         <{{.User}}>
             <password>{{.Password}}</password>
             <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
             <profile>default</profile>
             <quota>default</quota>
         </{{.User}}>
-    </users>
-    <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+    </users>` + quotasXML + `
 </yandex>
 `
 
-// startClickHouseWithPasswordUser starts a server on which passwordUser
-// has a random password, returned.
-func startClickHouseWithPasswordUser(t *testing.T) (*chtest.Server, string) {
+// startClickHouseWithUsers starts a server whose users.xml is the template
+// users filled with data (scripts/clickhouse.sh reads DIR/users.xml
+// instead of the system's).
+func startClickHouseWithUsers(t *testing.T, users string, data any) *chtest.Server {
 	t.Helper()
-	password := secret(t, "chpw-")
 	dir := t.TempDir()
-	var users bytes.Buffer
-	err := template.Must(template.New("users").Parse(usersXML)).Execute(&users, map[string]string{"User": passwordUser, "Password": password})
-	if err != nil {
+	var b bytes.Buffer
+	if err := template.Must(template.New("users").Parse(users)).Execute(&b, data); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "users.xml"), users.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "users.xml"), b.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ch, err := chtest.StartServer(dir)
@@ -60,7 +66,15 @@ func startClickHouseWithPasswordUser(t *testing.T) (*chtest.Server, string) {
 		chtest.FailOrSkip(t, "cannot start ClickHouse: %v", err)
 	}
 	t.Cleanup(func() { _ = ch.Stop() })
-	return ch, password
+	return ch
+}
+
+// startClickHouseWithPasswordUser starts a server on which passwordUser
+// has a random password, returned.
+func startClickHouseWithPasswordUser(t *testing.T) (*chtest.Server, string) {
+	t.Helper()
+	password := secret(t, "chpw-")
+	return startClickHouseWithUsers(t, usersXML, map[string]string{"User": passwordUser, "Password": password}), password
 }
 
 // wrongPasswordTemplate: a collector whose exporter logs in as passwordUser
