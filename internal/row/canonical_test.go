@@ -274,11 +274,13 @@ func FuzzIsCanonicalUUID(f *testing.F) {
 func BenchmarkCanonical(b *testing.B) {
 	bl := NewBuilder(Limits{})
 	full, wide := canonicalFullAndWide(bl)
+	_, small := wideRecord(4) // the bench's small shape: 4 attributes
+	small = canonical(bl, pcommon.NewResource(), small)
 	var r Row
 	for _, tc := range []struct {
 		name string
 		lr   plog.LogRecord
-	}{{"full", full}, {"wide", wide}} {
+	}{{"small", small}, {"full", full}, {"wide", wide}} {
 		b.Run(tc.name+"/IsCanonical", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
