@@ -161,6 +161,7 @@ test-unit:
 
 test-sdk:
 	cd sdk && $(GO) test -race -count=1 ./...
+	cd sdk && $(GO) test -count=1 -run Allocs ./...
 
 ## test-node: the Node SDK's tests (node --test: in-process gRPC servers, fault tests, pino, middleware)
 test-node: node-build

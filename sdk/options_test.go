@@ -199,7 +199,17 @@ func TestUUIDsUniqueAndOrdered(t *testing.T) {
 	}
 }
 
+// skipUnderRace skips an allocation count under the race detector (see
+// raceDetector); make test-sdk runs these tests again without it.
+func skipUnderRace(t *testing.T) {
+	t.Helper()
+	if raceDetector {
+		t.Skip("allocation counts are random under the race detector (sync.Pool drops items); make test-sdk runs this test without it")
+	}
+}
+
 func TestAllocsPerInfoCall(t *testing.T) {
+	skipUnderRace(t)
 	// AllocsPerRun counts the whole process's allocations: keep the worker
 	// from sending (encoding, gRPC) while the caller's path is measured.
 	rec := sdktest.New(t, aires.Config{QueueSize: 1 << 16, BatchSize: 1 << 15, FlushInterval: time.Hour})
@@ -217,6 +227,7 @@ func TestAllocsPerInfoCall(t *testing.T) {
 // pooled event keeps its slices' capacity, so the call still allocates
 // nothing once warm.
 func TestAllocsPerCallWithManyOptions(t *testing.T) {
+	skipUnderRace(t)
 	rec := sdktest.New(t, aires.Config{QueueSize: 1 << 16, BatchSize: 1 << 15, FlushInterval: time.Hour})
 	c := rec.Client
 	opts := []aires.Option{aires.WithTags("a", "b", "c", "d", "e", "f"), aires.WithUserID("u-1")}
