@@ -3,6 +3,7 @@ package row
 import (
 	"bytes"
 	"fmt"
+	"hash/maphash"
 	"strings"
 	"testing"
 	"time"
@@ -244,4 +245,27 @@ func TestRecordMatchesWideAllocs(t *testing.T) {
 	NewBuilder(Limits{}).Build(res, lr, &r)
 	require.True(t, RecordMatches(&r, lr))
 	assert.Zero(t, testing.AllocsPerRun(100, func() { RecordMatches(&r, lr) }))
+}
+
+// BenchmarkKeyHash compares keyHash, which the key sets of RecordMatches and
+// IsCanonical use, with hash/maphash on typical attribute keys.
+func BenchmarkKeyHash(b *testing.B) {
+	keys := []string{"http.route", "order.id", "user.id", "attr.07", "k8s.pod.name", "http.response.status_code"}
+	var sink uint64
+	b.Run("keyHash", func(b *testing.B) {
+		for b.Loop() {
+			for _, k := range keys {
+				sink ^= keyHash(k)
+			}
+		}
+	})
+	seed := maphash.MakeSeed()
+	b.Run("maphash", func(b *testing.B) {
+		for b.Loop() {
+			for _, k := range keys {
+				sink ^= maphash.String(seed, k)
+			}
+		}
+	})
+	_ = sink
 }

@@ -79,8 +79,8 @@ func (t *transform) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, e
 				dropped += t.applyRules(lr.Attributes())
 				// Records from the aires receiver are usually canonical
 				// already: IsCanonical proves it in one read of the
-				// record; building the row and comparing costs two to four
-				// times that, and rewriting ~30 allocations.
+				// record; building the row and comparing costs about twice
+				// that, and rewriting ~30 allocations.
 				if t.builder.IsCanonical(lr) {
 					continue
 				}

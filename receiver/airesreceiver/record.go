@@ -160,7 +160,7 @@ func putHTTPAndError(attrs pcommon.Map, e *wire.Event) {
 }
 
 // putKeyValuesWire is putKeyValues for the first n KeyValues in field num
-// of the encoded message b (all of them when n < 0).
+// of the encoded message b.
 func putKeyValuesWire(m pcommon.Map, b []byte, num protowire.Number, n int) {
 	for ; n != 0; n-- {
 		kvb, rest, ok := wire.NextField(b, num)

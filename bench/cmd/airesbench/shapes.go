@@ -132,7 +132,8 @@ func startStock(bin, dir string) (*collectortest.Process, int, error) {
 func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error) {
 	c := b.cfg
 	b.phase.Store("shapes")
-	for _, name := range strings.Split(c.shapeNames, ",") {
+	wanted := strings.Split(c.shapeNames, ",")
+	for _, name := range wanted {
 		if !slices.ContainsFunc(eventShapes, func(s eventShape) bool { return s.Name == name }) {
 			return nil, fmt.Errorf("-shapes: no event shape %q (the shapes are small, wide and large)", name)
 		}
@@ -155,7 +156,7 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 
 	var out []shapeResult
 	for _, s := range eventShapes {
-		if !slices.Contains(strings.Split(c.shapeNames, ","), s.Name) {
+		if !slices.Contains(wanted, s.Name) {
 			continue
 		}
 		logf("phase shapes: %s (%d attributes, %d-byte message) at %.0f events/s: SDK -> aires, OTLP -> aires, OTLP -> stock; %s + %s each",
