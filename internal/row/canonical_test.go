@@ -301,3 +301,34 @@ func BenchmarkCanonical(b *testing.B) {
 		})
 	}
 }
+
+// IsCanonical's switch names the semantic keys again (a switch costs less
+// per attribute than a lookup in Columns): every keyed column of Columns
+// must be one of them. A semantic key set to its "absent" value (an empty
+// string, a zero) is not canonical, where a typed attribute of that value
+// would be: a key missing from the switch is caught here.
+func TestIsCanonicalKnowsEveryKeyedColumn(t *testing.T) {
+	b := NewBuilder(Limits{})
+	for _, c := range Columns {
+		if c.Key == "" || c.InResource {
+			continue
+		}
+		t.Run(c.Key, func(t *testing.T) {
+			lr, _ := canonicalFullAndWide(b)
+			a := lr.Attributes()
+			switch c.Value.(type) {
+			case Field[string]:
+				a.PutStr(c.Key, "")
+			case Field[uint16], Field[int64]:
+				a.PutInt(c.Key, 0)
+			case Field[float64]:
+				a.PutDouble(c.Key, 0)
+			case Field[[]string]:
+				a.PutEmptySlice(c.Key)
+			default:
+				t.Fatalf("column %s: a value type this test does not know", c.Name)
+			}
+			assert.False(t, b.IsCanonical(lr))
+		})
+	}
+}
