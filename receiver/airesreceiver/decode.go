@@ -3,6 +3,7 @@ package airesreceiver // import "github.com/aires-dev/aires/receiver/airesreceiv
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -34,8 +35,9 @@ func tooManyEvents(n, limit int) *batchError {
 // at most maxEvents events; otherwise the error is a *batchError. Events are
 // decoded one by one later (see decodeConvert), so that one bad event
 // (invalid UTF-8, malformed bytes) is rejected on its own while the others go
-// on. splitBatch never panics.
-func splitBatch(raw []byte, maxEvents int) (*airesv1.Resource, [][]byte, error) {
+// on. The events are appended to dst[:0] (nil: a new slice). splitBatch
+// never panics.
+func splitBatch(raw []byte, maxEvents int, dst [][]byte) (*airesv1.Resource, [][]byte, error) {
 	// First pass: check the framing and count the events, so that an
 	// oversize batch costs no event decoding.
 	n, err := walkBatch(raw, nil)
@@ -46,7 +48,7 @@ func splitBatch(raw []byte, maxEvents int) (*airesv1.Resource, [][]byte, error) 
 		return nil, nil, tooManyEvents(n, maxEvents)
 	}
 	var resource *airesv1.Resource
-	events := make([][]byte, 0, n)
+	events := slices.Grow(dst[:0], n)
 	_, err = walkBatch(raw, func(num protowire.Number, value []byte) error {
 		switch num {
 		case wire.BatchResource:

@@ -51,7 +51,7 @@ func TestWireAttributeCapacity(t *testing.T) {
 	g := newBatchGen(3)
 	checked := 0
 	for range 2000 {
-		_, events, err := splitBatch(g.batch(), 64)
+		_, events, err := splitBatch(g.batch(), 64, nil)
 		if err != nil {
 			continue
 		}
