@@ -258,7 +258,7 @@ func BenchmarkInsertBlock(b *testing.B) {
 				b.ReportAllocs()
 				cpu0 := cpuTime()
 				for b.Loop() {
-					if _, err := ins.insert(ctx, e.connection(), e.insertSQL); err != nil {
+					if _, err := ins.insert(ctx, e.connection(), e.table, e.omittable(ctx, e.connection())); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -32,7 +32,6 @@ type logsExporter struct {
 	telemetry *metadata.TelemetryBuilder
 	builder   *row.Builder
 	table     schema.Table
-	insertSQL string
 
 	// inserters keeps the column blocks and reusable batches of the
 	// inserts between groups (see inserter), one per insert in flight and
@@ -45,7 +44,10 @@ type logsExporter struct {
 	attempt func(*group) error
 	// doubts are the inserts whose outcome is unknown (see doubt.go).
 	doubts *doubts
-	id     component.ID
+	// defaults tell the columns an INSERT may leave out (see
+	// columnDefaults).
+	defaults columnDefaults
+	id       component.ID
 	// stopping is closed when the exporter begins to shut down: inserts
 	// stop retrying (see store).
 	stopping chan struct{}
@@ -84,7 +86,6 @@ func newLogsExporter(set exporter.Settings, cfg *Config) (*logsExporter, error) 
 		telemetry: tb,
 		builder:   row.NewBuilder(row.Limits{}),
 		table:     table,
-		insertSQL: schema.Insert(table),
 
 		now:             time.Now,
 		janitorInterval: defaultJanitorInterval,
@@ -229,6 +230,8 @@ func (e *logsExporter) setup(ctx context.Context, conn driver.Conn) error {
 		zap.Stringer("retention", e.cfg.Retention), zap.Bool("ttl", sch.TTL("timestamp") != "" && e.cfg.CreateSchema),
 		zap.String("cluster", e.cfg.Cluster))
 
+	e.defaults.read(ctx, db, e.table, e.now(), e.logger)
+
 	var jan *janitor
 	if e.cfg.Retention > 0 {
 		jan = &janitor{db: db, schema: sch, interval: e.janitorInterval, now: e.now, logger: e.logger}
@@ -287,6 +290,12 @@ func (e *logsExporter) connectionSchema() (driver.Conn, schema.Schema) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.conn, e.schema
+}
+
+// omittable are the columns an INSERT over conn may leave out (see
+// columnDefaults).
+func (e *logsExporter) omittable(ctx context.Context, conn driver.Conn) []bool {
+	return e.defaults.get(ctx, schemaDB{conn}, e.table, e.now(), e.logger)
 }
 
 var errNotStarted = errors.New("aires_clickhouse exporter is not connected to ClickHouse yet (not started, or the server is unreachable); the batch stays queued and is retried")
@@ -400,7 +409,7 @@ func (e *logsExporter) insert(ctx context.Context, conn driver.Conn, sch schema.
 		}
 		ins.rows.journalSlot = slot
 	}
-	sent, err := ins.insert(clickhouse.Context(ctx, opts...), conn, e.insertSQL)
+	sent, err := ins.insert(clickhouse.Context(ctx, opts...), conn, e.table, e.omittable(ctx, conn))
 	if err != nil && sent && inDoubt(err, sch) {
 		e.logger.Warn("the insert failed after its rows were sent: they may be stored; the batch is checked against the table before it is sent again",
 			zap.Int("rows", ins.blk.Len()), zap.String("query_id", ins.rows.queryID), zap.Error(err))

@@ -3,6 +3,7 @@ package airesclickhouseexporter
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/aires-dev/aires/internal/chblock"
 	"github.com/aires-dev/aires/internal/row"
+	"github.com/aires-dev/aires/internal/schema"
 )
 
 // inserter is one batch's INSERT machinery (see insertBatcher), kept between
@@ -32,6 +34,48 @@ type inserter struct {
 	// small is the driver batch kept for the inserts of small blocks (see
 	// insert).
 	small reusedBatch
+	// cols is the INSERT of the last block (see columnsFor).
+	cols insertColumns
+}
+
+// insertColumns is an INSERT statement naming some of the columns: which
+// are their places in row.Columns (nil: all of them).
+type insertColumns struct {
+	which []int
+	sql   string
+	// Scratch: the block's columns of zero values only, and the columns
+	// of the next INSERT.
+	zero []bool
+	next []int
+}
+
+// columnsFor sets c to the INSERT of blk into table: every column but
+// those whose every row holds the zero value and which omit allows the
+// INSERT to leave out (schema.Omittable; nil: none). The server fills them
+// in with the same value, so the stored rows are the same; the columns go
+// unsent, unencoded and uncompressed, and the server does not decode them.
+// (A batch of events without HTTP or error fields leaves out about half
+// the columns.)
+func (c *insertColumns) columnsFor(blk *chblock.Block, table schema.Table, omit []bool) {
+	c.next = c.next[:0]
+	if omit != nil {
+		c.zero = blk.ZeroColumns(c.zero)
+		for i, z := range c.zero {
+			if !z || i >= len(omit) || !omit[i] {
+				c.next = append(c.next, i)
+			}
+		}
+	}
+	if omit == nil || len(c.next) == len(c.zero) || len(c.next) == 0 {
+		if c.sql == "" || c.which != nil {
+			c.which, c.sql = nil, schema.Insert(table)
+		}
+		return
+	}
+	if c.which == nil || !slices.Equal(c.next, c.which) {
+		c.which = append(c.which[:0], c.next...)
+		c.sql = schema.InsertColumns(table, c.which)
+	}
 }
 
 func newInserter() *inserter {
@@ -81,16 +125,21 @@ const reuseMaxBytes = 1 << 20
 // most of what the collector allocates at a few thousand events a second.
 // A larger block goes through a new batch in pieces (see insertPieces), so
 // that no columns as large as the batch are kept.
-func (ins *inserter) insert(ctx context.Context, conn driver.Conn, sql string) (sent bool, err error) {
+//
+// The INSERT names the columns of the block but those columnsFor leaves
+// out.
+func (ins *inserter) insert(ctx context.Context, conn driver.Conn, table schema.Table, omit []bool) (sent bool, err error) {
+	ins.cols.columnsFor(ins.blk, table, omit)
 	if ins.blk.Bytes() <= reuseMaxBytes {
-		return ins.small.send(ctx, conn, sql, ins.blk)
+		return ins.small.send(ctx, conn, &ins.cols, ins.blk)
 	}
-	return ins.insertPieces(ctx, conn, sql)
+	return ins.insertPieces(ctx, conn)
 }
 
-// insertPieces sends blk as one INSERT of sql in blocks of blockRows rows.
-func (ins *inserter) insertPieces(ctx context.Context, conn driver.Conn, sql string) (sent bool, err error) {
-	batch, err := conn.PrepareBatch(ctx, sql)
+// insertPieces sends blk as one INSERT of ins.cols in blocks of blockRows
+// rows.
+func (ins *inserter) insertPieces(ctx context.Context, conn driver.Conn) (sent bool, err error) {
+	batch, err := conn.PrepareBatch(ctx, ins.cols.sql)
 	if err != nil {
 		return false, err
 	}
@@ -101,7 +150,7 @@ func (ins *inserter) insertPieces(ctx context.Context, conn driver.Conn, sql str
 	n, step := ins.blk.Len(), blockRows(ins.blk)
 	for from := 0; from < n; from += step {
 		to := min(from+step, n)
-		if err := ins.blk.AppendRange(cols, from, to); err != nil {
+		if err := ins.blk.AppendColumns(cols, ins.cols.which, from, to); err != nil {
 			return sent, asAppendError(err)
 		}
 		if to == n {
@@ -132,27 +181,32 @@ func asAppendError(err error) error {
 type reusedBatch struct {
 	ctx   pushContext
 	batch driver.Batch
+	sql   string // the batch's INSERT
 	cols  []column.Interface
 }
 
-// send inserts the whole of blk as one block.
-func (r *reusedBatch) send(ctx context.Context, conn driver.Conn, sql string, blk *chblock.Block) (sent bool, err error) {
+// send inserts the whole of blk as one block, as the INSERT of ic. A batch
+// of another INSERT (other columns) is prepared anew.
+func (r *reusedBatch) send(ctx context.Context, conn driver.Conn, ic *insertColumns, blk *chblock.Block) (sent bool, err error) {
 	r.ctx.set(ctx)
 	defer r.ctx.set(context.Background())
+	if r.batch != nil && r.sql != ic.sql {
+		r.discard()
+	}
 	if r.batch == nil {
 		// The batch keeps the context it is prepared with for every later
 		// Send: give it the one that follows the current insert.
-		batch, err := conn.PrepareBatch(&r.ctx, sql)
+		batch, err := conn.PrepareBatch(&r.ctx, ic.sql)
 		if err != nil {
 			return false, err
 		}
-		r.batch, r.cols = batch, batch.Columns()
+		r.batch, r.cols, r.sql = batch, batch.Columns(), ic.sql
 	} else {
 		for _, col := range r.cols {
 			col.Reset()
 		}
 	}
-	if err := blk.AppendTo(r.cols); err != nil {
+	if err := blk.AppendColumns(r.cols, ic.which, 0, blk.Len()); err != nil {
 		r.discard()
 		return false, asAppendError(err)
 	}
@@ -168,7 +222,7 @@ func (r *reusedBatch) discard() {
 	if r.batch != nil {
 		_ = r.batch.Abort()
 	}
-	r.batch, r.cols = nil, nil
+	r.batch, r.cols, r.sql = nil, nil, ""
 }
 
 // pushContext is the context a reused batch is prepared with. clickhouse-go

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -158,7 +159,7 @@ func TestInsertSendsInBlocks(t *testing.T) {
 
 	before := parts()
 	conn := &blockSizes{Conn: e.connection()}
-	sent, err := ins.insert(ctx, conn, e.insertSQL)
+	sent, err := ins.insert(ctx, conn, e.table, e.omittable(ctx, conn))
 	require.NoError(t, err)
 	assert.True(t, sent)
 	total := 0
@@ -201,7 +202,7 @@ func TestInsertReusesMemory(t *testing.T) {
 		defer ins.small.discard()
 		e.fill(&group{ins: ins}, <-logs)
 		require.LessOrEqual(t, ins.blk.Bytes(), reuseMaxBytes, "the test needs a small block")
-		_, err := ins.insert(ctx, e.connection(), e.insertSQL)
+		_, err := ins.insert(ctx, e.connection(), e.table, e.omittable(ctx, e.connection()))
 		return err
 	}
 	for range 3 { // warm up: columns, connection buffers
@@ -210,4 +211,75 @@ func TestInsertReusesMemory(t *testing.T) {
 	warm, cold := bytesPerRow(reused), bytesPerRow(fresh)
 	t.Logf("bytes allocated per row: %.0f reused, %.0f with a new inserter per push", warm, cold)
 	assert.Less(t, warm, cold/4, "the insert path allocates %.0f bytes per row against %.0f without reuse: are columns still reused?", warm, cold)
+}
+
+// An INSERT leaves out the columns every row of its batch holds the zero
+// value in, where the server fills in that same value: the stored rows are
+// the same. A column with a default expression of its own is always named
+// (its rows keep the empty value they have), and the inserter's kept batch
+// follows the columns from one INSERT to the next.
+func TestInsertLeavesOutZeroColumns(t *testing.T) {
+	srv := chtest.Start(t)
+	cfg := testConfig(srv.Endpoint())
+	ctx := context.Background()
+	db := srv.DB(t)
+	warm := rawExporter(t, cfg)
+	require.NoError(t, warm.pushLogs(ctx, pushEvents("warm", 1))) // the schema
+	// A default of the user's own on a column the events leave empty.
+	_, err := db.Exec("ALTER TABLE aires.events MODIFY COLUMN error_type String DEFAULT 'unknown'")
+	require.NoError(t, err)
+	e := rawExporter(t, cfg) // reads the columns' defaults at start
+
+	named := func(ins *inserter) map[string]bool {
+		out := map[string]bool{}
+		for _, c := range columnNames(ins.cols.sql) {
+			out[c] = true
+		}
+		return out
+	}
+	ins := newInserter()
+	e.fill(&group{ins: ins}, logsOf(event{ts: time.Now(), service: "bare", severity: plog.SeverityNumberWarn}))
+	_, err = ins.insert(ctx, e.connection(), e.table, e.omittable(ctx, e.connection()))
+	require.NoError(t, err)
+	cols := named(ins)
+	for _, c := range []string{"id", "timestamp_ns", "service", "severity", "message", "error_type"} {
+		assert.True(t, cols[c], "the INSERT left out %s: %s", c, ins.cols.sql)
+	}
+	for _, c := range []string{"http_method", "http_status", "http_duration_ms", "error_stack", "tags", "attr_int_keys", "attr_int_values"} {
+		assert.False(t, cols[c], "the INSERT named %s: %s", c, ins.cols.sql)
+	}
+
+	// Through the exporter's inserters: alternating shapes, small blocks
+	// (the kept batch) and one large one (blocks of one INSERT).
+	for i, ld := range []plog.Logs{pushEvents("http", 30), logsOf(event{ts: time.Now(), service: "bare", severity: plog.SeverityNumberInfo}), pushEvents("http", 20), benchLogs(30_000)} {
+		require.NoError(t, e.pushLogs(ctx, ld), "push %d", i)
+	}
+	assert.Equal(t, uint64(2), count(t, db, "SELECT count() FROM aires.events WHERE service = 'bare' AND error_type = '' AND http_method = '' AND http_status = 0 AND length(tags) = 0"))
+	assert.Equal(t, uint64(50), count(t, db, "SELECT count() FROM aires.events WHERE service = 'http' AND http_method = 'GET' AND http_route = '/r/http' AND http_status = 200 AND error_type = ''"))
+	assert.Equal(t, uint64(30_000), count(t, db, "SELECT count() FROM aires.events WHERE service = 'checkout'"))
+	assert.Equal(t, uint64(0), count(t, db, "SELECT count() FROM aires.events WHERE error_type = 'unknown'"), "a row took the column's default")
+
+	// A default given while the exporter runs is obeyed once the defaults
+	// are read again (defaultsRefresh later).
+	_, err = db.Exec("ALTER TABLE aires.events MODIFY COLUMN user_id String DEFAULT 'anonymous'")
+	require.NoError(t, err)
+	bare := func() plog.Logs {
+		return logsOf(event{ts: time.Now(), service: "later", severity: plog.SeverityNumberInfo})
+	}
+	require.NoError(t, e.pushLogs(ctx, bare()))
+	assert.Equal(t, uint64(1), count(t, db, "SELECT count() FROM aires.events WHERE service = 'later' AND user_id = 'anonymous'"),
+		"before the defaults are read again, the column is left out")
+	e.now = func() time.Time { return time.Now().Add(defaultsRefresh) }
+	require.NoError(t, e.pushLogs(ctx, bare()))
+	assert.Equal(t, uint64(1), count(t, db, "SELECT count() FROM aires.events WHERE service = 'later' AND user_id = ''"),
+		"once read again, the column is named")
+}
+
+// columnNames are the names an INSERT statement's column list holds.
+func columnNames(sql string) []string {
+	open, end := strings.Index(sql, "("), strings.LastIndex(sql, ")")
+	if open < 0 || end < open {
+		return nil
+	}
+	return strings.Split(sql[open+1:end], ", ")
 }

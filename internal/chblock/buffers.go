@@ -20,6 +20,10 @@ type buffer interface {
 	addFrom(src buffer, i, n int) int
 	// reset empties the buffer, keeping capacity.
 	reset()
+	// zero reports whether each of the first rows rows holds its type's
+	// zero value: an empty string or array, a number or UUID of all zero
+	// bits.
+	zero(rows int) bool
 }
 
 // scratch are the slices appendRange hands the driver, kept between calls.
@@ -87,6 +91,32 @@ func (s *scalar[T]) addFrom(src buffer, i, n int) int {
 // reset needs no clear: scalars hold no references.
 func (s *scalar[T]) reset() {}
 
+// zero compares the values' bits, not the values: -0.0 is not zero here,
+// as the server would store it apart from 0.
+func (s *scalar[T]) zero(rows int) bool {
+	if rows == 0 {
+		return true
+	}
+	size := int(unsafe.Sizeof(s.vals[0]))
+	return allZero(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s.vals))), rows*size))
+}
+
+// allZero reports whether every byte of b is 0, eight at a time.
+func allZero(b []byte) bool {
+	var acc uint64
+	for len(b) >= 8 {
+		acc |= *(*uint64)(unsafe.Pointer(unsafe.SliceData(b)))
+		b = b[8:]
+		if acc != 0 {
+			return false
+		}
+	}
+	for _, c := range b {
+		acc |= uint64(c)
+	}
+	return acc == 0
+}
+
 // fieldOffset is where the field f returns lies in a row. ok is false when
 // f does not return a field of the row it is given, at the same offset
 // every time (breaking row.Field's contract): the column is then read by
@@ -136,6 +166,9 @@ func (s *strBuf) appendStrings(dst []string, from, to int) []string {
 }
 
 func (s *strBuf) reset() { s.buf, s.ends = s.buf[:0], s.ends[:0] }
+
+// zero: every string is empty when the buffer holds no bytes.
+func (s *strBuf) zero(int) bool { return len(s.buf) == 0 }
 
 // strColumn is a String column, plain or LowCardinality (as the server's
 // table has it: the batch's column type says which), from the string field
@@ -218,6 +251,8 @@ func (a *array[T]) addFrom(src buffer, i, _ int) int {
 	return int(unsafe.Sizeof(*new(T))) * len(vals)
 }
 
+func (a *array[T]) zero(int) bool { return len(a.vals) == 0 }
+
 func (a *array[T]) reset() {
 	a.vals, a.ends, a.ptrs, a.row = a.vals[:0], a.ends[:0], a.ptrs[:0], nil
 }
@@ -289,6 +324,8 @@ func (a *strArray) addFrom(src buffer, i, _ int) (bytes int) {
 	a.ends = append(a.ends, len(a.elems.ends))
 	return bytes
 }
+
+func (a *strArray) zero(int) bool { return len(a.elems.ends) == 0 }
 
 func (a *strArray) reset() {
 	a.elems.reset()

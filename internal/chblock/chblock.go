@@ -9,6 +9,7 @@ package chblock
 
 import (
 	"fmt"
+	"slices"
 	"unsafe"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
@@ -159,6 +160,8 @@ func (badColumn) addFrom(buffer, int, int) int { return 0 }
 
 func (badColumn) reset() {}
 
+func (badColumn) zero(int) bool { return false }
+
 // Len is the number of rows.
 func (b *Block) Len() int { return b.rows }
 
@@ -244,6 +247,19 @@ func (e *ColumnError) Error() string { return "column " + e.Column + ": " + e.Er
 
 func (e *ColumnError) Unwrap() error { return e.Err }
 
+// ZeroColumns sets dst[i] (reused when long enough, else allocated) to
+// whether column i of row.Columns holds only its type's zero value in every
+// row: the empty string or array, a number or UUID of all zero bits. An
+// INSERT may leave such a column out when the table's default for it is
+// that same value (see AppendColumns).
+func (b *Block) ZeroColumns(dst []bool) []bool {
+	dst = slices.Grow(dst[:0], len(b.cols))[:len(b.cols)]
+	for i, c := range b.cols {
+		dst[i] = c.zero(b.rows)
+	}
+	return dst
+}
+
 // AppendTo appends the whole block to cols (see AppendRange).
 func (b *Block) AppendTo(cols []column.Interface) error { return b.AppendRange(cols, 0, b.rows) }
 
@@ -255,13 +271,31 @@ func (b *Block) AppendTo(cols []column.Interface) error { return b.AppendRange(c
 // be empty (new or Reset): their values go as pointers that are canonical
 // for one call only (see lcDict).
 func (b *Block) AppendRange(cols []column.Interface, from, to int) error {
-	if len(cols) != len(b.cols) {
-		return &ColumnError{Column: "(all)", Err: fmt.Errorf("the batch has %d columns, the INSERT names %d", len(cols), len(b.cols))}
+	return b.AppendColumns(cols, nil, from, to)
+}
+
+// AppendColumns is AppendRange for a batch prepared with some of
+// row.Columns: cols[k] is given column which[k] of the block. which nil
+// means every column, in order.
+func (b *Block) AppendColumns(cols []column.Interface, which []int, from, to int) error {
+	want := len(b.cols)
+	if which != nil {
+		want = len(which)
+	}
+	if len(cols) != want {
+		return &ColumnError{Column: "(all)", Err: fmt.Errorf("the batch has %d columns, the INSERT names %d", len(cols), want)}
 	}
 	if from < 0 || to > b.rows || from > to {
 		return &ColumnError{Column: "(all)", Err: fmt.Errorf("rows [%d, %d) of a block of %d", from, to, b.rows)}
 	}
-	for i, col := range cols {
+	for k, col := range cols {
+		i := k
+		if which != nil {
+			i = which[k]
+			if i < 0 || i >= len(b.cols) {
+				return &ColumnError{Column: "(all)", Err: fmt.Errorf("no column %d in a block of %d columns", i, len(b.cols))}
+			}
+		}
 		if err := b.cols[i].appendRange(col, from, to, &b.scratch); err != nil {
 			return &ColumnError{Column: row.Columns[i].Name, Err: err}
 		}

@@ -3,6 +3,8 @@ package chblock
 import (
 	"bytes"
 	"fmt"
+	"math"
+	"reflect"
 	"testing"
 	"unsafe"
 
@@ -430,4 +432,111 @@ func TestBytes(t *testing.T) {
 	if got := b.Bytes(); got != 0 {
 		t.Fatalf("Bytes() = %d after Reset, want 0", got)
 	}
+}
+
+// ZeroColumns tells the columns whose every row holds the zero value, by
+// bits: a -0.0 duration, an empty array and an empty string are told apart
+// as the server would store them.
+func TestZeroColumns(t *testing.T) {
+	rows := testRows()
+	negZero := row.Row{TimestampNs: 2, HTTPDurationMs: math.Copysign(0, -1), Tags: []string{}}
+	tests := []struct {
+		name string
+		rows []row.Row
+	}{
+		{"no rows", nil},
+		{"full rows", rows[:1]},
+		{"sparse rows", []row.Row{rows[1], rows[3]}},
+		{"a negative zero", []row.Row{rows[1], negZero}},
+		{"all of testRows", rows},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := New()
+			for i := range tt.rows {
+				b.Add(&tt.rows[i])
+			}
+			got := b.ZeroColumns(nil)
+			require.Len(t, got, len(row.Columns))
+			for i, c := range row.Columns {
+				want := true
+				for k := range tt.rows {
+					if !zeroValue(c.Value.Any(&tt.rows[k])) {
+						want = false
+					}
+				}
+				assert.Equal(t, want, got[i], "column %s", c.Name)
+			}
+		})
+	}
+	b := New()
+	b.Add(&negZero)
+	zero := b.ZeroColumns(nil)
+	assert.False(t, zero[columnIndex(t, "http_duration_ms")], "-0.0 is not the zero value")
+	assert.True(t, zero[columnIndex(t, "tags")], "an empty array is")
+	b.Reset()
+	b.Add(&rows[1])
+	assert.True(t, b.ZeroColumns(zero)[columnIndex(t, "http_duration_ms")], "after Reset, only the new rows count")
+}
+
+// zeroValue: a float by its bits, a slice by its length, anything else by
+// reflect.
+func zeroValue(v any) bool {
+	if f, ok := v.(float64); ok {
+		return math.Float64bits(f) == 0
+	}
+	r := reflect.ValueOf(v)
+	if r.Kind() == reflect.Slice {
+		return r.Len() == 0
+	}
+	return r.IsZero()
+}
+
+func columnIndex(t *testing.T, name string) int {
+	t.Helper()
+	for i, c := range row.Columns {
+		if c.Name == name {
+			return i
+		}
+	}
+	t.Fatalf("no column %s", name)
+	return -1
+}
+
+// AppendColumns fills the columns of an INSERT that names some of
+// row.Columns exactly as AppendRange fills the same columns of a full one.
+func TestAppendColumns(t *testing.T) {
+	const n = 11
+	b := filledBlock(n)
+	types := typesOf(false) // the driver reads LowCardinality rows back only once encoded
+	whole := newColumns(t, types)
+	require.NoError(t, b.AppendTo(whole))
+	which := []int{0, 3, columnIndex(t, "tags"), columnIndex(t, "attr_str_values"), columnIndex(t, "http_status"), len(row.Columns) - 1}
+	for _, rng := range [][2]int{{0, n}, {2, 7}, {5, 5}} {
+		part := columnsOf(t, types, which)
+		require.NoError(t, b.AppendColumns(part, which, rng[0], rng[1]))
+		for k, i := range which {
+			require.Equal(t, rng[1]-rng[0], part[k].Rows(), "column %s", row.Columns[i].Name)
+			for r := rng[0]; r < rng[1]; r++ {
+				assert.Equal(t, whole[i].Row(r, false), part[k].Row(r-rng[0], false), "rows [%d, %d): row %d column %s", rng[0], rng[1], r, row.Columns[i].Name)
+			}
+		}
+	}
+	var ce *ColumnError
+	require.ErrorAs(t, b.AppendColumns(columnsOf(t, types, which[:2]), which, 0, n), &ce, "fewer columns than which names")
+	assert.Equal(t, "(all)", ce.Column)
+	require.ErrorAs(t, b.AppendColumns(columnsOf(t, types, which[:1]), []int{len(row.Columns)}, 0, n), &ce, "a column the block has not")
+	assert.Equal(t, "(all)", ce.Column)
+}
+
+// columnsOf are new driver columns for the columns which of row.Columns.
+func columnsOf(t *testing.T, types []string, which []int) []column.Interface {
+	t.Helper()
+	cols := make([]column.Interface, len(which))
+	for k, i := range which {
+		col, err := column.Type(types[i]).Column(row.Columns[i].Name, &column.ServerContext{})
+		require.NoError(t, err)
+		cols[k] = col
+	}
+	return cols
 }

@@ -198,12 +198,30 @@ func (s Schema) AddColumn(d ColumnDef) string {
 // Insert is the INSERT statement, with its explicit column list (18.16
 // rejects a bare INSERT over the native protocol). It is the same on every
 // server version.
-func Insert(t Table) string {
-	names := make([]string, len(Columns))
-	for i, c := range Columns {
-		names[i] = c.Name
+func Insert(t Table) string { return InsertColumns(t, nil) }
+
+// InsertColumns is the INSERT statement naming only the columns which
+// lists, by their place in Columns (nil: every column). The server gives
+// the columns left out their default (see Omittable).
+func InsertColumns(t Table, which []int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + t.String() + " (")
+	if which == nil {
+		for i, c := range Columns {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(c.Name)
+		}
 	}
-	return "INSERT INTO " + t.String() + " (" + strings.Join(names, ", ") + ")"
+	for k, i := range which {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(Columns[i].Name)
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 // Statements are the DDL that creates the whole schema from nothing, in

@@ -202,6 +202,61 @@ func TestInsert(t *testing.T) {
 	}
 }
 
+func TestInsertColumns(t *testing.T) {
+	tbl := Table{Database: "aires", Name: "events"}
+	if got, want := InsertColumns(tbl, nil), Insert(tbl); got != want {
+		t.Errorf("InsertColumns(nil) = %s, want %s", got, want)
+	}
+	if got, want := InsertColumns(tbl, []int{0, 3, len(Columns) - 1}), "INSERT INTO `aires`.`events` (id, service, error_stack)"; got != want {
+		t.Errorf("InsertColumns = %s, want %s", got, want)
+	}
+}
+
+// Omittable allows an INSERT to leave out a column only where the server
+// fills in the value the block holds: no default expression, and a type
+// whose default is its zero value.
+func TestOmittable(t *testing.T) {
+	tests := []struct {
+		name, typ, defaultKind string
+		want                   bool
+	}{
+		{"message", "String", "", true},
+		{"service", "LowCardinality(String)", "", true},
+		{"id", "UUID", "", true},
+		{"timestamp", "DateTime", "", true},
+		{"http_status", "UInt16", "", true},
+		{"http_duration_ms", "Float64", "", true},
+		{"attr_int_values", "Array(Int64)", "", true},
+		{"http_method", "String", "DEFAULT", false},
+		{"http_route", "String", "MATERIALIZED", false},
+		{"severity", "Enum8('trace' = 1, 'debug' = 2, 'info' = 3, 'warn' = 4, 'error' = 5, 'fatal' = 6)", "", false},
+		{"user_id", "Nullable(String)", "", false},
+		{"session_id", "LowCardinality(Nullable(String))", "", false},
+		{"not_a_column", "String", "", false},
+	}
+	var rows [][]string
+	for _, tt := range tests {
+		rows = append(rows, []string{tt.name, tt.typ, tt.defaultKind})
+	}
+	rows = append(rows, []string{"host"}) // too short: ignored
+	got := Omittable(rows)
+	if len(got) != len(Columns) {
+		t.Fatalf("Omittable gave %d flags for %d columns", len(got), len(Columns))
+	}
+	at := map[string]int{}
+	for i, c := range Columns {
+		at[c.Name] = i
+	}
+	for _, tt := range tests {
+		if i, ok := at[tt.name]; ok && got[i] != tt.want {
+			t.Errorf("column %s %s (default %q): omittable = %v, want %v", tt.name, tt.typ, tt.defaultKind, got[i], tt.want)
+		}
+	}
+	if got[at["host"]] || got[at["tags"]] {
+		t.Error("a column the rows do not describe is omittable")
+	}
+}
+
 func TestValidIdentifier(t *testing.T) {
 	for s, want := range map[string]bool{"aires": true, "_x1": true, "events_2": true, "": false, "1a": false, "a-b": false, "a`b": false, "a.b": false} {
 		if got := ValidIdentifier(s); got != want {
