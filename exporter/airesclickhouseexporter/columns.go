@@ -27,8 +27,8 @@ type columnDefaults struct {
 	readAt time.Time
 }
 
-// read reads the table's column defaults now.
-func (c *columnDefaults) read(ctx context.Context, db migrate.DB, table schema.Table, now time.Time, logger *zap.Logger) {
+// read reads the table's column defaults now, and returns them.
+func (c *columnDefaults) read(ctx context.Context, db migrate.DB, table schema.Table, now time.Time, logger *zap.Logger) []bool {
 	rows, err := db.Query(ctx, schema.ColumnDefaults(table))
 	var omit []bool
 	if err != nil {
@@ -40,6 +40,7 @@ func (c *columnDefaults) read(ctx context.Context, db migrate.DB, table schema.T
 	c.mu.Lock()
 	c.omit, c.readAt = omit, now
 	c.mu.Unlock()
+	return omit
 }
 
 // get returns the columns an INSERT may leave out, reading them again first
@@ -55,8 +56,5 @@ func (c *columnDefaults) get(ctx context.Context, db migrate.DB, table schema.Ta
 	if !stale {
 		return omit
 	}
-	c.read(ctx, db, table, now, logger)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.omit
+	return c.read(ctx, db, table, now, logger)
 }

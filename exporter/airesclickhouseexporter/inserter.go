@@ -39,7 +39,7 @@ type inserter struct {
 }
 
 // insertColumns is an INSERT statement naming some of the columns: which
-// are their places in row.Columns (nil: all of them).
+// are their places in row.Columns (empty: all of them).
 type insertColumns struct {
 	which []int
 	sql   string
@@ -65,14 +65,11 @@ func (c *insertColumns) columnsFor(blk *chblock.Block, table schema.Table, omit 
 				c.next = append(c.next, i)
 			}
 		}
-	}
-	if omit == nil || len(c.next) == len(c.zero) || len(c.next) == 0 {
-		if c.sql == "" || c.which != nil {
-			c.which, c.sql = nil, schema.Insert(table)
+		if len(c.next) == len(c.zero) {
+			c.next = c.next[:0] // every column
 		}
-		return
 	}
-	if c.which == nil || !slices.Equal(c.next, c.which) {
+	if c.sql == "" || !slices.Equal(c.next, c.which) {
 		c.which = append(c.which[:0], c.next...)
 		c.sql = schema.InsertColumns(table, c.which)
 	}

@@ -1,6 +1,7 @@
 package chblock
 
 import (
+	"encoding/binary"
 	"slices"
 	"strings"
 	"unsafe"
@@ -94,27 +95,23 @@ func (s *scalar[T]) reset() {}
 // zero compares the values' bits, not the values: -0.0 is not zero here,
 // as the server would store it apart from 0.
 func (s *scalar[T]) zero(rows int) bool {
-	if rows == 0 {
-		return true
-	}
-	size := int(unsafe.Sizeof(s.vals[0]))
+	size := int(unsafe.Sizeof(*new(T)))
 	return allZero(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s.vals))), rows*size))
 }
 
 // allZero reports whether every byte of b is 0, eight at a time.
 func allZero(b []byte) bool {
-	var acc uint64
-	for len(b) >= 8 {
-		acc |= *(*uint64)(unsafe.Pointer(unsafe.SliceData(b)))
-		b = b[8:]
-		if acc != 0 {
+	for ; len(b) >= 8; b = b[8:] {
+		if binary.LittleEndian.Uint64(b) != 0 {
 			return false
 		}
 	}
 	for _, c := range b {
-		acc |= uint64(c)
+		if c != 0 {
+			return false
+		}
 	}
-	return acc == 0
+	return true
 }
 
 // fieldOffset is where the field f returns lies in a row. ok is false when

@@ -275,11 +275,11 @@ func (b *Block) AppendRange(cols []column.Interface, from, to int) error {
 }
 
 // AppendColumns is AppendRange for a batch prepared with some of
-// row.Columns: cols[k] is given column which[k] of the block. which nil
-// means every column, in order.
+// row.Columns: cols[k] is given column which[k] of the block. An empty
+// which means every column, in order.
 func (b *Block) AppendColumns(cols []column.Interface, which []int, from, to int) error {
 	want := len(b.cols)
-	if which != nil {
+	if len(which) > 0 {
 		want = len(which)
 	}
 	if len(cols) != want {
@@ -290,7 +290,7 @@ func (b *Block) AppendColumns(cols []column.Interface, which []int, from, to int
 	}
 	for k, col := range cols {
 		i := k
-		if which != nil {
+		if len(which) > 0 {
 			i = which[k]
 			if i < 0 || i >= len(b.cols) {
 				return &ColumnError{Column: "(all)", Err: fmt.Errorf("no column %d in a block of %d columns", i, len(b.cols))}

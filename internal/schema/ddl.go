@@ -201,27 +201,19 @@ func (s Schema) AddColumn(d ColumnDef) string {
 func Insert(t Table) string { return InsertColumns(t, nil) }
 
 // InsertColumns is the INSERT statement naming only the columns which
-// lists, by their place in Columns (nil: every column). The server gives
+// lists, by their place in Columns (empty: every column). The server gives
 // the columns left out their default (see Omittable).
 func InsertColumns(t Table, which []int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO " + t.String() + " (")
-	if which == nil {
-		for i, c := range Columns {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(c.Name)
+	names := make([]string, 0, len(Columns))
+	for _, i := range which {
+		names = append(names, Columns[i].Name)
+	}
+	if len(which) == 0 {
+		for _, c := range Columns {
+			names = append(names, c.Name)
 		}
 	}
-	for k, i := range which {
-		if k > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(Columns[i].Name)
-	}
-	b.WriteString(")")
-	return b.String()
+	return "INSERT INTO " + t.String() + " (" + strings.Join(names, ", ") + ")"
 }
 
 // Statements are the DDL that creates the whole schema from nothing, in
