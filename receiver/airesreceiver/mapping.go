@@ -1,7 +1,6 @@
 package airesreceiver // import "github.com/aires-dev/aires/receiver/airesreceiver"
 
 import (
-	"slices"
 	"sync"
 	"time"
 
@@ -61,36 +60,28 @@ func (a *acceptedEvent) own() resourceKey {
 
 func (a *acceptedEvent) hasOverride() bool { return a.own() != resourceKey{} }
 
-// decodeScratch holds decodeConvert's slices between batches: the encoded
-// events and their scans, about 450 bytes per event. Allocated per batch,
-// they were a fifth of the bytes the collector allocated under load
-// (sustained phase of make bench), each a large allocation to clear and
-// then collect.
-type decodeScratch struct {
-	events   [][]byte
-	accepted []acceptedEvent
-}
+// eventSlices holds decodeConvert's slice of encoded events between
+// batches. Allocated per batch, such slices were a large part of the bytes
+// the collector allocated under load (sustained phase of make bench).
+type eventSlices struct{ events [][]byte }
 
-// maxPooledEvents bounds the scratch kept for the next batch, so that one
+// maxPooledEvents bounds the slice kept for the next batch, so that one
 // unusually large batch does not hold its memory for good.
 const maxPooledEvents = 4096
 
-var decodeScratches = sync.Pool{New: func() any { return new(decodeScratch) }}
+var eventSlicePool = sync.Pool{New: func() any { return new(eventSlices) }}
 
-func getDecodeScratch() *decodeScratch { return decodeScratches.Get().(*decodeScratch) }
+func getEventSlices() *eventSlices { return eventSlicePool.Get().(*eventSlices) }
 
-// put clears the slots the batch used (they refer to the request's bytes
-// and to decoded events), so that a pooled scratch keeps no request alive,
-// and pools it.
-func (s *decodeScratch) put() {
-	if cap(s.events) > maxPooledEvents || cap(s.accepted) > maxPooledEvents {
+// put clears the slots the batch used (they refer to the request's bytes),
+// so that a pooled slice keeps no request alive, and pools it.
+func (s *eventSlices) put() {
+	if cap(s.events) > maxPooledEvents {
 		return
 	}
-	// Every event had a slot in accepted, rejected ones included.
-	clear(s.accepted[:min(len(s.events), cap(s.accepted))])
 	clear(s.events)
-	s.events, s.accepted = s.events[:0], s.accepted[:0]
-	decodeScratches.Put(s)
+	s.events = s.events[:0]
+	eventSlicePool.Put(s)
 }
 
 // batchResult is a batch decoded, validated and converted.
@@ -101,12 +92,17 @@ type batchResult struct {
 }
 
 // decodeConvert decodes an encoded aires.v1.EventBatch, validates every event
-// and converts the accepted ones to plog.Logs (see convertAccepted). received
+// and converts the accepted ones to plog.Logs (see batchConverter). received
 // is the receive time. Log records alias raw (strings are not copied): raw
 // must never be modified afterwards. A problem with the batch as a whole is a
 // *batchError. decodeConvert never panics.
+//
+// Each event is scanned, validated and converted before the next is read,
+// through one acceptedEvent: the scans of a whole batch (about 450 bytes an
+// event, most of a megabyte for 2,048 small events) were written, read
+// again and cleared, a tenth of the receiver's time on small events.
 func decodeConvert(raw []byte, received time.Time, maxEvents, maxAttributes int, scopeVersion string) (batchResult, error) {
-	sc := getDecodeScratch()
+	sc := getEventSlices()
 	defer sc.put()
 	res, events, err := splitBatch(raw, maxEvents, sc.events)
 	if err != nil {
@@ -116,20 +112,16 @@ func decodeConvert(raw []byte, received time.Time, maxEvents, maxAttributes int,
 	}
 	sc.events = events
 	var out batchResult
-	// Each event is scanned straight into its slot; a rejected one leaves
-	// the slot to the next.
-	accepted := slices.Grow(sc.accepted[:0], len(events))
-	sc.accepted = accepted
+	conv := newBatchConverter(res, len(events), received, scopeVersion)
+	var a acceptedEvent
 	for i, b := range events {
-		accepted = accepted[:len(accepted)+1]
-		a := &accepted[len(accepted)-1]
 		var reason string
 		if wire.ScanEvent(b, &a.scanned) {
-			a.ev, a.raw = nil, b // the slot may hold a rejected event
+			a.ev, a.raw = nil, b
 			reason = validateWire(b, &a.scanned, received, maxAttributes)
 		} else {
 			// The reference path: exact proto.Unmarshal errors and semantics.
-			*a = acceptedEvent{ev: new(airesv1.Event)}
+			a = acceptedEvent{ev: new(airesv1.Event)}
 			if err := proto.Unmarshal(b, a.ev); err != nil {
 				reason = "event cannot be decoded: " + err.Error()
 			} else {
@@ -137,86 +129,98 @@ func decodeConvert(raw []byte, received time.Time, maxEvents, maxAttributes int,
 			}
 		}
 		if reason != "" {
-			accepted = accepted[:len(accepted)-1]
 			out.rejections = append(out.rejections, &airesv1.Rejection{Index: uint32(i), Reason: reason})
+			continue
 		}
+		conv.add(&a)
+		out.accepted++
 	}
-	out.logs = convertAccepted(res, accepted, received, scopeVersion)
-	out.accepted = len(accepted)
+	out.logs = conv.logs
 	return out, nil
 }
 
-// convertAccepted converts validated events to plog.Logs: one ResourceLogs
-// per effective (service, environment, release, host), each with one
+// convertAccepted converts validated events to plog.Logs, as decodeConvert
+// does one event at a time.
+func convertAccepted(res *airesv1.Resource, events []acceptedEvent, received time.Time, scopeVersion string) plog.Logs {
+	conv := newBatchConverter(res, len(events), received, scopeVersion)
+	for i := range events {
+		conv.add(&events[i])
+	}
+	return conv.logs
+}
+
+// batchConverter converts the accepted events of one batch to plog.Logs, in
+// their order: one ResourceLogs per effective (service, environment,
+// release, host), in the order of their first events, each with one
 // ScopeLogs named after this receiver. received is the receive time, used as
 // ObservedTimestamp and as the timestamp of events that carry none.
-func convertAccepted(res *airesv1.Resource, events []acceptedEvent, received time.Time, scopeVersion string) plog.Logs {
-	logs := plog.NewLogs()
-	if len(events) == 0 {
-		return logs
-	}
-	observed := pcommon.NewTimestampFromTime(received)
-	var uids []byte    // log.record.uid strings of the batch
-	var user userAttrs // the user attributes of the batch
-	convert := func(lr plog.LogRecord, a *acceptedEvent) {
-		if a.ev != nil {
-			convertEvent(lr, a.ev, observed)
-			return
-		}
-		if uids == nil && len(a.scanned.ID) == idLen {
-			uids = make([]byte, 0, uuidLen*len(events))
-		}
-		convertWire(lr, a.raw, &a.scanned, observed, &uids, &user)
-	}
+type batchConverter struct {
+	res          *airesv1.Resource
+	logs         plog.Logs
+	observed     pcommon.Timestamp
+	scopeVersion string
+	events       int // in the batch: room for the records and ids of all
+	// groups are the ResourceLogs so far; batch is the one of events
+	// without overrides (the batch's own resource), -1 until one came.
+	groups []resourceGroup
+	batch  int
+	uids   []byte    // log.record.uid strings of the batch
+	user   userAttrs // the user attributes of the batch
+}
 
-	overrides := false
-	for i := range events {
-		if events[i].hasOverride() {
-			overrides = true
-			break
-		}
-	}
-	if !overrides {
-		// The common case: every event belongs to the batch's resource.
-		records := newResourceLogs(logs, res, effectiveKey(res, events[0].own()), len(events), scopeVersion)
-		for i := range events {
-			convert(records.AppendEmpty(), &events[i])
-		}
-		return logs
-	}
+type resourceGroup struct {
+	key     resourceKey
+	records plog.LogRecordSlice
+}
 
-	// Group by effective resource, keeping the order of first appearance.
-	type group struct {
-		key     resourceKey
-		count   int
-		records plog.LogRecordSlice
+func newBatchConverter(res *airesv1.Resource, events int, received time.Time, scopeVersion string) batchConverter {
+	return batchConverter{
+		res:          res,
+		logs:         plog.NewLogs(),
+		observed:     pcommon.NewTimestampFromTime(received),
+		scopeVersion: scopeVersion,
+		events:       events,
+		batch:        -1,
 	}
-	var groups []group
-	groupOf := make([]int32, len(events))
-	for i := range events {
-		k := effectiveKey(res, events[i].own())
-		g := -1
-		for j := range groups {
-			if groups[j].key == k {
-				g = j
-				break
+}
+
+// add converts a into a new record of its resource's ResourceLogs.
+func (c *batchConverter) add(a *acceptedEvent) {
+	lr := c.recordsOf(a).AppendEmpty()
+	if a.ev != nil {
+		convertEvent(lr, a.ev, c.observed)
+		return
+	}
+	if c.uids == nil && len(a.scanned.ID) == idLen {
+		c.uids = make([]byte, 0, uuidLen*c.events)
+	}
+	convertWire(lr, a.raw, &a.scanned, c.observed, &c.uids, &c.user)
+}
+
+// recordsOf is the record slice of a's effective resource, added when a is
+// its first event. The batch's own resource gets room for every event of
+// the batch; another (an event's overrides, rare) grows as it goes.
+func (c *batchConverter) recordsOf(a *acceptedEvent) plog.LogRecordSlice {
+	override := a.hasOverride()
+	if !override && c.batch >= 0 {
+		return c.groups[c.batch].records
+	}
+	k := effectiveKey(c.res, a.own())
+	for i := range c.groups {
+		if c.groups[i].key == k {
+			if !override {
+				c.batch = i
 			}
+			return c.groups[i].records
 		}
-		if g < 0 {
-			g = len(groups)
-			groups = append(groups, group{key: k})
-		}
-		groups[g].count++
-		groupOf[i] = int32(g)
 	}
-	logs.ResourceLogs().EnsureCapacity(len(groups))
-	for j := range groups {
-		groups[j].records = newResourceLogs(logs, res, groups[j].key, groups[j].count, scopeVersion)
+	room := 0
+	if !override {
+		c.batch, room = len(c.groups), c.events
 	}
-	for i := range events {
-		convert(groups[groupOf[i]].records.AppendEmpty(), &events[i])
-	}
-	return logs
+	records := newResourceLogs(c.logs, c.res, k, room, c.scopeVersion)
+	c.groups = append(c.groups, resourceGroup{key: k, records: records})
+	return records
 }
 
 // newResourceLogs appends a ResourceLogs for key and returns its (empty)

@@ -2,6 +2,7 @@ package airesreceiver
 
 import (
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -306,39 +307,78 @@ func TestConvertResource(t *testing.T) {
 	}
 }
 
+// TestConvertGroupsByEffectiveResource: one ResourceLogs per effective
+// resource, in the order of their first events, each with its records in
+// event order, on the wire path (events converted as they are read, a
+// rejected one skipped) and the reference path.
 func TestConvertGroupsByEffectiveResource(t *testing.T) {
-	events := []*airesv1.Event{
-		minimalEvent("0"),
-		minimalEvent("1"),
-		minimalEvent("2"),
-		minimalEvent("3"),
-		minimalEvent("4"),
+	type group struct {
+		service string
+		bodies  []string
 	}
-	events[1].Service = "billing"
-	events[3].Service = "billing"
-	events[4].Release = "1.2.3" // same as the batch's: same group as the batch
-	logs := convertBatch(testResource(), events, testReceived, "")
-
-	require.Equal(t, 2, logs.ResourceLogs().Len())
-	bodies := func(i int) []string {
-		var out []string
-		rl := logs.ResourceLogs().At(i)
-		require.Equal(t, 1, rl.ScopeLogs().Len())
-		recs := rl.ScopeLogs().At(0).LogRecords()
-		for j := range recs.Len() {
-			out = append(out, recs.At(j).Body().Str())
-		}
-		return out
+	for _, tc := range []struct {
+		name   string
+		events func(evs []*airesv1.Event) // five events, bodies "0" to "4"
+		want   []group
+	}{
+		{
+			name: "overrides between events of the batch's resource",
+			events: func(evs []*airesv1.Event) {
+				evs[1].Service, evs[3].Service = "billing", "billing"
+				evs[4].Release = "1.2.3" // the batch's own: its group
+			},
+			want: []group{{"shop", []string{"0", "2", "4"}}, {"billing", []string{"1", "3"}}},
+		},
+		{
+			name: "an override first",
+			events: func(evs []*airesv1.Event) {
+				evs[0].Service, evs[4].Service = "billing", "billing"
+			},
+			want: []group{{"billing", []string{"0", "4"}}, {"shop", []string{"1", "2", "3"}}},
+		},
+		{
+			name: "an override equal to the batch's resource first",
+			events: func(evs []*airesv1.Event) {
+				evs[0].Service = "shop"
+				evs[2].Environment = "staging"
+			},
+			want: []group{{"shop", []string{"0", "1", "3", "4"}}, {"shop", []string{"2"}}},
+		},
+		{
+			name: "a rejected event",
+			events: func(evs []*airesv1.Event) {
+				evs[1].Service = "billing"
+				evs[2].Id = []byte{1, 2, 3} // not 16 bytes
+			},
+			want: []group{{"shop", []string{"0", "3", "4"}}, {"billing", []string{"1"}}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			batch := &airesv1.EventBatch{Resource: testResource()}
+			for i := range 5 {
+				batch.Events = append(batch.Events, minimalEvent(strconv.Itoa(i)))
+			}
+			tc.events(batch.Events)
+			raw := mustMarshal(batch)
+			for name, convert := range map[string]func([]byte, time.Time, int, int, string) (batchResult, error){
+				"wire": decodeConvert, "reference": referenceDecodeConvert,
+			} {
+				br, err := convert(raw, testReceived, 100, 100, "")
+				require.NoError(t, err, name)
+				var got []group
+				for _, rl := range br.logs.ResourceLogs().All() {
+					svc, _ := rl.Resource().Attributes().Get("service.name")
+					g := group{service: svc.Str()}
+					require.Equal(t, 1, rl.ScopeLogs().Len())
+					for _, lr := range rl.ScopeLogs().At(0).LogRecords().All() {
+						g.bodies = append(g.bodies, lr.Body().Str())
+					}
+					got = append(got, g)
+				}
+				assert.Equal(t, tc.want, got, name)
+			}
+		})
 	}
-	svc := func(i int) string {
-		v, _ := logs.ResourceLogs().At(i).Resource().Attributes().Get("service.name")
-		return v.Str()
-	}
-	assert.Equal(t, "shop", svc(0))
-	assert.Equal(t, []string{"0", "2", "4"}, bodies(0))
-	assert.Equal(t, "billing", svc(1))
-	assert.Equal(t, []string{"1", "3"}, bodies(1))
-	assert.Equal(t, 5, logs.LogRecordCount())
 }
 
 func TestConvertEmpty(t *testing.T) {
@@ -369,6 +409,12 @@ func benchBatch(n int) *airesv1.EventBatch {
 // variants run the reference path (generated structs) on the same input.
 func BenchmarkDecodeConvert(b *testing.B) {
 	benchDecodeConvert(b, benchBatch(256), decodeConvert)
+}
+
+// BenchmarkDecodeConvertSDKBatch is the same for 2,048 events, the Go
+// SDK's default batch size.
+func BenchmarkDecodeConvertSDKBatch(b *testing.B) {
+	benchDecodeConvert(b, benchBatch(2048), decodeConvert)
 }
 
 func BenchmarkDecodeConvertReference(b *testing.B) {
