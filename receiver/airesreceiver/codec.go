@@ -3,6 +3,8 @@ package airesreceiver // import "github.com/aires-dev/aires/receiver/airesreceiv
 import (
 	"context"
 	"fmt"
+	"strings"
+	"unsafe"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/encoding"
@@ -63,13 +65,33 @@ func (c rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
 		// keep data or one of its pooled buffers (MaterializeToBuffer,
 		// ReadOnlyData): the log records alias rb.data
 		// (TestRawCodecOwnsTheRequest).
-		rb.data = data.Materialize()
+		rb.data = ownedCopy(data)
 		return nil
 	}
 	return c.proto.Unmarshal(data, v)
 }
 
 func (rawCodec) Name() string { return grpcproto.Name }
+
+// ownedCopy is data copied into one new slice of its length, as
+// data.Materialize, but without zeroing the slice first: make clears a large
+// allocation before the copy overwrites it, a second pass over every byte of
+// the request (a tenth of decoding a batch of 2 KB messages). A
+// strings.Builder grows without clearing. The bytes are read, never written
+// (see rawBatch).
+func ownedCopy(data mem.BufferSlice) []byte {
+	n := data.Len()
+	if n == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, buf := range data {
+		b.Write(buf.ReadOnlyData())
+	}
+	s := b.String()
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
 
 // ingestServer is what the service descriptor dispatches to.
 type ingestServer interface {
