@@ -66,6 +66,7 @@ type config struct {
 	shapeRate             float64
 	shapeNames            string
 	shapeWarmup, shapeWin time.Duration
+	shapeWinFlag          time.Duration
 }
 
 func logf(format string, args ...any) {
@@ -96,6 +97,7 @@ func run() error {
 	flag.StringVar(&c.phases, "phases", "raw,sustained,latency,overload,unlimited,shapes,idle", "phases to run")
 	flag.StringVar(&c.stockCollector, "stock-collector", os.Getenv("AIRES_STOCK_COLLECTOR"), "ocb-built stock collector for the shapes phase (default build/stock-collector/stock-collector; make stock-collector)")
 	flag.StringVar(&c.shapeNames, "shapes", "small,wide,large", "event shapes the shapes phase measures (a profile of one shape: -shapes small)")
+	flag.DurationVar(&c.shapeWinFlag, "shape-window", 0, "measuring window of each run of the shapes phase (0: 12s, 5s with -quick); longer gives a profile more samples")
 	flag.Float64Var(&c.shapeRate, "shape-rate", 10000, "events/s of each run of the shapes phase (the same for Aires and the stock collector)")
 	flag.IntVar(&c.clients, "clients", 4, "SDK clients (application instances)")
 	flag.IntVar(&c.goroutines, "goroutines", 2, "producer goroutines per client")
@@ -138,6 +140,9 @@ func run() error {
 		c.shapeWarmup, c.shapeWin = 3*time.Second, 12*time.Second
 		c.sdkBenchtime, c.sdkCount, c.sdkCPURounds = "1s", 3, 5
 		c.rawDur, c.warmup, c.win, c.latDur, c.overDur = 20*time.Second, 10*time.Second, 30*time.Second, 30*time.Second, 30*time.Second
+	}
+	if c.shapeWinFlag > 0 {
+		c.shapeWin = c.shapeWinFlag
 	}
 	root, err := chtest.RepoRoot()
 	if err != nil {
