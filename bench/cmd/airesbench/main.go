@@ -12,6 +12,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -67,6 +68,7 @@ type config struct {
 	shapeNames            string
 	shapeWarmup, shapeWin time.Duration
 	shapeWinFlag          time.Duration
+	shapeRounds           int
 }
 
 func logf(format string, args ...any) {
@@ -97,7 +99,8 @@ func run() error {
 	flag.StringVar(&c.phases, "phases", "raw,sustained,latency,overload,unlimited,shapes,idle", "phases to run")
 	flag.StringVar(&c.stockCollector, "stock-collector", os.Getenv("AIRES_STOCK_COLLECTOR"), "ocb-built stock collector for the shapes phase (default build/stock-collector/stock-collector; make stock-collector)")
 	flag.StringVar(&c.shapeNames, "shapes", "small,wide,large", "event shapes the shapes phase measures (a profile of one shape: -shapes small)")
-	flag.DurationVar(&c.shapeWinFlag, "shape-window", 0, "measuring window of each run of the shapes phase (0: 12s, 5s with -quick); longer gives a profile more samples")
+	flag.DurationVar(&c.shapeWinFlag, "shape-window", 0, "measuring window of each run of the shapes phase (0: 8s, 5s with -quick); longer gives a profile more samples")
+	flag.IntVar(&c.shapeRounds, "shape-rounds", 0, "rounds of the shapes phase, each running every configuration once; each figure is its median round (0: 3, 1 with -quick)")
 	flag.Float64Var(&c.shapeRate, "shape-rate", 10000, "events/s of each run of the shapes phase (the same for Aires and the stock collector)")
 	flag.IntVar(&c.clients, "clients", 4, "SDK clients (application instances)")
 	flag.IntVar(&c.goroutines, "goroutines", 2, "producer goroutines per client")
@@ -136,10 +139,15 @@ func run() error {
 		c.sdkBenchtime, c.sdkCount, c.sdkCPURounds = "300ms", 1, 3
 		c.rawDur, c.warmup, c.win, c.latDur, c.overDur = 6*time.Second, 3*time.Second, 8*time.Second, 10*time.Second, 10*time.Second
 		c.shapeWarmup, c.shapeWin = 2*time.Second, 5*time.Second
+		c.shapeRounds = cmp.Or(c.shapeRounds, 1)
 	} else {
-		c.shapeWarmup, c.shapeWin = 3*time.Second, 12*time.Second
+		c.shapeWarmup, c.shapeWin = 3*time.Second, 8*time.Second
+		c.shapeRounds = cmp.Or(c.shapeRounds, 3)
 		c.sdkBenchtime, c.sdkCount, c.sdkCPURounds = "1s", 3, 5
 		c.rawDur, c.warmup, c.win, c.latDur, c.overDur = 20*time.Second, 10*time.Second, 30*time.Second, 30*time.Second, 30*time.Second
+	}
+	if c.shapeRounds < 0 {
+		return fmt.Errorf("-shape-rounds %d: give 1 or more (0: the default)", c.shapeRounds)
 	}
 	if c.shapeWinFlag > 0 {
 		c.shapeWin = c.shapeWinFlag

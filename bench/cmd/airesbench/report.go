@@ -195,7 +195,7 @@ func printTable(w io.Writer, r *report) {
 			l.Probes, fmtNum(l.AchievedPerSec), fmtNum(l.TargetPerSec), l.P90Ms, l.MaxMs, l.Missing)
 	}
 	for _, s := range d.Shapes {
-		fmt.Fprintf(w, "  shape %-5s (%2d attributes, %4d-byte message) at %s events/s: collector CPU per event aires native %.1f us, aires OTLP %.1f us, stock %.1f us; native/stock %.2f, OTLP/stock %.2f%s\n",
+		fmt.Fprintf(w, "  shape %-5s (%2d attributes, %4d-byte message) at %s events/s: collector CPU per event (median round; ratios: median of the rounds') aires native %.1f us, aires OTLP %.1f us, stock %.1f us; native/stock %.2f, OTLP/stock %.2f%s\n",
 			s.Name, s.Attrs, s.BodyBytes, fmtNum(s.RatePerSec), s.Native.UsPerEvent, s.OTLP.UsPerEvent, s.Stock.UsPerEvent, s.NativeVsStock, s.OTLPVsStock, s.gzipNote())
 	}
 	if o := d.Overload; o != nil {

@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -53,15 +54,52 @@ type shapeResult struct {
 	// OTLP -> otlp receiver -> aires_transform -> aires_clickhouse.
 	OTLP shapeRun `json:"aires_otlp"`
 	// OTLP -> otlp receiver -> batch -> nop, the stock collector.
-	Stock         shapeRun `json:"stock"`
-	NativeVsStock float64  `json:"native_vs_stock"`
-	OTLPVsStock   float64  `json:"otlp_vs_stock"`
+	Stock shapeRun `json:"stock"`
+	// The ratios are the medians of the rounds' ratios.
+	NativeVsStock     float64 `json:"native_vs_stock"`
+	OTLPVsStock       float64 `json:"otlp_vs_stock"`
+	NativeGzipVsStock float64 `json:"native_gzip_vs_stock,omitempty"`
 }
 
 type shapeRun struct {
 	UsPerEvent  float64 `json:"collector_cpu_us_per_event"`
 	AcceptedSec float64 `json:"accepted_events_per_sec"`
 	Failed      uint64  `json:"failed_events"`
+	// Rounds are the CPU per event of every round, in order; the figures
+	// above are the median round's (failed events: all rounds').
+	Rounds []float64 `json:"rounds_us_per_event,omitempty"`
+}
+
+// medianRatio is the median (the lower middle one of an even number) of
+// the ratios of runs to base, round by round.
+func medianRatio(runs, base []shapeRun) float64 {
+	var ratios []float64
+	for i := range min(len(runs), len(base)) {
+		ratios = append(ratios, ratio(runs[i].UsPerEvent, base[i].UsPerEvent))
+	}
+	if len(ratios) == 0 {
+		return 0
+	}
+	slices.Sort(ratios)
+	return ratios[(len(ratios)-1)/2]
+}
+
+// medianRun is the run of median CPU per event among runs (the lower
+// middle one of an even number), with every round's figure and the failed
+// events of all.
+func medianRun(runs []shapeRun) shapeRun {
+	if len(runs) == 0 {
+		return shapeRun{}
+	}
+	sorted := slices.Clone(runs)
+	slices.SortStableFunc(sorted, func(a, b shapeRun) int { return cmp.Compare(a.UsPerEvent, b.UsPerEvent) })
+	m := sorted[(len(sorted)-1)/2]
+	m.Rounds, m.Failed = nil, 0
+	for _, r := range runs {
+		m.Rounds = append(m.Rounds, r.UsPerEvent)
+		m.Failed += r.Failed
+	}
+	return m
 }
 
 // stockConfig is the stock collector's configuration: what an operator of
@@ -159,35 +197,66 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 		if !slices.Contains(wanted, s.Name) {
 			continue
 		}
-		logf("phase shapes: %s (%d attributes, %d-byte message) at %.0f events/s: SDK -> aires, OTLP -> aires, OTLP -> stock; %s + %s each",
-			s.Name, s.Attrs, s.BodyBytes, c.shapeRate, c.shapeWarmup, c.shapeWin)
+		logf("phase shapes: %s (%d attributes, %d-byte message) at %.0f events/s: SDK -> aires, OTLP -> aires, OTLP -> stock; %d rounds of %s + %s each",
+			s.Name, s.Attrs, s.BodyBytes, c.shapeRate, c.shapeRounds, c.shapeWarmup, c.shapeWin)
 		r := shapeResult{eventShape: s, RatePerSec: c.shapeRate}
-		if r.Native, err = b.shapeNative(ctx, s, c.sdkCompression, "native"); err != nil {
-			return nil, err
-		}
-		if c.sdkCompression != aires.CompressionGzip {
-			g, err := b.shapeNative(ctx, s, aires.CompressionGzip, "native-gzip")
+		req := otlpRequest(s)
+		var native, gzipped, otlp, stockRuns []shapeRun
+		// Each round runs every configuration once, so that a slow minute
+		// of the machine falls on all of them; each configuration's figure
+		// is its median round.
+		for round := range c.shapeRounds {
+			// Only the first round saves profiles.
+			profile := func(name string) string {
+				if round > 0 {
+					return ""
+				}
+				return name
+			}
+			run, err := b.shapeNative(ctx, s, c.sdkCompression, profile("native"))
 			if err != nil {
 				return nil, err
 			}
+			native = append(native, run)
+			if c.sdkCompression != aires.CompressionGzip {
+				g, err := b.shapeNative(ctx, s, aires.CompressionGzip, profile("native-gzip"))
+				if err != nil {
+					return nil, err
+				}
+				gzipped = append(gzipped, g)
+			}
+			otlpProfile := ""
+			if p := profile("otlp"); p != "" {
+				otlpProfile = "shapes." + s.Name + "." + p
+			}
+			otlp = append(otlp, b.measureRun(ctx, b.col.pid(), otlpProfile, func(ctx context.Context, acc, failed *atomic.Uint64) {
+				airesOTLP.run(ctx, req, c.shapeRate, 2, acc, failed)
+			}))
+			// The stock collector has no pprof extension: no profile.
+			stockRuns = append(stockRuns, b.measureRun(ctx, stock.Pid(), "", func(ctx context.Context, acc, failed *atomic.Uint64) {
+				stockOTLP.run(ctx, req, c.shapeRate, 2, acc, failed)
+			}))
+			if stock.Exited() != nil {
+				return nil, fmt.Errorf("the stock collector exited during the shapes phase (log in %s)", filepath.Join(dir, "stock"))
+			}
+		}
+		r.Native, r.OTLP, r.Stock = medianRun(native), medianRun(otlp), medianRun(stockRuns)
+		if len(gzipped) > 0 {
+			g := medianRun(gzipped)
 			r.NativeGzip = &g
 		}
-		req := otlpRequest(s)
-		r.OTLP = b.measureRun(ctx, b.col.pid(), "shapes."+s.Name+".otlp", func(ctx context.Context, acc, failed *atomic.Uint64) {
-			airesOTLP.run(ctx, req, c.shapeRate, 2, acc, failed)
-		})
-		// The stock collector has no pprof extension: no profile.
-		r.Stock = b.measureRun(ctx, stock.Pid(), "", func(ctx context.Context, acc, failed *atomic.Uint64) {
-			stockOTLP.run(ctx, req, c.shapeRate, 2, acc, failed)
-		})
-		r.NativeVsStock = ratio(r.Native.UsPerEvent, r.Stock.UsPerEvent)
-		r.OTLPVsStock = ratio(r.OTLP.UsPerEvent, r.Stock.UsPerEvent)
-		logf("  %s: collector CPU per event: aires native %.1f us, aires OTLP %.1f us, stock %.1f us (native/stock %.2f, OTLP/stock %.2f)%s",
-			s.Name, r.Native.UsPerEvent, r.OTLP.UsPerEvent, r.Stock.UsPerEvent, r.NativeVsStock, r.OTLPVsStock, r.gzipNote())
-		out = append(out, r)
-		if stock.Exited() != nil {
-			return nil, fmt.Errorf("the stock collector exited during the shapes phase (log in %s)", filepath.Join(dir, "stock"))
+		// A ratio is the median of the rounds' ratios: a round's runs are
+		// close in time, so a slow stretch of the machine weighs on both
+		// sides of each.
+		r.NativeVsStock = medianRatio(native, stockRuns)
+		r.OTLPVsStock = medianRatio(otlp, stockRuns)
+		if len(gzipped) > 0 {
+			r.NativeGzipVsStock = medianRatio(gzipped, stockRuns)
 		}
+		logf("  %s: collector CPU per event (median of %d rounds): aires native %.1f us %v, aires OTLP %.1f us %v, stock %.1f us %v (native/stock %.2f, OTLP/stock %.2f)%s",
+			s.Name, c.shapeRounds, r.Native.UsPerEvent, r.Native.Rounds, r.OTLP.UsPerEvent, r.OTLP.Rounds, r.Stock.UsPerEvent, r.Stock.Rounds,
+			r.NativeVsStock, r.OTLPVsStock, r.gzipNote())
+		out = append(out, r)
 	}
 	return out, nil
 }
@@ -197,11 +266,11 @@ func (r *shapeResult) gzipNote() string {
 	if r.NativeGzip == nil {
 		return ""
 	}
-	return fmt.Sprintf("; aires native with gzip %.1f us (%.2f)", r.NativeGzip.UsPerEvent, ratio(r.NativeGzip.UsPerEvent, r.Stock.UsPerEvent))
+	return fmt.Sprintf("; aires native with gzip %.1f us (%.2f)", r.NativeGzip.UsPerEvent, r.NativeGzipVsStock)
 }
 
 // shapeNative sends shape s from SDK clients to the Aires collector, with
-// the SDK's compression; profile names its profile.
+// the SDK's compression; profile names its profile ("": none).
 func (b *bencher) shapeNative(ctx context.Context, s eventShape, compression, profile string) (shapeRun, error) {
 	c := b.cfg
 	t := &evTemplate{sev: aires.SeverityInfo, msg: shapeMessage(s.BodyBytes)}
@@ -213,7 +282,10 @@ func (b *bencher) shapeNative(ctx context.Context, s eventShape, compression, pr
 		return shapeRun{}, err
 	}
 	defer f.shutdown(5 * time.Second)
-	return b.measureRun(ctx, b.col.pid(), "shapes."+s.Name+"."+profile, func(ctx context.Context, acc, failed *atomic.Uint64) {
+	if profile != "" {
+		profile = "shapes." + s.Name + "." + profile
+	}
+	return b.measureRun(ctx, b.col.pid(), profile, func(ctx context.Context, acc, failed *atomic.Uint64) {
 		done := make(chan struct{})
 		go func() {
 			tick := time.NewTicker(50 * time.Millisecond)
