@@ -58,8 +58,6 @@ func (a *acceptedEvent) own() resourceKey {
 	return resourceKey{a.scanned.Service, a.scanned.Environment, a.scanned.Release}
 }
 
-func (a *acceptedEvent) hasOverride() bool { return a.own() != resourceKey{} }
-
 // eventSlices holds decodeConvert's slice of encoded events between
 // batches. Allocated per batch, such slices were a large part of the bytes
 // the collector allocated under load (sustained phase of make bench).
@@ -201,11 +199,12 @@ func (c *batchConverter) add(a *acceptedEvent) {
 // its first event. The batch's own resource gets room for every event of
 // the batch; another (an event's overrides, rare) grows as it goes.
 func (c *batchConverter) recordsOf(a *acceptedEvent) plog.LogRecordSlice {
-	override := a.hasOverride()
+	own := a.own()
+	override := own != resourceKey{}
 	if !override && c.batch >= 0 {
 		return c.groups[c.batch].records
 	}
-	k := effectiveKey(c.res, a.own())
+	k := effectiveKey(c.res, own)
 	for i := range c.groups {
 		if c.groups[i].key == k {
 			if !override {

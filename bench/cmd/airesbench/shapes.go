@@ -206,12 +206,13 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 		// of the machine falls on all of them; each configuration's figure
 		// is its median round.
 		for round := range c.shapeRounds {
-			// Only the first round saves profiles.
-			profile := func(name string) string {
+			// Only the first round saves profiles, as
+			// shapes.<shape>.<path>.cpu.pprof.
+			profile := func(path string) string {
 				if round > 0 {
 					return ""
 				}
-				return name
+				return "shapes." + s.Name + "." + path
 			}
 			run, err := b.shapeNative(ctx, s, c.sdkCompression, profile("native"))
 			if err != nil {
@@ -225,11 +226,7 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 				}
 				gzipped = append(gzipped, g)
 			}
-			otlpProfile := ""
-			if p := profile("otlp"); p != "" {
-				otlpProfile = "shapes." + s.Name + "." + p
-			}
-			otlp = append(otlp, b.measureRun(ctx, b.col.pid(), otlpProfile, func(ctx context.Context, acc, failed *atomic.Uint64) {
+			otlp = append(otlp, b.measureRun(ctx, b.col.pid(), profile("otlp"), func(ctx context.Context, acc, failed *atomic.Uint64) {
 				airesOTLP.run(ctx, req, c.shapeRate, 2, acc, failed)
 			}))
 			// The stock collector has no pprof extension: no profile.
@@ -270,7 +267,7 @@ func (r *shapeResult) gzipNote() string {
 }
 
 // shapeNative sends shape s from SDK clients to the Aires collector, with
-// the SDK's compression; profile names its profile ("": none).
+// the SDK's compression; profile names its profile (see measureRun).
 func (b *bencher) shapeNative(ctx context.Context, s eventShape, compression, profile string) (shapeRun, error) {
 	c := b.cfg
 	t := &evTemplate{sev: aires.SeverityInfo, msg: shapeMessage(s.BodyBytes)}
@@ -282,9 +279,6 @@ func (b *bencher) shapeNative(ctx context.Context, s eventShape, compression, pr
 		return shapeRun{}, err
 	}
 	defer f.shutdown(5 * time.Second)
-	if profile != "" {
-		profile = "shapes." + s.Name + "." + profile
-	}
 	return b.measureRun(ctx, b.col.pid(), profile, func(ctx context.Context, acc, failed *atomic.Uint64) {
 		done := make(chan struct{})
 		go func() {
