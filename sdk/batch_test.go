@@ -13,20 +13,23 @@ func TestBatchDelay(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		idle      time.Duration
+		inFlight  int
 		neverSent bool
 		since     time.Duration
 		want      time.Duration
 	}{
-		{"first batch of the client", 5 * time.Millisecond, true, 0, 5 * time.Millisecond},
-		{"idle for a whole interval", 5 * time.Millisecond, false, interval, 5 * time.Millisecond},
-		{"idle for an hour", 5 * time.Millisecond, false, time.Hour, 5 * time.Millisecond},
-		{"sent recently: a busy client", 5 * time.Millisecond, false, interval - time.Millisecond, interval},
-		{"idle send disabled", -1, true, time.Hour, interval},
-		{"idle delay not shorter than the interval", interval, true, time.Hour, interval},
+		{"first batch of the client", 5 * time.Millisecond, 0, true, 0, 5 * time.Millisecond},
+		{"idle for a whole interval", 5 * time.Millisecond, 0, false, interval, 5 * time.Millisecond},
+		{"idle for an hour", 5 * time.Millisecond, 0, false, time.Hour, 5 * time.Millisecond},
+		{"sent recently: a busy client", 5 * time.Millisecond, 0, false, interval - time.Millisecond, interval},
+		{"a batch in flight for an interval: a busy client", 5 * time.Millisecond, 1, false, interval, interval},
+		{"first batch still in flight", 5 * time.Millisecond, 1, true, 0, interval},
+		{"idle send disabled", -1, 0, true, time.Hour, interval},
+		{"idle delay not shorter than the interval", interval, 0, true, time.Hour, interval},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Config{FlushInterval: interval, IdleDelay: tc.idle}
-			if got := batchDelay(&cfg, tc.neverSent, tc.since); got != tc.want {
+			if got := batchDelay(&cfg, tc.inFlight, tc.neverSent, tc.since); got != tc.want {
 				t.Fatalf("batchDelay = %v, want %v", got, tc.want)
 			}
 		})

@@ -72,8 +72,9 @@ const zstdWindow = 1 << 20
 
 func (c *zstdCompressor) encoder() (*zstd.Encoder, error) {
 	c.once.Do(func() {
-		// One encoder per client: its worker sends one batch at a time,
-		// and EncodeAll waits for the encoder if two ever meet.
+		// One encoder per client: batches in flight at once share it
+		// (EncodeAll waits for the encoder when two meet; compressing
+		// takes a small part of a batch's round trip).
 		c.enc, c.err = zstd.NewWriter(nil,
 			zstd.WithEncoderLevel(zstd.SpeedFastest),
 			zstd.WithEncoderConcurrency(1),

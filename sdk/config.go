@@ -14,6 +14,7 @@ import (
 const (
 	DefaultEndpoint          = "localhost:4320"
 	DefaultQueueSize         = 8192
+	DefaultMaxInFlight       = 4
 	DefaultBatchSize         = 2048
 	DefaultMaxBatchBytes     = 1 << 20
 	DefaultIdleDelay         = 5 * time.Millisecond
@@ -104,6 +105,14 @@ type Config struct {
 	FlushInterval time.Duration
 	MaxBatchBytes int
 	IdleDelay     time.Duration
+	// MaxInFlight is the most batches sent at once (default 4; with a
+	// custom Exporter, 1: its Export calls then never overlap). The
+	// collector acknowledges a batch once it is stored, an insert's time: a
+	// client with one batch in flight sent at most BatchSize events per
+	// acknowledgement, and under a steady load its queue grew behind it.
+	// Batches still go out only when full or due (above), so more in flight
+	// does not mean smaller requests.
+	MaxInFlight int
 
 	// MaxRetries is the number of retries after the first attempt (default 3;
 	// negative means none). Backoff starts at InitialBackoff (100ms), doubles
@@ -154,6 +163,11 @@ func (c Config) withDefaults() Config {
 	orDefault(&c.BatchSize, DefaultBatchSize)
 	orDefault(&c.FlushInterval, DefaultFlushInterval)
 	orDefault(&c.MaxBatchBytes, DefaultMaxBatchBytes)
+	if c.Exporter != nil {
+		orDefault(&c.MaxInFlight, 1)
+	} else {
+		orDefault(&c.MaxInFlight, DefaultMaxInFlight)
+	}
 	if c.IdleDelay == 0 {
 		c.IdleDelay = DefaultIdleDelay
 	}

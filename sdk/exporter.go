@@ -15,9 +15,10 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Exporter sends one batch. The worker calls it from a single goroutine and
-// owns the batch: it is reused after Export returns, so an Exporter must not
-// keep it (clone it with proto.Clone if needed). Errors are classified by
+// Exporter sends one batch. The client calls it for one batch at a time
+// unless Config.MaxInFlight is set above 1 (then Export must be safe for
+// concurrent use). The batch may be reused after Export returns, so an
+// Exporter must not keep it (clone it with proto.Clone if needed). Errors are classified by
 // their gRPC status (status.FromError): see DESIGN.md for which codes are
 // retried. The gRPC transport used by default is one Exporter.
 type Exporter interface {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	airesv1 "github.com/aires-dev/aires/proto/aires/v1"
@@ -14,33 +16,46 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// worker is the single goroutine that batches, encodes and sends. It owns
-// the events it receives from the queue and the encoder's buffer, which holds
-// the batch being built: each event is encoded as it is taken from the queue
-// and goes back to the pool at once.
+// worker is the single goroutine that batches and encodes. It owns the
+// events it receives from the queue and the encoder's buffer, which holds
+// the batch being built: each event is encoded as it is taken from the
+// queue and goes back to the pool at once. A batch that is due goes to a
+// sender goroutine of its own, up to Config.MaxInFlight at once, while the
+// worker goes on filling the next (see send).
 type worker struct {
 	c     *Client
 	enc   encoder
 	n     int // events in the batch being built
 	timer *time.Timer
-	// lastSend is when the last send ended (zero: none yet). A batch begun
-	// more than FlushInterval later is an idle application's: it goes out
-	// after IdleDelay instead of FlushInterval.
-	lastSend time.Time
-	// decoded is reused to hand batches to a custom Exporter.
-	decoded *airesv1.EventBatch
+	// slots holds one token per batch in flight; send waits for a free one.
+	slots chan struct{}
+	// sending counts the batches in flight, for Flush and Shutdown.
+	sending sync.WaitGroup
+	// spare holds buffers of batches whose send ended, for the next batches.
+	spare chan []byte
+	// lastSend is when the last send ended (Unix nanoseconds; 0: none yet).
+	// A batch begun when no batch is in flight and more than FlushInterval
+	// after that is an idle application's: it goes out after IdleDelay
+	// instead of FlushInterval.
+	lastSend atomic.Int64
 }
 
 func newWorker(c *Client) *worker {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return &worker{c: c, timer: t}
+	return &worker{
+		c:     c,
+		timer: t,
+		slots: make(chan struct{}, c.cfg.MaxInFlight),
+		spare: make(chan []byte, c.cfg.MaxInFlight),
+	}
 }
 
 func (w *worker) run() {
 	c := w.c
 	defer func() {
 		w.timer.Stop()
+		w.sending.Wait() // Shutdown's deadline cancels sendCtx, which ends them
 		_ = safeClose(c.exporter)
 		c.cancelSend()
 		close(c.done)
@@ -59,6 +74,7 @@ func (w *worker) run() {
 		case ack := <-c.flushReq:
 			w.drain(len(c.queue))
 			w.send()
+			w.sending.Wait()
 			close(ack)
 		case <-c.stop:
 			// No new events can enter (closed is set); take all that did.
@@ -82,7 +98,8 @@ func (w *worker) add(ev *event) {
 	cfg := &w.c.cfg
 	if w.n == 0 {
 		w.enc.start(w.c.resource)
-		w.timer.Reset(batchDelay(cfg, w.lastSend.IsZero(), time.Since(w.lastSend)))
+		last := w.lastSend.Load()
+		w.timer.Reset(batchDelay(cfg, len(w.slots), last == 0, time.Since(time.Unix(0, last))))
 	}
 	w.enc.add(ev)
 	putEvent(ev) // the bytes hold everything now
@@ -93,12 +110,15 @@ func (w *worker) add(ev *event) {
 }
 
 // batchDelay is how long a batch begun now may wait for more events: the
-// FlushInterval, or the short IdleDelay when nothing was sent for a whole
-// FlushInterval (or ever). An idle application's event is then visible at
-// once; a busy one's batches are full before either timer matters, and one
-// with a moderate rate still gathers a FlushInterval's events per request.
-func batchDelay(cfg *Config, neverSent bool, sinceLastSend time.Duration) time.Duration {
-	if cfg.IdleDelay > 0 && cfg.IdleDelay < cfg.FlushInterval && (neverSent || sinceLastSend >= cfg.FlushInterval) {
+// FlushInterval, or the short IdleDelay when the application is idle: no
+// batch in flight (inFlight) and nothing sent for a whole FlushInterval
+// (since the last send ended), or ever. An idle application's event is then
+// visible at once; a busy one's batches are full before either timer
+// matters, and one with a moderate rate still gathers a FlushInterval's
+// events per request.
+func batchDelay(cfg *Config, inFlight int, neverSent bool, sinceLastSend time.Duration) time.Duration {
+	idle := inFlight == 0 && (neverSent || sinceLastSend >= cfg.FlushInterval)
+	if idle && cfg.IdleDelay > 0 && cfg.IdleDelay < cfg.FlushInterval {
 		return cfg.IdleDelay
 	}
 	return cfg.FlushInterval
@@ -116,18 +136,50 @@ func (w *worker) drain(n int) {
 	}
 }
 
-// send delivers the current batch (with retries); its events went back to
-// the pool when they were encoded.
+// send hands the current batch to a sender goroutine, which delivers it
+// (with retries); its events went back to the pool when they were encoded.
+// It waits while MaxInFlight batches are in flight: the queue then fills
+// behind the worker, and a full queue drops new events, so memory stays
+// bounded whatever the collector's pace.
+//
+// Several batches in flight, because the collector acknowledges a batch
+// once it is stored: an insert's time, a few hundred milliseconds under
+// load. One at a time, a client sent at most BatchSize events per
+// acknowledgement, and under a steady load its queue, and so every event's
+// wait, grew behind the one batch in flight.
 func (w *worker) send() {
 	w.timer.Stop()
 	if w.n == 0 {
 		return
 	}
-	c := w.c
 	n := uint64(w.n)
 	w.n = 0
-	resp, attempts, err := w.export(w.enc.buf)
-	w.lastSend = time.Now()
+	w.slots <- struct{}{}
+	b := w.enc.buf
+	select {
+	case w.enc.buf = <-w.spare:
+	default:
+		w.enc.buf = nil // start allocates
+	}
+	w.sending.Add(1)
+	go func() {
+		defer func() {
+			select {
+			case w.spare <- b:
+			default:
+			}
+			<-w.slots
+			w.sending.Done()
+		}()
+		w.deliver(b, n)
+	}()
+}
+
+// deliver sends the encoded batch b of n events and counts the outcome.
+func (w *worker) deliver(b []byte, n uint64) {
+	c := w.c
+	resp, attempts, err := w.export(b)
+	w.lastSend.Store(time.Now().UnixNano())
 
 	if err != nil {
 		c.failed.Add(n)
@@ -239,13 +291,11 @@ func (w *worker) exportOnce(ctx context.Context, b []byte) (resp *airesv1.Ingest
 	if raw, ok := w.c.exporter.(rawExporter); ok {
 		return raw.exportRaw(ctx, b)
 	}
-	if w.decoded == nil {
-		w.decoded = &airesv1.EventBatch{}
-	}
-	if err := proto.Unmarshal(b, w.decoded); err != nil {
+	decoded := &airesv1.EventBatch{}
+	if err := proto.Unmarshal(b, decoded); err != nil {
 		return nil, status.Errorf(codes.Internal, "aires: cannot decode own batch (a bug, please report): %v", err)
 	}
-	return w.c.exporter.Export(ctx, w.decoded)
+	return w.c.exporter.Export(ctx, decoded)
 }
 
 func safeClose(e Exporter) (err error) {
