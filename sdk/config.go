@@ -12,19 +12,19 @@ import (
 
 // Defaults used for the zero fields of Config.
 const (
-	DefaultEndpoint          = "localhost:4320"
-	DefaultQueueSize         = 8192
-	DefaultMaxInFlight       = 4
-	DefaultBatchSize         = 2048
-	DefaultMaxBatchBytes     = 1 << 20
-	DefaultIdleDelay         = 5 * time.Millisecond
-	DefaultFlushInterval     = 500 * time.Millisecond
-	DefaultMaxRetries        = 3
-	DefaultInitialBackoff    = 100 * time.Millisecond
-	DefaultMaxBackoff        = 5 * time.Second
-	DefaultMaxRetryDelay     = 30 * time.Second
-	DefaultRequestTimeout    = 10 * time.Second
-	DefaultFatalFlushTimeout = 2 * time.Second
+	DefaultEndpoint              = "localhost:4320"
+	DefaultQueueSize             = 8192
+	DefaultMaxConcurrentRequests = 4
+	DefaultBatchSize             = 2048
+	DefaultMaxBatchBytes         = 1 << 20
+	DefaultIdleDelay             = 5 * time.Millisecond
+	DefaultFlushInterval         = 500 * time.Millisecond
+	DefaultMaxRetries            = 3
+	DefaultInitialBackoff        = 100 * time.Millisecond
+	DefaultMaxBackoff            = 5 * time.Second
+	DefaultMaxRetryDelay         = 30 * time.Second
+	DefaultRequestTimeout        = 10 * time.Second
+	DefaultFatalFlushTimeout     = 2 * time.Second
 )
 
 // Limits applied by the worker before sending (values are truncated, never
@@ -105,14 +105,14 @@ type Config struct {
 	FlushInterval time.Duration
 	MaxBatchBytes int
 	IdleDelay     time.Duration
-	// MaxInFlight is the most batches sent at once (default 4; with a
+	// MaxConcurrentRequests is the most batches sent at once (default 4; with a
 	// custom Exporter, 1: its Export calls then never overlap). The
 	// collector acknowledges a batch once it is stored, an insert's time: a
 	// client with one batch in flight sent at most BatchSize events per
 	// acknowledgement, and under a steady load its queue grew behind it.
 	// Batches still go out only when full or due (above), so more in flight
 	// does not mean smaller requests.
-	MaxInFlight int
+	MaxConcurrentRequests int
 
 	// MaxRetries is the number of retries after the first attempt (default 3;
 	// negative means none). Backoff starts at InitialBackoff (100ms), doubles
@@ -164,9 +164,9 @@ func (c Config) withDefaults() Config {
 	orDefault(&c.FlushInterval, DefaultFlushInterval)
 	orDefault(&c.MaxBatchBytes, DefaultMaxBatchBytes)
 	if c.Exporter != nil {
-		orDefault(&c.MaxInFlight, 1)
+		orDefault(&c.MaxConcurrentRequests, 1)
 	} else {
-		orDefault(&c.MaxInFlight, DefaultMaxInFlight)
+		orDefault(&c.MaxConcurrentRequests, DefaultMaxConcurrentRequests)
 	}
 	if c.IdleDelay == 0 {
 		c.IdleDelay = DefaultIdleDelay

@@ -53,7 +53,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // Full batches go out while earlier ones wait for their acknowledgement, up
-// to MaxInFlight at once and no more; Flush returns once every one of them
+// to MaxConcurrentRequests at once and no more; Flush returns once every one of them
 // is acknowledged.
 func TestBatchesInFlight(t *testing.T) {
 	for _, tc := range []struct {
@@ -61,14 +61,14 @@ func TestBatchesInFlight(t *testing.T) {
 		maxInFlight int
 		want        int32
 	}{
-		{"default", 0, DefaultMaxInFlight},
+		{"default", 0, DefaultMaxConcurrentRequests},
 		{"one at a time", 1, 1},
 		{"three", 3, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := startHeldServer(t)
 			const batch, batches = 10, 8 // more full batches than may be in flight
-			c := newTestClient(t, Config{Endpoint: srv.addr, BatchSize: batch, MaxInFlight: tc.maxInFlight})
+			c := newTestClient(t, Config{Endpoint: srv.addr, BatchSize: batch, MaxConcurrentRequests: tc.maxInFlight})
 			for range batch * batches {
 				c.Info("held")
 			}
@@ -122,23 +122,23 @@ func (e *overlapExporter) Export(_ context.Context, b *airesv1.EventBatch) (*air
 func (*overlapExporter) Close() error { return nil }
 
 // A custom Exporter written for one call at a time keeps getting one call
-// at a time, unless MaxInFlight asks for more.
+// at a time, unless MaxConcurrentRequests asks for more.
 func TestCustomExporterOneBatchAtATime(t *testing.T) {
 	for _, tc := range []struct {
 		maxInFlight int
 		want        int32
 	}{{0, 1}, {2, 2}} {
 		exp := &overlapExporter{}
-		c := newTestClient(t, Config{Exporter: exp, BatchSize: 5, MaxInFlight: tc.maxInFlight})
+		c := newTestClient(t, Config{Exporter: exp, BatchSize: 5, MaxConcurrentRequests: tc.maxInFlight})
 		for range 200 {
 			c.Info("x")
 		}
 		flush(t, c)
 		if got := exp.events.Load(); got != 200 {
-			t.Fatalf("MaxInFlight %d: exported %d events, want 200", tc.maxInFlight, got)
+			t.Fatalf("MaxConcurrentRequests %d: exported %d events, want 200", tc.maxInFlight, got)
 		}
 		if most := exp.most.Load(); most != tc.want {
-			t.Fatalf("MaxInFlight %d: at most %d Export calls at once, want %d", tc.maxInFlight, most, tc.want)
+			t.Fatalf("MaxConcurrentRequests %d: at most %d Export calls at once, want %d", tc.maxInFlight, most, tc.want)
 		}
 	}
 }

@@ -20,7 +20,7 @@ import (
 // events it receives from the queue and the encoder's buffer, which holds
 // the batch being built: each event is encoded as it is taken from the
 // queue and goes back to the pool at once. A batch that is due goes to a
-// sender goroutine of its own, up to Config.MaxInFlight at once, while the
+// sender goroutine of its own, up to Config.MaxConcurrentRequests at once, while the
 // worker goes on filling the next (see send).
 type worker struct {
 	c     *Client
@@ -46,8 +46,8 @@ func newWorker(c *Client) *worker {
 	return &worker{
 		c:     c,
 		timer: t,
-		slots: make(chan struct{}, c.cfg.MaxInFlight),
-		spare: make(chan []byte, c.cfg.MaxInFlight),
+		slots: make(chan struct{}, c.cfg.MaxConcurrentRequests),
+		spare: make(chan []byte, c.cfg.MaxConcurrentRequests),
 	}
 }
 
@@ -138,7 +138,7 @@ func (w *worker) drain(n int) {
 
 // send hands the current batch to a sender goroutine, which delivers it
 // (with retries); its events went back to the pool when they were encoded.
-// It waits while MaxInFlight batches are in flight: the queue then fills
+// It waits while MaxConcurrentRequests batches are in flight: the queue then fills
 // behind the worker, and a full queue drops new events, so memory stays
 // bounded whatever the collector's pace.
 //
