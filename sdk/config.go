@@ -14,7 +14,7 @@ import (
 const (
 	DefaultEndpoint              = "localhost:4320"
 	DefaultQueueSize             = 8192
-	DefaultMaxConcurrentRequests = 4
+	DefaultMaxConcurrentRequests = 1
 	DefaultBatchSize             = 2048
 	DefaultMaxBatchBytes         = 1 << 20
 	DefaultIdleDelay             = 5 * time.Millisecond
@@ -105,13 +105,13 @@ type Config struct {
 	FlushInterval time.Duration
 	MaxBatchBytes int
 	IdleDelay     time.Duration
-	// MaxConcurrentRequests is the most batches sent at once (default 4; with a
-	// custom Exporter, 1: its Export calls then never overlap). The
-	// collector acknowledges a batch once it is stored, an insert's time: a
-	// client with one batch in flight sent at most BatchSize events per
-	// acknowledgement, and under a steady load its queue grew behind it.
-	// Batches still go out only when full or due (above), so more in flight
-	// does not mean smaller requests.
+	// MaxConcurrentRequests is the most batches sent at once (default 1).
+	// Raise it (4, say) when the collector acknowledges a batch only once
+	// it is stored (the exporter's wait_for_result), or over a slow
+	// network: with one batch in flight a client sends at most BatchSize
+	// events per acknowledgement. Batches still go out only when full or
+	// due (above), so more in flight does not mean smaller requests; but
+	// an overloaded collector then refuses more of them (see DESIGN.md).
 	MaxConcurrentRequests int
 
 	// MaxRetries is the number of retries after the first attempt (default 3;
@@ -163,11 +163,7 @@ func (c Config) withDefaults() Config {
 	orDefault(&c.BatchSize, DefaultBatchSize)
 	orDefault(&c.FlushInterval, DefaultFlushInterval)
 	orDefault(&c.MaxBatchBytes, DefaultMaxBatchBytes)
-	if c.Exporter != nil {
-		orDefault(&c.MaxConcurrentRequests, 1)
-	} else {
-		orDefault(&c.MaxConcurrentRequests, DefaultMaxConcurrentRequests)
-	}
+	orDefault(&c.MaxConcurrentRequests, DefaultMaxConcurrentRequests)
 	if c.IdleDelay == 0 {
 		c.IdleDelay = DefaultIdleDelay
 	}

@@ -16,7 +16,7 @@ import (
 )
 
 // Exporter sends one batch. The client calls it for one batch at a time
-// unless Config.MaxConcurrentRequests is set above 1 (then Export must be safe for
+// unless Config.MaxConcurrentRequests is above 1 (then Export must be safe for
 // concurrent use). The batch may be reused after Export returns, so an
 // Exporter must not keep it (clone it with proto.Clone if needed). Errors are classified by
 // their gRPC status (status.FromError): see DESIGN.md for which codes are

@@ -64,6 +64,7 @@ func TestBatchesInFlight(t *testing.T) {
 		{"default", 0, DefaultMaxConcurrentRequests},
 		{"one at a time", 1, 1},
 		{"three", 3, 3},
+		{"four", 4, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := startHeldServer(t)
@@ -148,7 +149,7 @@ func TestCustomExporterOneBatchAtATime(t *testing.T) {
 func TestShutdownDeadlineEndsBatchesInFlight(t *testing.T) {
 	srv := startHeldServer(t)
 	defer close(srv.release)
-	c, err := New(Config{Endpoint: srv.addr, BatchSize: 10, FlushInterval: time.Hour, IdleDelay: -1, MaxRetries: -1, Logger: slog.New(slog.DiscardHandler)})
+	c, err := New(Config{Endpoint: srv.addr, BatchSize: 10, MaxConcurrentRequests: 3, FlushInterval: time.Hour, IdleDelay: -1, MaxRetries: -1, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,9 +90,9 @@ export interface Config {
   /** Bound of each attempt (10 s). */
   requestTimeoutMs?: number;
   /**
-   * Batches in flight at once (default 4, as the Go SDK's
-   * MaxConcurrentRequests). One request at a time leaves grpc-js waiting on
-   * each round trip; see README "Numbers".
+   * Batches in flight at once (default 4; the Go SDK's MaxConcurrentRequests
+   * defaults to 1). One request at a time leaves grpc-js waiting on each
+   * round trip; see README "Numbers".
    */
   maxConcurrentRequests?: number;
   /** Send uncompressed (default gzip). */

@@ -144,7 +144,7 @@ func bench(ctx context.Context, c *config) (*report, error) {
 		}
 	}
 
-	f, err := newFleet(fmt.Sprintf("127.0.0.1:%d", col.AiresPort), c.clients, c.goroutines, c.sdkBatch, tmpls, c.sdkCompression)
+	f, err := newFleet(fmt.Sprintf("127.0.0.1:%d", col.AiresPort), c.clients, c.goroutines, c.sdk(c.sdkCompression), tmpls)
 	if err != nil {
 		return nil, err
 	}

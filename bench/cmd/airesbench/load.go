@@ -23,7 +23,14 @@ type fleet struct {
 	pacedLimit uint64
 }
 
-func newFleet(endpoint string, nClients, goroutines, batchSize int, tmpls []*evTemplate, compression string) (*fleet, error) {
+// sdkSettings are the load's SDK settings (zero: the SDK's defaults).
+type sdkSettings struct {
+	batchSize   int    // Config.BatchSize
+	compression string // Config.Compression
+	concurrent  int    // Config.MaxConcurrentRequests
+}
+
+func newFleet(endpoint string, nClients, goroutines int, sdk sdkSettings, tmpls []*evTemplate) (*fleet, error) {
 	host, _ := os.Hostname()
 	var res []aires.Option
 	for _, kv := range resourceAttrs {
@@ -33,8 +40,9 @@ func newFleet(endpoint string, nClients, goroutines, batchSize int, tmpls []*evT
 	for range nClients {
 		c, err := aires.New(aires.Config{
 			Endpoint: endpoint, Service: serviceLoad, Environment: benchEnv, Release: benchRelease, Host: host,
-			ResourceAttributes: res, Compression: compression, BatchSize: batchSize,
-			Logger: slog.New(slog.DiscardHandler),
+			ResourceAttributes: res, Compression: sdk.compression, BatchSize: sdk.batchSize,
+			MaxConcurrentRequests: sdk.concurrent,
+			Logger:                slog.New(slog.DiscardHandler),
 		})
 		if err != nil {
 			return nil, err

@@ -57,6 +57,8 @@ type config struct {
 	latLoad      float64
 
 	sdkBatch int
+	// sdkConcurrent is the SDK's Config.MaxConcurrentRequests (0: its default).
+	sdkConcurrent int
 
 	pprofPort    int
 	collectorEnv string
@@ -116,6 +118,7 @@ func run() error {
 	flag.StringVar(&c.exp.Compression, "compression", "lz4", "exporter compression to ClickHouse: lz4 (its default), zstd or none")
 	flag.StringVar(&c.exp.QueueMode, "queue-mode", "memory", "what the collector's acknowledgement means: "+strings.Join(queueModes, ", ")+" (sending_queue in memory, on file_storage, or wait_for_result: answered after the insert); several, comma-separated, run one after the other and are compared")
 	flag.IntVar(&c.sdkBatch, "sdk-batch-size", 0, "SDK Config.BatchSize, events per request (0: the SDK default)")
+	flag.IntVar(&c.sdkConcurrent, "sdk-concurrent-requests", 0, "SDK Config.MaxConcurrentRequests, batches in flight per client (0: the SDK default)")
 	flag.IntVar(&c.memLimitMiB, "memory-limit-mib", 300, "memory_limiter limit_mib in front of aires_transform, spike 20%, and the collector's GOMEMLIMIT at 70% of it (0: neither)")
 	flag.IntVar(&c.rawBatch, "raw-batch", 0, "rows per raw insert (default: max-batch)")
 	flag.IntVar(&c.rawWriter, "raw-writers", 2, "raw insert goroutines")
@@ -238,4 +241,9 @@ func machineInfo() machine {
 func jsonString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// sdk is the load's SDK settings, with the given compression.
+func (c *config) sdk(compression string) sdkSettings {
+	return sdkSettings{batchSize: c.sdkBatch, compression: compression, concurrent: c.sdkConcurrent}
 }

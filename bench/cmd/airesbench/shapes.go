@@ -274,7 +274,7 @@ func (b *bencher) shapeNative(ctx context.Context, s eventShape, compression, pr
 	for _, kv := range shapeAttrs(s.Attrs) {
 		t.str(kv[0], kv[1])
 	}
-	f, err := newFleet(fmt.Sprintf("127.0.0.1:%d", b.col.AiresPort), 2, 1, c.sdkBatch, []*evTemplate{t}, compression)
+	f, err := newFleet(fmt.Sprintf("127.0.0.1:%d", b.col.AiresPort), 2, 1, c.sdk(compression), []*evTemplate{t})
 	if err != nil {
 		return shapeRun{}, err
 	}

@@ -30,7 +30,7 @@ func (b *bencher) unlimited(ctx context.Context, dir, clickhouse string, tmpls [
 		return nil, fmt.Errorf("start the unlimited collector: %w", err)
 	}
 	defer col.stop()
-	f, err := newFleet(fmt.Sprintf("127.0.0.1:%d", col.AiresPort), c.clients, c.goroutines, c.sdkBatch, tmpls, c.sdkCompression)
+	f, err := newFleet(fmt.Sprintf("127.0.0.1:%d", col.AiresPort), c.clients, c.goroutines, c.sdk(c.sdkCompression), tmpls)
 	if err != nil {
 		return nil, err
 	}
