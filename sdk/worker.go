@@ -20,8 +20,8 @@ import (
 // events it receives from the queue and the encoder's buffer, which holds
 // the batch being built: each event is encoded as it is taken from the
 // queue and goes back to the pool at once. A batch that is due goes to a
-// sender goroutine of its own, up to Config.MaxConcurrentRequests at once, while the
-// worker goes on filling the next (see send).
+// sender goroutine of its own (up to Config.MaxConcurrentRequests at once)
+// while the worker goes on filling the next (see send).
 type worker struct {
 	c     *Client
 	enc   encoder
@@ -138,15 +138,11 @@ func (w *worker) drain(n int) {
 
 // send hands the current batch to a sender goroutine, which delivers it
 // (with retries); its events went back to the pool when they were encoded.
-// It waits while MaxConcurrentRequests batches are in flight: the queue then fills
-// behind the worker, and a full queue drops new events, so memory stays
-// bounded whatever the collector's pace.
-//
-// Several batches in flight, because the collector acknowledges a batch
-// once it is stored: an insert's time, a few hundred milliseconds under
-// load. One at a time, a client sent at most BatchSize events per
-// acknowledgement, and under a steady load its queue, and so every event's
-// wait, grew behind the one batch in flight.
+// It waits while MaxConcurrentRequests batches are in flight: the queue
+// then fills behind the worker, and a full queue drops new events, so
+// memory stays bounded whatever the collector's pace. (More than one in
+// flight is for a collector that acknowledges a batch once it is stored:
+// see DESIGN.md, Batches in flight.)
 func (w *worker) send() {
 	w.timer.Stop()
 	if w.n == 0 {
