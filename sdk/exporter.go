@@ -16,11 +16,12 @@ import (
 )
 
 // Exporter sends one batch. The client calls it for one batch at a time
-// unless Config.MaxConcurrentRequests is above 1 (then Export must be safe for
-// concurrent use). The batch may be reused after Export returns, so an
-// Exporter must not keep it (clone it with proto.Clone if needed). Errors are classified by
-// their gRPC status (status.FromError): see DESIGN.md for which codes are
-// retried. The gRPC transport used by default is one Exporter.
+// unless Config.MaxConcurrentRequests is above 1 (then Export must be safe
+// for concurrent use). The batch may be reused after Export returns, so an
+// Exporter must not keep it (clone it with proto.Clone if needed). Errors
+// are classified by their gRPC status (status.FromError): see DESIGN.md for
+// which codes are retried. The gRPC transport used by default is one
+// Exporter.
 type Exporter interface {
 	Export(ctx context.Context, batch *airesv1.EventBatch) (*airesv1.IngestResponse, error)
 	// Close releases the transport; called once by Client.Shutdown.
