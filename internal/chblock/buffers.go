@@ -137,7 +137,9 @@ type strBuf struct {
 }
 
 func (s *strBuf) add(v string) {
-	s.buf = append(s.buf, v...)
+	if len(v) > 0 {
+		s.buf = append(s.buf, v...)
+	}
 	s.ends = append(s.ends, uint32(len(s.buf)))
 }
 
