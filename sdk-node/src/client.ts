@@ -5,7 +5,7 @@ import {
   type Attributes, type EventOptions, type QueuedEvent, type Severity,
 } from "./event.js";
 import { now } from "./internal/clock.js";
-import { encodeBatch, encodeResource } from "./internal/encode.js";
+import { encodeBatchUpTo, encodeResource } from "./internal/encode.js";
 import { activeSpan } from "./internal/otel.js";
 import { backoffMs, classify } from "./internal/retry.js";
 import { grpcTransport, type Outcome, type Transport } from "./internal/transport.js";
@@ -63,6 +63,8 @@ export class Client {
    * never returns while an older event is still on its way.
    */
   private finished = 0;
+  /** When the last batch finished (performance.now()); -Infinity before the first. */
+  private lastSendEnd = -Infinity;
   private readonly counters: Stats = { enqueued: 0, sent: 0, dropped: 0, failed: 0 };
   private readonly onBeforeExit: () => void;
   private holder: NodeJS.Timeout | undefined;
@@ -144,13 +146,31 @@ export class Client {
     else if (q.length === 1 && this.timer === undefined && this.inflight < this.config.maxConcurrentRequests) this.arm();
   }
 
-  /** Starts the batch timer; unref'd: it never keeps the process alive. */
+  /**
+   * Starts the timer of the batch just begun: flushIntervalMs, or
+   * idleDelayMs when the application is idle (see idle). Unref'd: it never
+   * keeps the process alive.
+   */
   private arm(): void {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.pump(true);
-    }, this.config.flushIntervalMs);
+    }, this.idle() ? this.config.idleDelayMs : this.config.flushIntervalMs);
     this.timer.unref();
+  }
+
+  /**
+   * The application is idle when no batch is in flight and none finished
+   * within the last flushIntervalMs (or ever): its event then reaches the
+   * collector after idleDelayMs instead of waiting a whole flushIntervalMs.
+   * Under load batches fill before either timer matters; at a moderate rate
+   * the batches after the first gather a flushIntervalMs of events. The Go
+   * SDK's rule (sdk/DESIGN.md, "Batch size and the idle send").
+   */
+  private idle(): boolean {
+    const c = this.config;
+    return this.inflight === 0 && c.idleDelayMs > 0 && c.idleDelayMs < c.flushIntervalMs &&
+      performance.now() - this.lastSendEnd >= c.flushIntervalMs;
   }
 
   /** Sends from the event loop, not from the logging call. */
@@ -180,14 +200,25 @@ export class Client {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const n = Math.min(q.length, this.config.batchSize);
-    const batch = n === q.length ? q : q.slice(0, n);
+    // Encoded here, from the event loop: the batch is as many of the oldest
+    // events as fit in batchSize and maxBatchBytes.
+    let n = Math.min(q.length, this.config.batchSize);
+    let bytes: Buffer | undefined;
+    let encodeError: unknown;
+    try {
+      n = encodeBatchUpTo(this.writer, this.resource, q, n, this.config.maxBatchBytes);
+      // A copy: the writer is reused while a retry may still need these bytes.
+      bytes = Buffer.from(this.writer.bytes());
+    } catch (err) {
+      encodeError = err;
+    }
     this.queue = n === q.length ? [] : q.slice(n);
     this.inflight++;
-    const entry = { n: batch.length, done: false };
+    const entry = { n, done: false };
     this.outstanding.push(entry);
-    void this.send(batch).then(() => {
+    void this.send(n, bytes, encodeError).then(() => {
       this.inflight--;
+      this.lastSendEnd = performance.now();
       entry.done = true;
       while (this.outstanding.length > 0 && this.outstanding[0]!.done) this.finished += this.outstanding.shift()!.n;
       this.settleWaiters();
@@ -199,15 +230,10 @@ export class Client {
   }
 
   /** Delivers one batch with retries; resolves when it is sent or given up. Never rejects. */
-  private async send(batch: QueuedEvent[]): Promise<void> {
-    const n = batch.length;
-    let bytes: Buffer;
-    try {
-      // A copy: the writer is reused while a retry may still need these bytes.
-      bytes = Buffer.from(encodeBatch(this.writer, this.resource, batch));
-    } catch (err) {
+  private async send(n: number, bytes: Buffer | undefined, encodeError: unknown): Promise<void> {
+    if (bytes === undefined) {
       this.counters.failed += n;
-      this.note("dropped a batch of events that could not be encoded (a bug, please report)", { events: n, error: String(err) });
+      this.note("dropped a batch of events that could not be encoded (a bug, please report)", { events: n, error: String(encodeError) });
       return;
     }
     const c = this.config;

@@ -1,11 +1,13 @@
 import type { Severity } from "./event.js";
 
-/** Defaults used for the options left out of {@link Config}; the Go SDK's. */
+/** Defaults used for the options left out of {@link Config}: the Go SDK's, but for maxConcurrentRequests. */
 export const defaults = {
   endpoint: "localhost:4320",
   queueSize: 8192,
-  batchSize: 256,
+  batchSize: 2048,
+  maxBatchBytes: 1 << 20,
   flushIntervalMs: 500,
+  idleDelayMs: 5,
   maxRetries: 3,
   initialBackoffMs: 100,
   maxBackoffMs: 5000,
@@ -78,9 +80,26 @@ export interface Config {
 
   /** Events waiting to be sent; when full, new events are dropped and counted. Default 8192. */
   queueSize?: number;
-  /** Most events per request (256); a batch also leaves flushIntervalMs (500) after its first event. */
+  /** Most events per request (2048). */
   batchSize?: number;
+  /**
+   * Most encoded bytes per request (1 MiB, a quarter of the collector's
+   * default 4 MiB request limit): a batch ends before the event that would
+   * take it past this; one event larger than it travels alone.
+   */
+  maxBatchBytes?: number;
+  /**
+   * A batch leaves flushIntervalMs (500) after its first event at the
+   * latest; sooner when full.
+   */
   flushIntervalMs?: number;
+  /**
+   * When nothing was sent for a whole flushIntervalMs (or ever) and no batch
+   * is in flight, the application is idle: a batch begun then leaves after
+   * idleDelayMs (5; enough to gather a burst of calls) instead. Negative:
+   * always wait for flushIntervalMs.
+   */
+  idleDelayMs?: number;
   /** Retries after the first attempt (3; negative: none), exponential backoff with jitter. */
   maxRetries?: number;
   initialBackoffMs?: number;
@@ -146,7 +165,9 @@ export function resolveConfig(c: Config, hostname: () => string): ResolvedConfig
     headers: c.headers ?? {},
     queueSize: Math.floor(positive(c.queueSize, defaults.queueSize)),
     batchSize: Math.floor(positive(c.batchSize, defaults.batchSize)),
+    maxBatchBytes: Math.floor(positive(c.maxBatchBytes, defaults.maxBatchBytes)),
     flushIntervalMs: positive(c.flushIntervalMs, defaults.flushIntervalMs),
+    idleDelayMs: typeof c.idleDelayMs === "number" && Number.isFinite(c.idleDelayMs) && c.idleDelayMs !== 0 ? c.idleDelayMs : defaults.idleDelayMs,
     maxRetries,
     initialBackoffMs: positive(c.initialBackoffMs, defaults.initialBackoffMs),
     maxBackoffMs: positive(c.maxBackoffMs, defaults.maxBackoffMs),

@@ -3,6 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Client, limits } from "@aires-dev/sdk";
+import { toBinary } from "@bufbuild/protobuf";
+import { EventBatchSchema } from "../dist/esm/gen/aires/v1/aires_pb.js";
 import { startServer, attrs, until, warnings } from "./helpers.mjs";
 
 async function withServer(fn, handler) {
@@ -116,13 +118,69 @@ test("batches hold batchSize events; the rest leaves after flushInterval", () =>
 }));
 
 test("flush sends what is queued before the timer", () => withServer(async (s) => {
-  const c = new Client({ endpoint: s.endpoint, flushIntervalMs: 3_600_000, flushOnExit: false });
+  const c = new Client({ endpoint: s.endpoint, flushIntervalMs: 3_600_000, idleDelayMs: -1, flushOnExit: false });
   c.info("one");
   c.info("two");
   assert.equal(await c.flush(), true);
   assert.equal(s.events.length, 2);
   assert.equal(await c.flush(), true, "nothing queued: at once");
   await c.shutdown();
+}));
+
+test("defaults are the Go SDK's: 2048 events or 1 MiB per batch, 500 ms, 5 ms at idle", () => {
+  const c = new Client({ endpoint: "127.0.0.1:1", flushOnExit: false });
+  const { batchSize, maxBatchBytes, flushIntervalMs, idleDelayMs } = c.config;
+  assert.deepEqual({ batchSize, maxBatchBytes, flushIntervalMs, idleDelayMs },
+    { batchSize: 2048, maxBatchBytes: 1 << 20, flushIntervalMs: 500, idleDelayMs: 5 });
+  void c.shutdown(0);
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test("at idle an event leaves after idleDelayMs, not the batch timer", () => withServer(async (s) => {
+  // Nothing sent yet: idle. An hour's flushIntervalMs cannot explain its arrival.
+  const c = new Client({ endpoint: s.endpoint, flushIntervalMs: 3_600_000, flushOnExit: false });
+  c.info("first");
+  c.info("same burst");
+  await until(() => s.events.length === 2, "the idle batch");
+  assert.equal(s.state.batches.length, 1, "a burst leaves in one batch");
+  // A batch just finished: not idle, so the next event waits for the timer
+  // (an hour) or a flush. Only checked from the safe side: not sent yet.
+  c.info("busy");
+  await sleep(300);
+  assert.equal(s.events.length, 2, "not idle: waits for the batch timer");
+  assert.equal(await c.flush(), true);
+  assert.deepEqual(s.events.map((e) => e.message), ["first", "same burst", "busy"]);
+  await c.shutdown();
+}));
+
+test("idleDelayMs < 0: an event at idle waits for the batch timer", () => withServer(async (s) => {
+  const c = new Client({ endpoint: s.endpoint, flushIntervalMs: 3_600_000, idleDelayMs: -1, flushOnExit: false });
+  c.info("waits");
+  await sleep(300);
+  assert.equal(s.events.length, 0);
+  assert.equal(await c.flush(), true);
+  assert.equal(s.events.length, 1);
+  await c.shutdown();
+}));
+
+test("a batch ends before maxBatchBytes; one larger event travels alone", () => withServer(async (s) => {
+  const max = 4096;
+  const c = new Client({ endpoint: s.endpoint, maxBatchBytes: max, flushOnExit: false });
+  const kb = "x".repeat(1000);
+  for (let i = 0; i < 40; i++) c.info(`${i} ${kb}`);
+  c.info(`big ${"y".repeat(3 * max)}`);
+  c.info("after the big one");
+  assert.equal(await c.flush(), true);
+  assert.equal(s.events.length, 42, "every event delivered");
+  assert.deepEqual(s.events.map((e) => e.message.split(" ")[0]).slice(0, 41),
+    [...Array.from({ length: 40 }, (_, i) => String(i)), "big"], "in call order");
+  const sizes = s.state.batches.map((b) => ({ n: b.events.length, bytes: toBinary(EventBatchSchema, b).length }));
+  assert.ok(sizes.length >= 10, `40 events of 1 KB in batches of at most 4 KB: ${JSON.stringify(sizes)}`);
+  for (const { n, bytes } of sizes) assert.ok(bytes <= max || n === 1, `a batch of ${n} events is ${bytes} bytes`);
+  assert.ok(sizes.some(({ n, bytes }) => n === 1 && bytes > max), "the large event alone");
+  await c.shutdown();
+  assert.deepEqual(c.stats(), { enqueued: 42, sent: 42, dropped: 0, failed: 0 });
 }));
 
 test("a full queue drops and counts, never blocks or throws", () => withServer(async (s) => {
@@ -392,7 +450,7 @@ test("the active OpenTelemetry span gives trace and span ids", () => withServer(
 }));
 
 test("fatal sends what is queued at once, without waiting for the batch timer", () => withServer(async (s) => {
-  const c = new Client({ endpoint: s.endpoint, flushIntervalMs: 3_600_000, flushOnExit: false });
+  const c = new Client({ endpoint: s.endpoint, flushIntervalMs: 3_600_000, idleDelayMs: -1, flushOnExit: false });
   c.info("before");
   c.fatal("going down", { reason: "disk" });
   await until(() => s.events.length === 2, "both events without a flush call");

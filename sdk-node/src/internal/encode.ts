@@ -49,17 +49,36 @@ export function encodeResource(r: { service: string; environment: string; releas
 
 /** Writes the EventBatch of resource and events into w (reset first). */
 export function encodeBatch(w: Writer, resource: Buffer, events: QueuedEvent[]): Buffer {
+  encodeBatchUpTo(w, resource, events, events.length, Infinity);
+  return w.bytes();
+}
+
+/**
+ * Encodes an EventBatch of the first events (at most n) into w, stopping
+ * before the event that would take the batch past maxBytes: the first event
+ * always goes in, so one event larger than maxBytes travels alone. Returns
+ * how many events it holds; the bytes are w.bytes().
+ */
+export function encodeBatchUpTo(w: Writer, resource: Buffer, events: QueuedEvent[], n: number, maxBytes: number): number {
   w.reset();
   if (resource.length > 0) {
     w.tag(F_BATCH_RESOURCE, WT_BYTES);
     w.rawBytes(resource);
   }
-  for (let i = 0; i < events.length; i++) {
+  n = Math.min(n, events.length);
+  for (let i = 0; i < n; i++) {
+    const before = w.pos;
     const st = w.begin(F_BATCH_EVENTS, 2);
     event(w, events[i]!);
     w.end(st, 2);
+    if (i > 0 && w.pos > maxBytes) {
+      // Written to be measured, then taken back: it opens the next batch
+      // (encoded again there, with a new id: this one was never sent).
+      w.pos = before;
+      return i;
+    }
   }
-  return w.bytes();
+  return n;
 }
 
 function event(w: Writer, e: QueuedEvent): void {
