@@ -114,7 +114,8 @@ results.delivered_rounds = rounds;
 /** events/s delivered with the client of make(cfg), producing while the backlog has room. */
 async function deliver(make, ms) {
   const net = make({ service: "bench", endpoint, flushOnExit: false,
-    ...(process.env.C ? { maxConcurrentRequests: Number(process.env.C) } : {}) });
+    ...(process.env.C ? { maxConcurrentRequests: Number(process.env.C) } : {}),
+    ...(process.env.BATCH ? { batchSize: Number(process.env.BATCH) } : {}) });
   const backlog = () => { const s = net.stats(); return s.enqueued - s.sent - s.failed; };
   for (let i = 0; i < 5000; i++) net.info("order placed", attrs(i));
   await net.flush();
