@@ -175,9 +175,9 @@ def start_collector():
     return col.endpoint, "in-process Python collector (no aires-collector binary found)", col.stop
 
 
-def throughput(seconds: float, endpoint: str, what: str, compression: bool = True) -> dict:
+def throughput(seconds: float, endpoint: str, what: str, compression: bool = True, batch_size: int = 0) -> dict:
     if True:
-        c = aires.Client(endpoint=endpoint, service="bench", compression=compression)
+        c = aires.Client(endpoint=endpoint, service="bench", compression=compression, batch_size=batch_size)
         qmax = c.config.queue_size
         # Warm up the connection.
         c.info("warm-up")
@@ -212,6 +212,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--json", default="")
+    ap.add_argument("--batch-size", type=int, default=0, help="the client's batch_size (0: its default)")
     a = ap.parse_args()
     n = 20000 if a.quick else 100000
     import google.protobuf
@@ -220,8 +221,10 @@ def main() -> None:
     try:
         res = {"python": sys.version.split()[0], "grpcio": grpc.__version__,
                "protobuf": google.protobuf.__version__, "calls": call_costs(n, endpoint),
-               "throughput": throughput(3 if a.quick else 10, endpoint, what),
-               "throughput_no_gzip": throughput(3 if a.quick else 10, endpoint, what, compression=False)}
+               "batch_size": a.batch_size or aires.Config().batch_size,
+               "throughput": throughput(3 if a.quick else 10, endpoint, what, batch_size=a.batch_size),
+               "throughput_no_gzip": throughput(3 if a.quick else 10, endpoint, what, compression=False,
+                                                batch_size=a.batch_size)}
     finally:
         stop()
     c, t = res["calls"], res["throughput"]

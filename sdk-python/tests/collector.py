@@ -63,6 +63,12 @@ def status_details(code: grpc.StatusCode, message: str, retry_delay: Optional[fl
     return bytes(s.SerializeToString())
 
 
+def _with_size(body: bytes) -> Tuple[int, pb.EventBatch]:
+    """The request body's length (as the SDK sent it, after grpc's gzip is
+    undone) and the batch decoded by the generated code."""
+    return len(body), pb.EventBatch.FromString(body)
+
+
 class Failure:
     """One scripted answer: an error status, optionally with RetryInfo."""
 
@@ -78,6 +84,7 @@ class Collector:
         self.port = port or free_port()
         self.credentials = credentials
         self.batches: List[pb.EventBatch] = []
+        self.sizes: List[int] = []  # each stored batch's request body, in bytes (uncompressed)
         self.metadata: List[dict] = []
         self.calls = 0
         self.script: List[Any] = []
@@ -94,7 +101,7 @@ class Collector:
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         handler = grpc.method_handlers_generic_handler("aires.v1.IngestService", {
             "Ingest": grpc.unary_unary_rpc_method_handler(
-                self._ingest, request_deserializer=pb.EventBatch.FromString,
+                self._ingest, request_deserializer=_with_size,
                 response_serializer=pb.IngestResponse.SerializeToString),
         })
         server.add_generic_rpc_handlers((handler,))
@@ -112,13 +119,15 @@ class Collector:
             self.server.stop(0).wait()
             self.server = None
 
-    def _ingest(self, batch: pb.EventBatch, context: grpc.ServicerContext) -> pb.IngestResponse:
+    def _ingest(self, request: Tuple[int, pb.EventBatch], context: grpc.ServicerContext) -> pb.IngestResponse:
+        size, batch = request
         if self.hold is not None:
             self.hold.wait()
         with self.cond:
             self.calls += 1
             self.metadata.append(dict(context.invocation_metadata()))
             action = self.script.pop(0) if self.script else None
+            self.cond.notify_all()  # wait_calls: a call arrived (its answer may be scripted to wait)
         if isinstance(action, Failure):
             if action.retry_delay is not None:
                 context.set_trailing_metadata((
@@ -129,6 +138,7 @@ class Collector:
         resp = action(batch) if callable(action) else pb.IngestResponse(accepted=len(batch.events))
         with self.cond:
             self.batches.append(batch)
+            self.sizes.append(size)
             self.cond.notify_all()
         return resp
 

@@ -17,7 +17,9 @@ FAST = dict(initial_backoff=0.01, max_backoff=0.05)
 
 
 def test_batches_of_batch_size(collector, make_client):
-    c = make_client(endpoint=collector.endpoint, batch_size=10, flush_interval=60)
+    # No idle send: it would send the first events as soon as they come,
+    # in a batch of however many were queued by then.
+    c = make_client(endpoint=collector.endpoint, batch_size=10, flush_interval=60, idle_delay=-1)
     for i in range(25):
         c.info("e%d" % i, {"i": i})
     # Two full batches go without waiting for the interval; the rest on flush.
@@ -30,7 +32,8 @@ def test_batches_of_batch_size(collector, make_client):
 
 
 def test_flush_interval_sends_a_partial_batch(collector, make_client):
-    c = make_client(endpoint=collector.endpoint, flush_interval=0.05)
+    # The tick, not the idle send (test_batching.py), delivers it.
+    c = make_client(endpoint=collector.endpoint, flush_interval=0.05, idle_delay=-1)
     c.warn("alone")
     evs = collector.wait_events(1)
     assert [e.message for e in evs] == ["alone"]
@@ -112,7 +115,8 @@ def test_resource_exhausted_is_retried_only_with_retry_info(collector, make_clie
                                   grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNIMPLEMENTED])
 def test_permanent_errors_are_not_retried(collector, make_client, sdk_warnings, code):
     collector.script = [Failure(code, retry_delay=0.01)]
-    c = make_client(endpoint=collector.endpoint, **FAST)
+    # No idle send (it could send "a" before "b" is logged): one request.
+    c = make_client(endpoint=collector.endpoint, idle_delay=-1, **FAST)
     c.info("a")
     c.info("b")
     assert c.flush(30)
@@ -145,7 +149,8 @@ def test_retries_give_up_after_max_retries(collector, make_client, sdk_warnings)
 def test_per_event_rejections_count_failed_and_are_not_retried(collector, make_client, sdk_warnings):
     collector.script = [lambda batch: pb.IngestResponse(
         accepted=2, rejected=1, rejections=[pb.Rejection(index=1, reason="timestamp out of range")])]
-    c = make_client(endpoint=collector.endpoint)
+    # No idle send (it could send "a" before the others are logged): one request.
+    c = make_client(endpoint=collector.endpoint, idle_delay=-1)
     for m in "abc":
         c.info(m)
     assert c.flush(30)

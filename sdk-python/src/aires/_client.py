@@ -6,7 +6,11 @@ Contracts (the Go SDK's, sdk/DESIGN.md):
   the attributes, appends to a deque; when the queue is full the event is
   dropped and counted;
 - one worker thread per client sends a batch when it holds `batch_size`
-  events or `flush_interval` after the previous send;
+  events or at its `flush_interval` tick; when the application is idle
+  (nothing sent for a whole `flush_interval`, or ever, and no send under
+  way) the first event queued goes out `idle_delay` after the call instead,
+  with whatever came meanwhile; a request body never exceeds
+  `max_batch_bytes`, except one event larger than that, sent alone;
 - flush() waits for everything queued before it; shutdown() closes the
   door, delivers what is queued, and returns by its timeout even when the
   collector is down (the rest is counted failed).
@@ -41,7 +45,20 @@ _time_ns = time.time_ns
 
 @dataclass
 class Config:
-    """Client settings; the defaults are the Go SDK's."""
+    """Client settings; the defaults are the Go SDK's (sdk/config.go). The
+    worker sends one request at a time: the Go SDK's MaxConcurrentRequests
+    at its default of 1.
+
+    Batching (DESIGN.md, Batching and the idle send): a batch goes out at
+    batch_size events (2048), at the worker's flush_interval tick (0.5 s),
+    or, when the application is idle (the worker is not sending and nothing
+    was sent for a whole flush_interval, or ever), idle_delay (5 ms) after
+    the first event queued, together with whatever came meanwhile (a
+    negative idle_delay, or one not shorter than flush_interval, turns the
+    idle send off; 0 sends at once). A batch larger than max_batch_bytes
+    (1 MiB, encoded and uncompressed; the receiver refuses requests over
+    its max_recv_msg_size_mib, 4 MiB by default) goes as several requests,
+    in order, none over it except one holding a single larger event."""
 
     service: str = ""
     environment: str = ""
@@ -58,8 +75,10 @@ class Config:
     api_key: str = ""
     headers: Dict[str, str] = field(default_factory=dict)
     queue_size: int = 8192
-    batch_size: int = 256
+    batch_size: int = 2048
+    max_batch_bytes: int = 1 << 20
     flush_interval: float = 0.5  # seconds
+    idle_delay: float = 0.005  # seconds; negative: no idle send
     max_retries: int = 3
     initial_backoff: float = 0.1
     max_backoff: float = 5.0
@@ -104,7 +123,9 @@ class Client:
         if cfg.queue_size <= 0:
             cfg.queue_size = 8192
         if cfg.batch_size <= 0:
-            cfg.batch_size = 256
+            cfg.batch_size = 2048
+        if cfg.max_batch_bytes <= 0:
+            cfg.max_batch_bytes = 1 << 20
         if cfg.flush_interval <= 0:
             cfg.flush_interval = 0.5
         if cfg.max_retries < 0:
@@ -124,7 +145,16 @@ class Client:
         self._queue: Deque[Tuple[Any, ...]] = collections.deque()
         self._qmax = cfg.queue_size
         self._batch = cfg.batch_size
+        self._max_bytes = cfg.max_batch_bytes
         self._wake = threading.Event()
+        # The queue length at which a logging call wakes the worker:
+        # batch_size, or 1 while the worker is idle (the idle send, see
+        # _run). Set by the worker only; the call's one check reads it
+        # without a lock.
+        self._wake_len = cfg.batch_size
+        # time.monotonic() when the worker's last request ended (None: no
+        # request yet): the idle rule's clock.
+        self._last_send: Optional[float] = None
         self._flushes: List[threading.Event] = []
         self._closed = False
         self._stopping = False
@@ -213,7 +243,9 @@ class Client:
             except Exception:  # noqa: BLE001
                 pass
             return
-        if len(q) >= self._batch and not self._wake.is_set():
+        # A full batch, or the first event of an idle application: wake the
+        # worker (is_set first: set() takes a lock).
+        if len(q) >= self._wake_len and not self._wake.is_set():
             self._wake.set()
 
     def _count_dropped(self) -> None:
@@ -287,12 +319,47 @@ class Client:
 
     def _run(self) -> None:
         q = self._queue
-        interval = self.config.flush_interval
+        cfg = self.config
+        interval = cfg.flush_interval
+        # As in the Go SDK (worker.go, batchDelay): negative turns the idle
+        # send off, and so does a delay no shorter than the interval.
+        idle_delay = cfg.idle_delay if cfg.idle_delay < interval else -1.0
+        # Armed: the application is idle and self._wake_len is 1, so the
+        # next logging call wakes this thread.
+        armed = False
         next_send = time.monotonic() + interval
         try:
             while True:
-                self._wake.wait(max(0.0, next_send - time.monotonic()))
+                now = time.monotonic()
+                until = next_send
+                if idle_delay >= 0 and not armed:
+                    # Idle: this thread is not sending (it sends itself) and
+                    # nothing was sent for a whole interval, or ever.
+                    last = self._last_send
+                    if last is not None and now - last < interval:
+                        until = min(until, last + interval)  # to arm it then
+                    elif q:
+                        # Queued while the application was not idle yet, or
+                        # an idle send already scheduled: due by idle_delay.
+                        next_send = until = min(next_send, now + idle_delay)
+                    else:
+                        armed = True
+                        self._wake_len = 1
+                        # A call that appended before it saw the flag did
+                        # not wake us: look once more.
+                        if q:
+                            self._wake.set()
+                self._wake.wait(max(0.0, until - now))
                 self._wake.clear()
+                if armed:
+                    # Woken by a call (its event is the first of an idle
+                    # application: it goes out after idle_delay with what
+                    # comes meanwhile), a flush, shutdown or the tick.
+                    # Disarmed from here: later calls wake for full batches.
+                    armed = False
+                    self._wake_len = self._batch
+                    if q:
+                        next_send = min(next_send, time.monotonic() + idle_delay)
                 stopping = self._stopping
                 with self._lock:
                     flushes, self._flushes = self._flushes, []
@@ -301,7 +368,8 @@ class Client:
                     self._send_queued(len(q))
                     next_send = time.monotonic() + interval
                 else:
-                    # Woken by a full batch: send full batches only.
+                    # Woken by a full batch (or for an idle send not due
+                    # yet): send full batches only.
                     while len(q) >= self._batch:
                         self._send(self._take(self._batch))
                 for f in flushes:
@@ -346,19 +414,29 @@ class Client:
             self._send(batch)
 
     def _send(self, batch: List[Tuple[Any, ...]]) -> None:
-        n = len(batch)
+        """Sends a taken batch as one request or more (max_batch_bytes), in
+        order, each with its retries; every event is counted once."""
         if self._deadline_passed:
-            self._count(failed=n)
+            self._count(failed=len(batch))
             return
-        body, bad = self._encode(batch)
+        requests, bad = self._encode(batch)
         del batch
         if bad:
             # One unusable event (say an HTTP status given as a string)
             # never sinks the others of its batch.
             self._count(failed=bad)
-            n -= bad
-            if not n:
+        # Popped in order, so that each body is freed once it is sent.
+        requests.reverse()
+        while requests:
+            if self._deadline_passed:
+                self._count(failed=sum(n for _, n in requests))
                 return
+            body, n = requests.pop()
+            self._deliver(body, n)
+
+    def _deliver(self, body: bytes, n: int) -> None:
+        """Sends one request of n events (with its retries) and counts them
+        sent or failed, with the warnings."""
         try:
             res, attempts = self._export(body)
         except _SendFailed as f:
@@ -369,6 +447,8 @@ class Client:
                 self._warn("aires: dropped a batch of %d events after %d attempt(s): %s"
                            % (n, f.attempts, f.reason))
             return
+        finally:
+            self._last_send = time.monotonic()
         self._refused_warned = False
         rejected = min(max(res.rejected, len(res.rejections)), n)
         self._count(sent=n - rejected, failed=rejected)
@@ -377,13 +457,22 @@ class Client:
             self._warn("aires: the collector rejected %d of %d events of a batch; first reason: %s"
                        % (rejected, n, reason))
 
-    def _encode(self, batch: List[Tuple[Any, ...]]) -> Tuple[bytes, int]:
-        """The EventBatch bytes and the number of events that could not be
-        encoded (left out, with one warning per batch)."""
-        parts = [self._resource]
+    def _encode(self, batch: List[Tuple[Any, ...]]) -> Tuple[List[Tuple[bytes, int]], int]:
+        """The EventBatch bodies of the batch's requests, in order, each with
+        its number of events, and the number of events that could not be
+        encoded (left out, with one warning per batch). No body exceeds
+        max_batch_bytes but one holding a single larger event. Each event
+        is encoded once: its size is known before it joins a request, and a
+        request closes when the next event would take it over the cap."""
+        res = self._resource
+        cap = self._max_bytes
         uuid7, enc, varint, tag = _event.uuid7, _event.encode_event, _wire.varint, _wire.T_BATCH_EVENTS
+        tag_len = len(tag)
         rnd = os.urandom(8 * len(batch))
-        bad = 0
+        requests: List[Tuple[bytes, int]] = []
+        parts = [res]
+        size = len(res)
+        n = bad = 0
         first: Optional[BaseException] = None
         for i, ev in enumerate(batch):
             try:
@@ -392,11 +481,22 @@ class Client:
                 bad += 1
                 first = first or e
                 continue
-            parts += (tag, varint(len(b)), b)
+            head = varint(len(b))
+            m = tag_len + len(head) + len(b)
+            if n and size + m > cap:
+                requests.append((b"".join(parts), n))
+                parts = [res]
+                size = len(res)
+                n = 0
+            parts += (tag, head, b)
+            size += m
+            n += 1
+        if n:
+            requests.append((b"".join(parts), n))
         if first is not None:
             self._warn("aires: left out %d event(s) that could not be encoded (check option types, "
                        "e.g. HTTP fields); first error: %r" % (bad, first))
-        return b"".join(parts), bad
+        return requests, bad
 
     def _export(self, body: bytes) -> Tuple[_transport.IngestResult, int]:
         cfg = self.config
