@@ -3,6 +3,8 @@ package airesclickhouseexporter
 import (
 	"context"
 	"errors"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,8 +48,10 @@ func (f *fakeInserts) groups() (rows, pushes []int) {
 	return append([]int(nil), f.sent...), append([]int(nil), f.pushes...)
 }
 
-func testBatcher(cfg InsertBatchConfig, f *fakeInserts) *insertBatcher {
-	return newInsertBatcher(cfg, func() *group { return &group{ins: newInserter(), done: make(chan struct{})} }, f.send)
+func testBatcher(t *testing.T, cfg InsertBatchConfig, f *fakeInserts) *insertBatcher {
+	b := newInsertBatcher(cfg, func() *group { return &group{ins: newInserter(), done: make(chan struct{})} }, f.send)
+	t.Cleanup(b.stop)
+	return b
 }
 
 // addRows is a fill that adds n rows.
@@ -90,7 +94,7 @@ var lazyBatches = InsertBatchConfig{MinRows: 1000, MaxRows: 2000, MaxBytes: 1 <<
 // group's outcome.
 func TestBatcherSendsAtOnceWhenIdleAndGathersWhileBusy(t *testing.T) {
 	f := newFakeInserts()
-	b := testBatcher(lazyBatches, f)
+	b := testBatcher(t, lazyBatches, f)
 
 	first := joinAsync(b, 5)
 	<-f.started // no timer, no minimum: sent at once
@@ -117,7 +121,7 @@ func TestBatcherSendsAtOnceWhenIdleAndGathersWhileBusy(t *testing.T) {
 // for the next group.
 func TestBatcherCapsGroups(t *testing.T) {
 	f := newFakeInserts()
-	b := testBatcher(lazyBatches, f)
+	b := testBatcher(t, lazyBatches, f)
 	first := joinAsync(b, 1)
 	<-f.started
 	a := joinAsync(b, 1500) // past min_rows: due, but no slot
@@ -141,7 +145,7 @@ func TestBatcherSecondSlotAtMinRows(t *testing.T) {
 	f := newFakeInserts()
 	cfg := lazyBatches
 	cfg.MaxInserts = 2
-	b := testBatcher(cfg, f)
+	b := testBatcher(t, cfg, f)
 	first := joinAsync(b, 1)
 	<-f.started
 	small := joinAsync(b, 10) // below min_rows, another insert running: waits
@@ -163,7 +167,7 @@ func TestBatcherMinInterval(t *testing.T) {
 	f := newFakeInserts()
 	cfg := lazyBatches
 	cfg.MinInterval = 150 * time.Millisecond
-	b := testBatcher(cfg, f)
+	b := testBatcher(t, cfg, f)
 	f.release <- nil
 	f.release <- nil
 	require.NoError(t, <-joinAsync(b, 1))
@@ -179,7 +183,7 @@ func TestBatcherMaxDelay(t *testing.T) {
 	f := newFakeInserts()
 	cfg := lazyBatches
 	cfg.MaxInserts, cfg.MaxDelay = 2, 50*time.Millisecond
-	b := testBatcher(cfg, f)
+	b := testBatcher(t, cfg, f)
 	first := joinAsync(b, 1)
 	<-f.started
 	second := joinAsync(b, 1)
@@ -235,7 +239,7 @@ func TestBatcherMaxBytes(t *testing.T) {
 	f := newFakeInserts()
 	cfg := lazyBatches
 	cfg.MaxInserts, cfg.MaxBytes = 2, 10
-	b := testBatcher(cfg, f)
+	b := testBatcher(t, cfg, f)
 	first := joinAsync(b, 1)
 	<-f.started
 	bytes := func(n int) func(*group) int { // n rows of one 4-byte message each
@@ -256,4 +260,88 @@ func TestBatcherMaxBytes(t *testing.T) {
 	require.NoError(t, <-out)
 	rows, _ := f.groups()
 	assert.Equal(t, []int{1, 3}, rows)
+}
+
+// goroutineID is the running goroutine's number, from its stack header.
+func goroutineID() string {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	id, _, _ := strings.Cut(strings.TrimPrefix(string(buf), "goroutine "), " ")
+	return id
+}
+
+// The inserts run on at most max_inserts goroutines, the same ones insert
+// after insert, not on a new goroutine each (whose stack would grow again
+// through the driver every time).
+func TestBatcherInsertsOnLastingGoroutines(t *testing.T) {
+	for _, maxInserts := range []int{1, 2} {
+		var mu sync.Mutex
+		ids := map[string]int{}
+		b := newInsertBatcher(InsertBatchConfig{MinRows: 1, MaxRows: 10, MaxBytes: 1 << 30, MaxDelay: time.Hour, MaxInserts: maxInserts},
+			func() *group { return &group{ins: newInserter(), done: make(chan struct{})} },
+			func(*group) error {
+				mu.Lock()
+				ids[goroutineID()]++
+				mu.Unlock()
+				return nil
+			})
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for range 10 {
+					g := b.join(1, addRows(1))
+					<-g.done
+					assert.NoError(t, g.err)
+				}
+			})
+		}
+		wg.Wait()
+		b.stop()
+		inserts := 0
+		for _, n := range ids {
+			inserts += n
+		}
+		assert.GreaterOrEqual(t, inserts, 10, "max_inserts %d", maxInserts)
+		assert.LessOrEqual(t, len(ids), maxInserts, "max_inserts %d: %d inserts on %d goroutines", maxInserts, inserts, len(ids))
+	}
+}
+
+// After stop (the exporter's shutdown) nothing waits for ever: a push
+// waiting in the open group and a push that comes later both get
+// errBatcherStopped, and the insert goroutines have ended.
+func TestBatcherStop(t *testing.T) {
+	f := newFakeInserts()
+	b := newInsertBatcher(lazyBatches, func() *group { return &group{ins: newInserter(), done: make(chan struct{})} }, f.send)
+	first := joinAsync(b, 5)
+	<-f.started
+	waiting := joinAsync(b, 10) // the only slot is taken: stays open
+	waitOpenPushes(t, b, 1)
+	f.release <- nil
+	require.NoError(t, <-first)
+	<-f.started // the open group went out when the slot freed
+	stopped := make(chan struct{})
+	go func() { b.stop(); close(stopped) }()
+	select {
+	case <-stopped:
+		t.Fatal("stop returned while an insert was still running")
+	case <-time.After(50 * time.Millisecond):
+	}
+	f.release <- nil
+	require.NoError(t, <-waiting)
+	<-stopped
+	assert.ErrorIs(t, <-joinAsync(b, 1), errBatcherStopped)
+
+	// A group still open at stop fails its pushes.
+	f = newFakeInserts()
+	b = newInsertBatcher(lazyBatches, func() *group { return &group{ins: newInserter(), done: make(chan struct{})} }, f.send)
+	busy := joinAsync(b, 1)
+	<-f.started
+	open := joinAsync(b, 1)
+	waitOpenPushes(t, b, 1)
+	stopped = make(chan struct{})
+	go func() { b.stop(); close(stopped) }()
+	assert.ErrorIs(t, <-open, errBatcherStopped, "failed at stop, while the insert in flight still runs")
+	f.release <- nil
+	require.NoError(t, <-busy)
+	<-stopped
 }

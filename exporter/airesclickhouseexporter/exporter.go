@@ -273,6 +273,7 @@ func (e *logsExporter) shutdown(context.Context) error {
 	if jan != nil {
 		jan.stop()
 	}
+	e.batcher.stop()
 	e.inserters.close()
 	e.closeJournal()
 	if conn == nil {

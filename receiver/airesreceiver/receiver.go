@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -92,7 +93,13 @@ func (r *airesReceiver) Start(ctx context.Context, host component.Host) error {
 		configgrpc.WithGrpcServerOption(grpc.ForceServerCodecV2(newRawCodec())),
 		// So is the faster gzip inflater: the process-wide "gzip" stays
 		// grpc's for every other component (internal/grpcgzip).
-		configgrpc.WithGrpcServerOption(grpcgzip.ServerOption(grpcCfg.MaxRecvMsgSizeMiB<<20)))
+		configgrpc.WithGrpcServerOption(grpcgzip.ServerOption(grpcCfg.MaxRecvMsgSizeMiB<<20)),
+		// Requests are served by lasting goroutines, one per core, instead
+		// of a new goroutine per request whose stack grows again, copy by
+		// copy, through decoding and the pipeline (runtime.morestack, the
+		// reason grpc has the option); a request that finds them all busy
+		// still gets a goroutine of its own.
+		configgrpc.WithGrpcServerOption(grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0)))))
 	if err != nil {
 		return fmt.Errorf("aires receiver: cannot create the gRPC server: %w", err)
 	}

@@ -6,7 +6,9 @@ import (
 	"io"
 	"net"
 	"reflect"
+	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -409,4 +411,30 @@ func ingestRawOpts(ctx context.Context, conn *grpc.ClientConn, raw []byte, opts 
 	req := rawBytes(raw)
 	err := conn.Invoke(ctx, airesv1.IngestService_Ingest_FullMethodName, &req, resp, append(opts, grpc.ForceCodecV2(clientCodec{}))...)
 	return resp, err
+}
+
+// Requests are served by grpc's lasting stream workers (one per core), not
+// each on a new goroutine: consecutive requests run on at most GOMAXPROCS
+// goroutines.
+func TestRequestsServedByLastingGoroutines(t *testing.T) {
+	var mu sync.Mutex
+	ids := map[string]int{}
+	next, err := consumer.NewLogs(func(context.Context, plog.Logs) error {
+		buf := make([]byte, 64)
+		buf = buf[:runtime.Stack(buf, false)]
+		id, _, _ := strings.Cut(strings.TrimPrefix(string(buf), "goroutine "), " ")
+		mu.Lock()
+		ids[id]++
+		mu.Unlock()
+		return nil
+	})
+	require.NoError(t, err)
+	_, conn := startReceiver(t, next, nil)
+	client := airesv1.NewIngestServiceClient(conn)
+	const requests = 20
+	for range requests {
+		_, err := client.Ingest(context.Background(), &airesv1.EventBatch{Resource: testResource(), Events: []*airesv1.Event{minimalEvent("one")}})
+		require.NoError(t, err)
+	}
+	assert.LessOrEqual(t, len(ids), runtime.GOMAXPROCS(0), "%d requests served on %d goroutines", requests, len(ids))
 }
