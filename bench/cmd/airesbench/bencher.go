@@ -88,6 +88,10 @@ func bench(ctx context.Context, c *config) (*report, error) {
 	} else {
 		defer os.RemoveAll(dir)
 	}
+	if rep.Machine.FSCreateUsPerFile, err = fsCreateProbe(dir, "start"); err != nil {
+		return nil, err
+	}
+	logf("file system: %.0f us to create a file (%d files)", rep.Machine.FSCreateUsPerFile, fsProbeFiles)
 	logf("starting ClickHouse")
 	ch, err := chtest.StartServer(filepath.Join(dir, "clickhouse"))
 	if err != nil {
@@ -132,14 +136,18 @@ func bench(ctx context.Context, c *config) (*report, error) {
 	if c.has("raw") {
 		b.phase.Store("raw")
 		logf("phase raw: native insert, %d-row batches, %d writers, %s", c.rawBatch, c.rawWriter, c.rawDur)
-		r, err := rawInsert(ctx, opts, b.db, tmpls, c.rawBatch, c.rawWriter, c.rawDur, b.pids)
+		rawDB := b.db + "_raw"
+		if err := cloneSchema(ctx, conn, b.db, rawDB); err != nil {
+			return nil, fmt.Errorf("the raw phase's tables: %w", err)
+		}
+		r, err := rawInsert(ctx, opts, rawDB, tmpls, c.rawBatch, c.rawWriter, c.rawDur, b.pids)
 		if err != nil {
 			return nil, err
 		}
 		d.Raw = &r
 		rep.RawInsertRowsPerSec = round0(r.RowsPerSec)
 		logf("  raw: %.0f rows/s (cores used %v)", r.RowsPerSec, r.Cores)
-		if err := b.settle(ctx, true); err != nil {
+		if err := b.settle(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -167,13 +175,22 @@ func bench(ctx context.Context, c *config) (*report, error) {
 		rate = 50000
 	}
 	if c.has("latency") {
-		if err := b.settle(ctx, false); err != nil {
+		if err := b.settle(ctx); err != nil {
 			return nil, err
 		}
-		l, err := b.latency(ctx, c.latLoad*rate)
+		lrate := c.latLoad * rate
+		if c.latRate > 0 {
+			lrate = c.latRate
+		}
+		fsUs, err := fsCreateProbe(dir, "latency")
 		if err != nil {
 			return nil, err
 		}
+		l, err := b.latency(ctx, lrate)
+		if err != nil {
+			return nil, err
+		}
+		l.FSCreateUsPerFile = fsUs
 		d.Latency = l
 		rep.E2ELatencyP50Ms, rep.E2ELatencyP99Ms = l.P50Ms, l.P99Ms
 	}
@@ -186,7 +203,7 @@ func bench(ctx context.Context, c *config) (*report, error) {
 		rep.CollectorRSSMBMax = o.RSSMaxMB
 	}
 	if c.has("unlimited") && c.memLimitMiB > 0 {
-		if err := b.settle(ctx, false); err != nil {
+		if err := b.settle(ctx); err != nil {
 			return nil, err
 		}
 		u, err := b.unlimited(ctx, dir, ch.Endpoint(), tmpls)
@@ -203,7 +220,7 @@ func bench(ctx context.Context, c *config) (*report, error) {
 		d.Shapes = sh
 	}
 	if c.has("idle") {
-		if err := b.settle(ctx, false); err != nil {
+		if err := b.settle(ctx); err != nil {
 			return nil, err
 		}
 		id, err := b.idle(ctx)
@@ -224,18 +241,12 @@ func bench(ctx context.Context, c *config) (*report, error) {
 	return rep, ctx.Err()
 }
 
-// partRows is the number of rows in active parts: visible rows, cheap to read.
 // settle waits (at most 30 s, 10 s quick) until ClickHouse has no merge
 // running, so the merges a phase leaves behind are not charged to the next
-// one. After the raw phase (truncate) its rows are dropped first: left in the
-// table, they would be merged again with the pipeline's parts.
-func (b *bencher) settle(ctx context.Context, truncate bool) error {
+// one. (The raw phase writes to a database of its own, see cloneSchema, so
+// its rows are neither merged with the pipeline's nor deleted.)
+func (b *bencher) settle(ctx context.Context) error {
 	start := time.Now()
-	if truncate {
-		if err := b.conn.Exec(ctx, fmt.Sprintf("TRUNCATE TABLE %s.events", b.db)); err != nil {
-			return fmt.Errorf("drop the raw phase's rows: %w", err)
-		}
-	}
 	limit := 30 * time.Second
 	if b.cfg.quick {
 		limit = 10 * time.Second
@@ -259,9 +270,11 @@ func (b *bencher) settle(ctx context.Context, truncate bool) error {
 	return nil
 }
 
+// partRows is the number of rows in the events tables' active parts (the
+// pipeline's and the raw phase's): visible rows, cheap to read.
 func (b *bencher) partRows(ctx context.Context) (uint64, error) {
 	var n uint64
-	err := b.conn.QueryRow(ctx, "SELECT toUInt64(sum(rows)) FROM system.parts WHERE database = ? AND table = 'events' AND active", b.db).Scan(&n)
+	err := b.conn.QueryRow(ctx, "SELECT toUInt64(sum(rows)) FROM system.parts WHERE database IN (?, ?) AND table = 'events' AND active", b.db, b.db+"_raw").Scan(&n)
 	return n, err
 }
 
@@ -288,8 +301,8 @@ func (b *bencher) sampler(ctx context.Context) {
 		}
 		now := time.Now()
 		b.mu.Lock()
-		// A count below the last one is a table emptied between phases
-		// (settle truncates after the raw phase): no rate for that second.
+		// A count below the last one (a table emptied by hand during the
+		// run): no rate for that second.
 		if !b.lastT.IsZero() && n >= b.lastCnt {
 			b.series = append(b.series, sample{
 				T:       round2(now.Sub(b.t0).Seconds()),

@@ -55,6 +55,7 @@ type config struct {
 	overDur      time.Duration
 	overFactor   float64
 	latLoad      float64
+	latRate      float64
 
 	sdkBatch int
 	// sdkConcurrent is the SDK's Config.MaxConcurrentRequests (0: its default).
@@ -124,6 +125,7 @@ func run() error {
 	flag.IntVar(&c.rawWriter, "raw-writers", 2, "raw insert goroutines")
 	flag.Float64Var(&c.overFactor, "overload", 3, "overload factor over the sustained rate")
 	flag.Float64Var(&c.latLoad, "latency-load", 0.7, "latency phase load as a fraction of the sustained rate")
+	flag.Float64Var(&c.latRate, "latency-rate", 0, "latency phase load in events/s, instead of -latency-load (for A/B runs at one rate whatever the sustained phase measured)")
 	flag.StringVar(&c.collectorEnv, "collector-env", "", "extra environment for the collector, comma-separated (e.g. GOGC=200)")
 	flag.IntVar(&c.pprofPort, "pprof-port", 0, "enable the collector's pprof extension on this port (needs a binary with it) and save profiles")
 	flag.StringVar(&c.profileDir, "profile-dir", "", "where to save collector profiles (with -pprof-port)")

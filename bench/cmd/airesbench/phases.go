@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 type sustainedResult struct {
@@ -104,6 +106,19 @@ type latencyResult struct {
 	P99Ms          float64 `json:"p99_ms"`
 	MaxMs          float64 `json:"max_ms"`
 	PollMs         float64 `json:"poll_interval_ms"`
+	// PollP50Ms and PollP99Ms are how long the polls took: a probe is seen
+	// at the start of the first poll after it became visible, so up to
+	// max(PollMs, a poll's time) late.
+	PollP50Ms float64 `json:"poll_p50_ms"`
+	PollP99Ms float64 `json:"poll_p99_ms"`
+	// FSCreateUsPerFile is the time to create a file just before the
+	// phase (see fsCreateProbe): ClickHouse's inserts follow it.
+	FSCreateUsPerFile float64 `json:"fs_create_us_per_file"`
+	// Cores is the CPU each process used while probes were sent; Inserts
+	// and InsertMs the exporter's inserts then (count, mean duration).
+	Cores    map[string]float64 `json:"cores_used"`
+	Inserts  float64            `json:"inserts"`
+	InsertMs float64            `json:"insert_ms_mean"`
 }
 
 // latency runs a fixed load and sends a probe event every 20 ms, stamped with
@@ -113,7 +128,7 @@ type latencyResult struct {
 func (b *bencher) latency(ctx context.Context, rate float64) (*latencyResult, error) {
 	c := b.cfg
 	b.phase.Store("latency")
-	logf("phase latency: %.0f events/s (%.0f%% of sustained) for %s, probes every 20ms", rate, 100*c.latLoad, c.latDur)
+	logf("phase latency: %.0f events/s for %s, probes every 20ms", rate, c.latDur)
 	const probeEvery, pollEvery = 20 * time.Millisecond, 50 * time.Millisecond
 	// Probes are sent for latDur; the load goes on until the last probe is
 	// seen, so that every probe travels at the phase's load (when the load
@@ -128,18 +143,29 @@ func (b *bencher) latency(ctx context.Context, rate float64) (*latencyResult, er
 	var wg, load sync.WaitGroup
 	c0, _ := b.partRows(ctx)
 	t0 := time.Now()
+	meter, m0 := newCPUMeter(b.pids), b.col.metrics()
+	var cores, m1 map[string]float64
 	load.Go(func() { b.fleet.run(loadCtx, rate, true) })
 	wg.Go(func() { b.fleet.probeLoop(lctx, probeEvery, &sent, &nProbes) })
 
 	seen := map[uint64]float64{}
 	q := fmt.Sprintf("SELECT timestamp_ns FROM %s.events WHERE service = '%s'", b.db, serviceProbe)
+	// The poll reads the same parts again and again: from ClickHouse's cache
+	// of decompressed blocks, and on one thread. Without them, polling 20
+	// times a second was about 10% of ClickHouse's CPU in this phase (perf:
+	// decompressing each part's blocks of service and timestamp_ns every
+	// time), competing with the inserts it measures, and a poll slower than
+	// pollEvery makes the measure later still.
+	pollCtx := clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"use_uncompressed_cache": 1, "max_threads": 1}))
 	pollDeadline := time.Time{}
+	var polls []float64
 	var achieved float64
 	for {
 		tq := time.Now()
 		if lctx.Err() != nil {
 			if pollDeadline.IsZero() {
 				wg.Wait()
+				cores, m1 = meter.cores(), b.col.metrics()
 				c1, _ := b.partRows(ctx)
 				achieved = float64(c1-c0) / time.Since(t0).Seconds()
 				pollDeadline = time.Now().Add(10 * time.Second)
@@ -148,7 +174,7 @@ func (b *bencher) latency(ctx context.Context, rate float64) (*latencyResult, er
 				break
 			}
 		}
-		rows, err := b.conn.Query(ctx, q)
+		rows, err := b.conn.Query(pollCtx, q)
 		if err == nil {
 			for rows.Next() {
 				var ts uint64
@@ -166,6 +192,7 @@ func (b *bencher) latency(ctx context.Context, rate float64) (*latencyResult, er
 			}
 			rows.Close()
 		}
+		polls = append(polls, float64(time.Since(tq))/1e6)
 		if d := pollEvery - time.Since(tq); d > 0 {
 			time.Sleep(d)
 		}
@@ -185,9 +212,16 @@ func (b *bencher) latency(ctx context.Context, rate float64) (*latencyResult, er
 		TargetPerSec: round0(rate), AchievedPerSec: round0(achieved),
 		Probes: int(nProbes.Load()), Missing: missing, PollMs: float64(pollEvery / time.Millisecond),
 		P50Ms: round1(pct(lats, 0.50)), P90Ms: round1(pct(lats, 0.90)), P99Ms: round1(pct(lats, 0.99)), MaxMs: round1(pct(lats, 1)),
+		Cores: cores,
 	}
-	logf("  latency: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms over %d probes (%d missing), %.0f events/s achieved",
-		r.P50Ms, r.P90Ms, r.P99Ms, r.MaxMs, r.Probes, r.Missing, r.AchievedPerSec)
+	sort.Float64s(polls)
+	r.PollP50Ms, r.PollP99Ms = round1(pct(polls, 0.5)), round1(pct(polls, 0.99))
+	const insCount, insSum = "otelcol_exporter_aires_clickhouse_insert_duration_count", "otelcol_exporter_aires_clickhouse_insert_duration_sum"
+	if n := m1[insCount] - m0[insCount]; n > 0 {
+		r.Inserts, r.InsertMs = n, round1((m1[insSum]-m0[insSum])/n*1000)
+	}
+	logf("  latency: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms over %d probes (%d missing), %.0f events/s achieved; cores used %v, %.0f inserts of %.0f ms on average, polls of %.0f ms (p50) and %.0f ms (p99)",
+		r.P50Ms, r.P90Ms, r.P99Ms, r.MaxMs, r.Probes, r.Missing, r.AchievedPerSec, r.Cores, r.Inserts, r.InsertMs, r.PollP50Ms, r.PollP99Ms)
 	b.drain(ctx, 60*time.Second)
 	return r, nil
 }

@@ -63,6 +63,9 @@ type machine struct {
 	MemGB             float64 `json:"mem_gb"`
 	OS                string  `json:"os"`
 	Go                string  `json:"go"`
+	// FSCreateUsPerFile is the time to create a file in the run's
+	// directory at its start (see fsCreateProbe).
+	FSCreateUsPerFile float64 `json:"fs_create_us_per_file"`
 }
 
 // details is everything else a reader needs to trust the numbers.
@@ -131,7 +134,7 @@ func printTable(w io.Writer, r *report) {
 	if d.Quick {
 		mode = "quick"
 	}
-	fmt.Fprintf(w, "\nAires bench (%s), %s: %d cores (%s), %.0f GB, ClickHouse %s, %s\n", mode, r.When, r.Machine.Cores, r.Machine.CPU, r.Machine.MemGB, r.Machine.ClickHouseVersion, r.Machine.Go)
+	fmt.Fprintf(w, "\nAires bench (%s), %s: %d cores (%s), %.0f GB, ClickHouse %s, %s; %.0f us to create a file\n", mode, r.When, r.Machine.Cores, r.Machine.CPU, r.Machine.MemGB, r.Machine.ClickHouseVersion, r.Machine.Go, r.Machine.FSCreateUsPerFile)
 	fmt.Fprintf(w, "load: %d SDK clients x %d goroutines, compression %s, SDK batch %d (0: default); exporter insert batch %d-%d rows / %s, %d inserts at once, queue %d bytes (%s); memory_limiter %d MiB\n\n",
 		d.Clients, d.Goroutines, d.SDKCompression, d.SDKBatchSize, d.Exporter.MinBatch, d.Exporter.MaxBatch, d.Exporter.FlushTimeout, d.Exporter.Consumers, d.Exporter.QueueSize, d.Exporter.QueueMode, d.MemoryLimitMiB)
 	row := func(name, val, target, ok string) { fmt.Fprintf(w, "  %-26s %16s   %-30s %s\n", name, val, target, ok) }
@@ -191,8 +194,8 @@ func printTable(w io.Writer, r *report) {
 			jsonString(s.Cores), s.CollectorCPUUs, s.ClickHouseCPUUs, s.SDKCPUUs)
 	}
 	if l := d.Latency; l != nil {
-		fmt.Fprintf(w, "  latency: %d probes at %s events/s (target %s), p90 %.0f ms, max %.0f ms, %d missing\n",
-			l.Probes, fmtNum(l.AchievedPerSec), fmtNum(l.TargetPerSec), l.P90Ms, l.MaxMs, l.Missing)
+		fmt.Fprintf(w, "  latency: %d probes at %s events/s (target %s), p90 %.0f ms, max %.0f ms, %d missing; cores used %s, %.0f inserts of %.0f ms on average, polls of %.0f ms (p50) and %.0f ms (p99), %.0f us to create a file before it\n",
+			l.Probes, fmtNum(l.AchievedPerSec), fmtNum(l.TargetPerSec), l.P90Ms, l.MaxMs, l.Missing, jsonString(l.Cores), l.Inserts, l.InsertMs, l.PollP50Ms, l.PollP99Ms, l.FSCreateUsPerFile)
 	}
 	for _, s := range d.Shapes {
 		fmt.Fprintf(w, "  shape %-5s (%2d attributes, %4d-byte message) at %s events/s: collector CPU per event (median round; ratios: median of the rounds') aires native %.1f us, aires OTLP %.1f us, stock %.1f us; native/stock %.2f, OTLP/stock %.2f%s\n",

@@ -310,7 +310,7 @@ func (b *bencher) measureRun(ctx context.Context, pid int, profile string, load 
 	// Start from a quiet ClickHouse: the merges of the previous run's
 	// inserts would otherwise share the cores with this one (the stock run
 	// inserts nothing, so it would be spared them).
-	if err := b.settle(ctx, false); err != nil {
+	if err := b.settle(ctx); err != nil {
 		logf("  settle: %v", err)
 	}
 	var accepted, failed atomic.Uint64
