@@ -150,7 +150,7 @@ check-generated: proto proto-node generate
 	@git diff --exit-code -- proto receiver processor exporter sdk-python/src/aires/v1 sdk-node/src/gen || \
 		{ echo "generated code is out of date: run make proto proto-node generate and commit" >&2; exit 1; }
 
-## test: the whole suite: unit tests (race), the Go, Python and Node SDKs, end to end on the
+## test: the whole suite: unit tests (race; the bench's own tests too), the Go, Python and Node SDKs, end to end on the
 ## ocb-built binary (one server, then a cluster), the Aires components in a distribution of
 ## one's own, ClickHouse 26.7 in process (chDB), and the short fault-injection suite
 test: build vet lint test-unit test-sdk test-python test-node test-e2e test-cluster test-own-distribution test-modern chaos-short
@@ -158,6 +158,7 @@ test: build vet lint test-unit test-sdk test-python test-node test-e2e test-clus
 test-unit:
 	$(GO) test -race -count=1 ./...
 	cd proto && $(GO) test -count=1 ./...
+	cd bench && $(GO) test -count=1 ./...
 
 test-sdk:
 	cd sdk && $(GO) test -race -count=1 ./...
