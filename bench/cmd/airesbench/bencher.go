@@ -136,11 +136,10 @@ func bench(ctx context.Context, c *config) (*report, error) {
 	if c.has("raw") {
 		b.phase.Store("raw")
 		logf("phase raw: native insert, %d-row batches, %d writers, %s", c.rawBatch, c.rawWriter, c.rawDur)
-		rawDB := b.db + "_raw"
-		if err := cloneSchema(ctx, conn, b.db, rawDB); err != nil {
+		if err := cloneSchema(ctx, conn, b.db, b.rawDB()); err != nil {
 			return nil, fmt.Errorf("the raw phase's tables: %w", err)
 		}
-		r, err := rawInsert(ctx, opts, rawDB, tmpls, c.rawBatch, c.rawWriter, c.rawDur, b.pids)
+		r, err := rawInsert(ctx, opts, b.rawDB(), tmpls, c.rawBatch, c.rawWriter, c.rawDur, b.pids)
 		if err != nil {
 			return nil, err
 		}
@@ -270,11 +269,15 @@ func (b *bencher) settle(ctx context.Context) error {
 	return nil
 }
 
+// rawDB is the raw phase's database: a copy of the pipeline's tables and
+// views (cloneSchema).
+func (b *bencher) rawDB() string { return b.db + "_raw" }
+
 // partRows is the number of rows in the events tables' active parts (the
 // pipeline's and the raw phase's): visible rows, cheap to read.
 func (b *bencher) partRows(ctx context.Context) (uint64, error) {
 	var n uint64
-	err := b.conn.QueryRow(ctx, "SELECT toUInt64(sum(rows)) FROM system.parts WHERE database IN (?, ?) AND table = 'events' AND active", b.db, b.db+"_raw").Scan(&n)
+	err := b.conn.QueryRow(ctx, "SELECT toUInt64(sum(rows)) FROM system.parts WHERE database IN (?, ?) AND table = 'events' AND active", b.db, b.rawDB()).Scan(&n)
 	return n, err
 }
 

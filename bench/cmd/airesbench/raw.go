@@ -17,23 +17,29 @@ import (
 // tableColumns reads the events table's stored columns in table order (18.16 has no system.columns.position) (ALIAS and
 // MATERIALIZED columns cannot be inserted).
 func tableColumns(ctx context.Context, conn driver.Conn, db string) ([]string, error) {
-	rows, err := conn.Query(ctx, "SELECT name FROM system.columns WHERE database = ? AND table = 'events' AND default_kind NOT IN ('ALIAS', 'MATERIALIZED')", db)
+	cols, err := queryStrings(ctx, conn, "SELECT name FROM system.columns WHERE database = ? AND table = 'events' AND default_kind NOT IN ('ALIAS', 'MATERIALIZED')", db)
+	if err == nil && len(cols) == 0 {
+		err = fmt.Errorf("table %s.events not found: the collector creates it (create_schema: true)", db)
+	}
+	return cols, err
+}
+
+// queryStrings runs a query of one String column and returns its values.
+func queryStrings(ctx context.Context, conn driver.Conn, query string, args ...any) ([]string, error) {
+	rows, err := conn.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var cols []string
+	var out []string
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		cols = append(cols, n)
+		out = append(out, v)
 	}
-	if len(cols) == 0 {
-		return nil, fmt.Errorf("table %s.events not found: the collector creates it (create_schema: true)", db)
-	}
-	return cols, rows.Err()
+	return out, rows.Err()
 }
 
 // cloneSchema creates database to with the tables and materialized views of
@@ -49,21 +55,8 @@ func cloneSchema(ctx context.Context, conn driver.Conn, from, to string) error {
 		return fmt.Errorf("create database %s: %w", to, err)
 	}
 	// Tables before views: a view names its target table.
-	rows, err := conn.Query(ctx, "SELECT name FROM system.tables WHERE database = ? AND name != 'schema_migrations' ORDER BY engine = 'MaterializedView', name", from)
+	names, err := queryStrings(ctx, conn, "SELECT name FROM system.tables WHERE database = ? AND name != 'schema_migrations' ORDER BY engine = 'MaterializedView', name", from)
 	if err != nil {
-		return err
-	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return err
-		}
-		names = append(names, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, n := range names {
