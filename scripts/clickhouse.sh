@@ -15,6 +15,10 @@
 #
 # Tests use it through internal/chtest, with a temporary DIR; `make run` uses
 # .run/clickhouse with the standard ports 9000/8123.
+#
+# The server's merge threads run at nice CLICKHOUSE_MERGE_NICE (default 10;
+# 0 leaves them as they are): inserts and queries come first, merges take the
+# CPU left over. See lower_merge_priority.
 set -euo pipefail
 
 die() { echo "clickhouse.sh: $*" >&2; exit 1; }
@@ -147,6 +151,7 @@ XML
 	for _ in $(seq 1 150); do
 		# The native port too: it is what the tests and the collector use.
 		if http_ok "$http" && tcp_ok "$tcp"; then
+			lower_merge_priority "$(cat "$dir/server.pid")"
 			echo "$tcp $http"
 			return 0
 		fi
@@ -159,6 +164,24 @@ XML
 	done
 	tail -20 "$dir/log/server.err.log" >&2 2>/dev/null || true
 	die "server did not answer on 127.0.0.1:$http within 30s"
+}
+
+# lower_merge_priority sets the nice value of the server's background pool
+# threads (merges and part clean-up; "BackgrProcPool", a fixed pool started
+# with the server in 18.16) to CLICKHOUSE_MERGE_NICE. With the collector, a
+# load or other servers on the same cores, a large merge otherwise takes a
+# whole core for seconds and every insert waits behind it; at a lower
+# priority it still runs, on the CPU they leave. Recent ClickHouse releases
+# (26.7 among them) offer the same as a server setting,
+# os_threads_nice_value_merge_mutate (default 0).
+# Raising one's own threads' nice value needs no privilege.
+lower_merge_priority() {
+	local pid=$1 nice=${CLICKHOUSE_MERGE_NICE:-10} task
+	[ "$nice" != 0 ] || return 0
+	for task in /proc/"$pid"/task/*; do
+		[ "$(cat "$task/comm" 2>/dev/null)" = BackgrProcPool ] || continue
+		renice -n "$nice" -p "${task##*/}" >/dev/null 2>&1 || true
+	done
 }
 
 stop() {

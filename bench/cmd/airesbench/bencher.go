@@ -98,6 +98,9 @@ func bench(ctx context.Context, c *config) (*report, error) {
 		return nil, fmt.Errorf("start ClickHouse: %w", err)
 	}
 	defer func() { _ = ch.Stop() }()
+	if rep.Machine.ClickHouseMergeNice, err = ch.MergeThreadNice(); err != nil {
+		return nil, fmt.Errorf("ClickHouse's merge threads: %w", err)
+	}
 	opts := ch.Options()
 	opts.MaxOpenConns = 4
 	conn, err := clickhouse.Open(opts)

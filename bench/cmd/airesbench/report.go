@@ -66,6 +66,9 @@ type machine struct {
 	// FSCreateUsPerFile is the time to create a file in the run's
 	// directory at its start (see fsCreateProbe).
 	FSCreateUsPerFile float64 `json:"fs_create_us_per_file"`
+	// ClickHouseMergeNice is the nice value of ClickHouse's merge threads
+	// (scripts/clickhouse.sh, CLICKHOUSE_MERGE_NICE).
+	ClickHouseMergeNice int `json:"clickhouse_merge_nice"`
 }
 
 // details is everything else a reader needs to trust the numbers.
@@ -134,7 +137,7 @@ func printTable(w io.Writer, r *report) {
 	if d.Quick {
 		mode = "quick"
 	}
-	fmt.Fprintf(w, "\nAires bench (%s), %s: %d cores (%s), %.0f GB, ClickHouse %s, %s; %.0f us to create a file\n", mode, r.When, r.Machine.Cores, r.Machine.CPU, r.Machine.MemGB, r.Machine.ClickHouseVersion, r.Machine.Go, r.Machine.FSCreateUsPerFile)
+	fmt.Fprintf(w, "\nAires bench (%s), %s: %d cores (%s), %.0f GB, ClickHouse %s (merges at nice %d), %s; %.0f us to create a file\n", mode, r.When, r.Machine.Cores, r.Machine.CPU, r.Machine.MemGB, r.Machine.ClickHouseVersion, r.Machine.ClickHouseMergeNice, r.Machine.Go, r.Machine.FSCreateUsPerFile)
 	fmt.Fprintf(w, "load: %d SDK clients x %d goroutines, compression %s, SDK batch %d (0: default); exporter insert batch %d-%d rows / %s, %d inserts at once, queue %d bytes (%s); memory_limiter %d MiB\n\n",
 		d.Clients, d.Goroutines, d.SDKCompression, d.SDKBatchSize, d.Exporter.MinBatch, d.Exporter.MaxBatch, d.Exporter.FlushTimeout, d.Exporter.Consumers, d.Exporter.QueueSize, d.Exporter.QueueMode, d.MemoryLimitMiB)
 	row := func(name, val, target, ok string) { fmt.Fprintf(w, "  %-26s %16s   %-30s %s\n", name, val, target, ok) }
