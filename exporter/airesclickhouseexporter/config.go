@@ -44,7 +44,8 @@ type Config struct {
 	// TLS is off by default (insecure: true); set insecure: false or a CA to
 	// enable it.
 	TLS configtls.ClientConfig `mapstructure:"tls"`
-	// Compression of the native protocol: lz4 (default), zstd or none.
+	// Compression of the native protocol: auto (default: none when every
+	// endpoint is a loopback address, lz4 otherwise), lz4, zstd or none.
 	Compression string `mapstructure:"compression"`
 	// DialTimeout bounds each connection attempt.
 	DialTimeout time.Duration `mapstructure:"dial_timeout"`
@@ -130,8 +131,6 @@ func (c InsertBatchConfig) validate() error {
 	}
 	return errors.Join(errs...)
 }
-
-var compressions = []string{"lz4", "zstd", "none"}
 
 // Validate checks the configuration. It has no side effects.
 func (cfg *Config) Validate() error {

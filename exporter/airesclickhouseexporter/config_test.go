@@ -102,7 +102,7 @@ func TestInvalidConfig(t *testing.T) {
 		"bad_port":                   `port "abc" is not a number`,
 		"bad_database":               `database "my-db": use letters, digits and underscores`,
 		"bad_table":                  `table "events;DROP"`,
-		"bad_compression":            `compression "gzip": use one of lz4, zstd, none`,
+		"bad_compression":            `compression "gzip": use one of auto, lz4, zstd, none`,
 		"negative_retention":         "retention -1h0m0s: must not be negative",
 		"tiny_retention":             "retention 10m0s: use at least 1h",
 		"fractional_retention":       "retention 1h30m0s: use whole days (\"30d\") or whole hours",

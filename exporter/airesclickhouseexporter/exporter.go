@@ -32,6 +32,9 @@ type logsExporter struct {
 	telemetry *metadata.TelemetryBuilder
 	builder   *row.Builder
 	table     schema.Table
+	// compression is the native protocol's, as start resolved the setting
+	// (compressionFor).
+	compression clickhouse.CompressionMethod
 
 	// inserters keeps the column blocks and reusable batches of the
 	// inserts between groups (see inserter), one per insert in flight and
@@ -109,13 +112,7 @@ func (e *logsExporter) options(ctx context.Context) (*clickhouse.Options, error)
 	if err != nil {
 		return nil, fmt.Errorf("tls: %w", err)
 	}
-	method := clickhouse.CompressionLZ4
-	switch e.cfg.Compression {
-	case "zstd":
-		method = clickhouse.CompressionZSTD
-	case "none":
-		method = clickhouse.CompressionNone
-	}
+	method := compressionFor(e.cfg.Compression, addrs)
 	return &clickhouse.Options{
 		Protocol: clickhouse.Native,
 		Addr:     addrs,
@@ -144,6 +141,7 @@ func (e *logsExporter) start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return err
 	}
+	e.compression = opts.Compression.Method
 	if err := e.openJournal(ctx, host); err != nil {
 		return err
 	}
@@ -228,7 +226,7 @@ func (e *logsExporter) setup(ctx context.Context, conn driver.Conn) error {
 		zap.String("endpoint", e.cfg.Endpoint), zap.String("version", version),
 		zap.String("table", e.table.String()), zap.Bool("create_schema", e.cfg.CreateSchema),
 		zap.Stringer("retention", e.cfg.Retention), zap.Bool("ttl", sch.TTL("timestamp") != "" && e.cfg.CreateSchema),
-		zap.String("cluster", e.cfg.Cluster))
+		zap.String("cluster", e.cfg.Cluster), zap.Stringer("compression", e.compression))
 
 	e.defaults.read(ctx, db, e.table, e.now(), e.logger)
 

@@ -70,7 +70,7 @@ func createDefaultConfig() component.Config {
 		Table:         "events",
 		Username:      "default",
 		TLS:           tls,
-		Compression:   "lz4",
+		Compression:   "auto",
 		DialTimeout:   10 * time.Second,
 		CreateSchema:  true,
 		QueueDisk:     QueueDiskConfig{MinFreeMiB: defaultQueueDiskMinFreeMiB},

@@ -269,6 +269,32 @@ func TestClickHouse(t *testing.T) {
 		require.NoError(t, err)
 	})
 
+	t.Run("every compression", func(t *testing.T) {
+		// auto is none to this loopback server: the others are asked for.
+		for _, comp := range compressions {
+			table := "compressed_" + comp
+			e := rawExporter(t, testConfig(srv.Endpoint(), func(c *Config) {
+				c.Table, c.Compression = table, comp
+			}))
+			require.NoError(t, e.pushLogs(context.Background(), testLogs()))
+			want := map[string]string{"auto": "none"}[comp]
+			if want == "" {
+				want = comp
+			}
+			assert.Equal(t, want, e.compression.String(), comp)
+			var msgs []string
+			rows, err := db.Query("SELECT message FROM aires." + table + " ORDER BY message")
+			require.NoError(t, err)
+			for rows.Next() {
+				var m string
+				require.NoError(t, rows.Scan(&m))
+				msgs = append(msgs, m)
+			}
+			require.NoError(t, rows.Err())
+			assert.Equal(t, []string{"commande passée ✓", "plain"}, msgs, comp)
+		}
+	})
+
 	t.Run("default queue and batching", func(t *testing.T) {
 		cfg := createDefaultConfig().(*Config)
 		cfg.Endpoint = srv.Endpoint()

@@ -26,7 +26,7 @@ type exporterSettings struct {
 	MinInterval        time.Duration
 	Consumers          int
 	QueueSize          int
-	// Compression is the exporter's compression to ClickHouse (lz4, zstd,
+	// Compression is the exporter's compression to ClickHouse (auto, lz4, zstd,
 	// none).
 	Compression string
 	// QueueMode is what the acknowledgement means (queueModes): memory (the

@@ -116,7 +116,7 @@ func run() error {
 	flag.DurationVar(&c.exp.MinInterval, "min-interval", 200*time.Millisecond, "exporter insert_batch.min_interval")
 	flag.BoolVar(&c.exp.BlockOnOverflow, "block-on-overflow", false, "exporter sending_queue.block_on_overflow: a full queue holds requests instead of refusing them")
 	flag.IntVar(&c.exp.QueueSize, "queue-size", 64<<20, "exporter sending_queue.queue_size (bytes)")
-	flag.StringVar(&c.exp.Compression, "compression", "lz4", "exporter compression to ClickHouse: lz4 (its default), zstd or none")
+	flag.StringVar(&c.exp.Compression, "compression", "auto", "exporter compression to ClickHouse: auto (its default: none to this loopback ClickHouse), lz4, zstd or none")
 	flag.StringVar(&c.exp.QueueMode, "queue-mode", "memory", "what the collector's acknowledgement means: "+strings.Join(queueModes, ", ")+" (sending_queue in memory, on file_storage, or wait_for_result: answered after the insert); several, comma-separated, run one after the other and are compared")
 	flag.IntVar(&c.sdkBatch, "sdk-batch-size", 0, "SDK Config.BatchSize, events per request (0: the SDK default)")
 	flag.IntVar(&c.sdkConcurrent, "sdk-concurrent-requests", 0, "SDK Config.MaxConcurrentRequests, batches in flight per client (0: the SDK default)")
