@@ -168,15 +168,7 @@ func TestClickHouse(t *testing.T) {
 				require.NoError(t, err, "DDL for %s:\n%s", v, stmt)
 			}
 		}
-		var tables []string
-		trows, err := db.Query("SELECT name FROM system.tables WHERE database = 'ddl_check' ORDER BY name")
-		require.NoError(t, err)
-		for trows.Next() {
-			var name string
-			require.NoError(t, trows.Scan(&name))
-			tables = append(tables, name)
-		}
-		require.NoError(t, trows.Err())
+		tables := strings1(t, db, "SELECT name FROM system.tables WHERE database = 'ddl_check' ORDER BY name")
 		assert.Equal(t, []string{"events", "events_errors_1m", "events_errors_1m_mv", "events_http_1m", "events_http_1m_mv", "events_traces", "events_traces_mv", "schema_migrations"}, tables)
 
 		rows, err := db.Query("SELECT name, type FROM system.columns WHERE database = 'ddl_check' AND table = 'events' AND default_kind != 'ALIAS' ORDER BY position")
@@ -282,15 +274,7 @@ func TestClickHouse(t *testing.T) {
 				want = comp
 			}
 			assert.Equal(t, want, e.compression.String(), comp)
-			var msgs []string
-			rows, err := db.Query("SELECT message FROM aires." + table + " ORDER BY message")
-			require.NoError(t, err)
-			for rows.Next() {
-				var m string
-				require.NoError(t, rows.Scan(&m))
-				msgs = append(msgs, m)
-			}
-			require.NoError(t, rows.Err())
+			msgs := strings1(t, db, "SELECT message FROM aires."+table+" ORDER BY message")
 			assert.Equal(t, []string{"commande passée ✓", "plain"}, msgs, comp)
 		}
 	})
