@@ -67,7 +67,8 @@ type machine struct {
 	// directory at its start (see fsCreateProbe).
 	FSCreateUsPerFile float64 `json:"fs_create_us_per_file"`
 	// ClickHouseMergeNice is the nice value of ClickHouse's merge threads
-	// (scripts/clickhouse.sh, CLICKHOUSE_MERGE_NICE).
+	// (scripts/clickhouse.sh, CLICKHOUSE_MERGE_NICE); -1 when it could not
+	// be read.
 	ClickHouseMergeNice int `json:"clickhouse_merge_nice"`
 }
 
