@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/aires-dev/aires/internal/procstat"
 )
 
 // mergeThreadName is what ClickHouse 18.16 names the threads of its
@@ -32,23 +34,14 @@ func (s *Server) MergeThreadNice() (int, error) {
 		if err != nil || strings.TrimSpace(string(comm)) != mergeThreadName {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join(task, "stat"))
+		f, err := procstat.Read(filepath.Join(task, "stat"))
 		if err != nil {
 			continue
 		}
-		return statNice(string(stat))
+		if len(f) <= procstat.Field(19) {
+			return 0, fmt.Errorf("%s/stat has no nice value (field 19)", task)
+		}
+		return strconv.Atoi(f[procstat.Field(19)])
 	}
 	return 0, fmt.Errorf("no %s thread in process %s", mergeThreadName, pid)
-}
-
-// statNice is the nice value in a /proc/*/stat line (its 19th field; the
-// command in field 2 may hold spaces, so fields are counted after its ')').
-func statNice(stat string) (int, error) {
-	i := strings.LastIndexByte(stat, ')')
-	fields := strings.Fields(stat[i+1:])
-	const niceField = 19 - 3 // fields 1 and 2 are before the ')'
-	if i < 0 || len(fields) <= niceField {
-		return 0, fmt.Errorf("unexpected /proc stat line %q", stat)
-	}
-	return strconv.Atoi(fields[niceField])
 }

@@ -2,30 +2,6 @@ package chtest
 
 import "testing"
 
-func TestStatNice(t *testing.T) {
-	for _, tc := range []struct {
-		line string
-		want int
-		bad  bool
-	}{
-		{line: "4242 (BackgrProcPool) S 1 4242 4242 0 -1 4194368 51 0 0 0 3 1 0 0 30 10 47 0 1234", want: 10},
-		{line: "7 (a (b) c) R 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99", want: 0},
-		{line: "7 (x) R 1 2", bad: true},
-		{line: "no parenthesis at all", bad: true},
-	} {
-		got, err := statNice(tc.line)
-		if tc.bad {
-			if err == nil {
-				t.Errorf("statNice(%q) = %d, want an error", tc.line, got)
-			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("statNice(%q) = %d, %v; want %d", tc.line, got, err, tc.want)
-		}
-	}
-}
-
 // TestMergeThreadNice starts real servers: scripts/clickhouse.sh lowers the
 // merge threads' priority to CLICKHOUSE_MERGE_NICE (default 10) and leaves
 // them alone with 0.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aires-dev/aires/internal/collectortest"
+	"github.com/aires-dev/aires/internal/procstat"
 )
 
 // exporterSettings are the aires_clickhouse batching knobs the bench sweeps:
@@ -260,19 +261,14 @@ func procCPU(pid int) time.Duration {
 	if pid > 0 {
 		path = fmt.Sprintf("/proc/%d/stat", pid)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
+	f, err := procstat.Read(path)
+	if err != nil || len(f) <= procstat.Field(15) {
 		return 0
 	}
-	s := string(b)
-	s = s[strings.LastIndexByte(s, ')')+2:] // fields from 3 on
-	f := strings.Fields(s)
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ is 100 on Linux
+	ut, _ := strconv.ParseInt(f[procstat.Field(14)], 10, 64) // utime
+	st, _ := strconv.ParseInt(f[procstat.Field(15)], 10, 64) // stime
+	// USER_HZ is 100 on Linux.
+	return time.Duration(ut+st) * (time.Second / 100)
 }
 
 // cpuMeter measures how many cores a set of processes used over an interval.
