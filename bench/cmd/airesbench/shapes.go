@@ -53,9 +53,12 @@ type shapeResult struct {
 	NativeGzip *shapeRun `json:"aires_native_gzip,omitempty"`
 	// OTLP -> otlp receiver -> aires_transform -> aires_clickhouse.
 	OTLP shapeRun `json:"aires_otlp"`
-	// OTLP -> otlp receiver -> batch -> nop, the stock collector.
+	// OTLP -> otlp receiver -> batch -> nop, the stock collector, measured
+	// at the same time as each of the runs above (so its rounds are theirs
+	// in turn: native, native with gzip, OTLP, native, ...).
 	Stock shapeRun `json:"stock"`
-	// The ratios are the medians of the rounds' ratios.
+	// The ratios are the medians of the ratios of each run above to the
+	// stock run measured at the same time.
 	NativeVsStock     float64 `json:"native_vs_stock"`
 	OTLPVsStock       float64 `json:"otlp_vs_stock"`
 	NativeGzipVsStock float64 `json:"native_gzip_vs_stock,omitempty"`
@@ -82,6 +85,16 @@ func medianRatio(runs, base []shapeRun) float64 {
 	}
 	slices.Sort(ratios)
 	return ratios[(len(ratios)-1)/2]
+}
+
+// everyNth is runs[first], runs[first+step], ...: the stock runs paired
+// with one configuration, when each round pairs step configurations in turn.
+func everyNth(runs []shapeRun, first, step int) []shapeRun {
+	var out []shapeRun
+	for i := first; step > 0 && i < len(runs); i += step {
+		out = append(out, runs[i])
+	}
+	return out
 }
 
 // medianRun is the run of median CPU per event among runs (the lower
@@ -202,9 +215,14 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 		r := shapeResult{eventShape: s, RatePerSec: c.shapeRate}
 		req := otlpRequest(s)
 		var native, gzipped, otlp, stockRuns []shapeRun
-		// Each round runs every configuration once, so that a slow minute
-		// of the machine falls on all of them; each configuration's figure
-		// is its median round.
+		stockLoad := runLoad{pid: stock.Pid(), run: func(ctx context.Context, acc, failed *atomic.Uint64) {
+			stockOTLP.run(ctx, req, c.shapeRate, 2, acc, failed)
+		}}
+		// Each Aires run is measured at the same time as a run of the stock
+		// collector (the stock collector has no pprof extension: no
+		// profile), so that a slow stretch of the machine weighs on both
+		// sides of its ratio; and each round runs every configuration once.
+		// Each configuration's figure is its median round.
 		for round := range c.shapeRounds {
 			// Only the first round saves profiles, as
 			// shapes.<shape>.<path>.cpu.pprof.
@@ -214,43 +232,46 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 				}
 				return "shapes." + s.Name + "." + path
 			}
-			run, err := b.shapeNative(ctx, s, c.sdkCompression, profile("native"))
+			paired := func(aires runLoad) (shapeRun, error) {
+				runs := b.measureRuns(ctx, aires, stockLoad)
+				if stock.Exited() != nil {
+					return shapeRun{}, fmt.Errorf("the stock collector exited during the shapes phase (log in %s)", filepath.Join(dir, "stock"))
+				}
+				stockRuns = append(stockRuns, runs[1])
+				return runs[0], nil
+			}
+			run, err := b.shapeNative(s, c.sdkCompression, profile("native"), paired)
 			if err != nil {
 				return nil, err
 			}
 			native = append(native, run)
 			if c.sdkCompression != aires.CompressionGzip {
-				g, err := b.shapeNative(ctx, s, aires.CompressionGzip, profile("native-gzip"))
+				g, err := b.shapeNative(s, aires.CompressionGzip, profile("native-gzip"), paired)
 				if err != nil {
 					return nil, err
 				}
 				gzipped = append(gzipped, g)
 			}
-			otlp = append(otlp, b.measureRun(ctx, b.col.pid(), profile("otlp"), func(ctx context.Context, acc, failed *atomic.Uint64) {
+			run, err = paired(runLoad{pid: b.col.pid(), profile: profile("otlp"), run: func(ctx context.Context, acc, failed *atomic.Uint64) {
 				airesOTLP.run(ctx, req, c.shapeRate, 2, acc, failed)
-			}))
-			// The stock collector has no pprof extension: no profile.
-			stockRuns = append(stockRuns, b.measureRun(ctx, stock.Pid(), "", func(ctx context.Context, acc, failed *atomic.Uint64) {
-				stockOTLP.run(ctx, req, c.shapeRate, 2, acc, failed)
-			}))
-			if stock.Exited() != nil {
-				return nil, fmt.Errorf("the stock collector exited during the shapes phase (log in %s)", filepath.Join(dir, "stock"))
+			}})
+			if err != nil {
+				return nil, err
 			}
+			otlp = append(otlp, run)
 		}
 		r.Native, r.OTLP, r.Stock = medianRun(native), medianRun(otlp), medianRun(stockRuns)
+		// A ratio is the median of its pairs' ratios: each Aires run
+		// against the stock run measured at the same time.
+		stockOf := func(first int) []shapeRun { return everyNth(stockRuns, first, len(stockRuns)/len(native)) }
+		r.NativeVsStock = medianRatio(native, stockOf(0))
 		if len(gzipped) > 0 {
 			g := medianRun(gzipped)
 			r.NativeGzip = &g
+			r.NativeGzipVsStock = medianRatio(gzipped, stockOf(1))
 		}
-		// A ratio is the median of the rounds' ratios: a round's runs are
-		// close in time, so a slow stretch of the machine weighs on both
-		// sides of each.
-		r.NativeVsStock = medianRatio(native, stockRuns)
-		r.OTLPVsStock = medianRatio(otlp, stockRuns)
-		if len(gzipped) > 0 {
-			r.NativeGzipVsStock = medianRatio(gzipped, stockRuns)
-		}
-		logf("  %s: collector CPU per event (median of %d rounds): aires native %.1f us %v, aires OTLP %.1f us %v, stock %.1f us %v (native/stock %.2f, OTLP/stock %.2f)%s",
+		r.OTLPVsStock = medianRatio(otlp, stockOf(len(stockRuns)/len(native)-1))
+		logf("  %s: collector CPU per event (median of %d rounds): aires native %.1f us %v, aires OTLP %.1f us %v, stock %.1f us %v (beside each in turn; native/stock %.2f, OTLP/stock %.2f, medians of the pairs' ratios)%s",
 			s.Name, c.shapeRounds, r.Native.UsPerEvent, r.Native.Rounds, r.OTLP.UsPerEvent, r.OTLP.Rounds, r.Stock.UsPerEvent, r.Stock.Rounds,
 			r.NativeVsStock, r.OTLPVsStock, r.gzipNote())
 		out = append(out, r)
@@ -267,8 +288,9 @@ func (r *shapeResult) gzipNote() string {
 }
 
 // shapeNative sends shape s from SDK clients to the Aires collector, with
-// the SDK's compression; profile names its profile (see measureRun).
-func (b *bencher) shapeNative(ctx context.Context, s eventShape, compression, profile string) (shapeRun, error) {
+// the SDK's compression, and measures it with measure; profile names its
+// profile (see measureRuns).
+func (b *bencher) shapeNative(s eventShape, compression, profile string, measure func(runLoad) (shapeRun, error)) (shapeRun, error) {
 	c := b.cfg
 	t := &evTemplate{sev: aires.SeverityInfo, msg: shapeMessage(s.BodyBytes)}
 	for _, kv := range shapeAttrs(s.Attrs) {
@@ -279,7 +301,7 @@ func (b *bencher) shapeNative(ctx context.Context, s eventShape, compression, pr
 		return shapeRun{}, err
 	}
 	defer f.shutdown(5 * time.Second)
-	return b.measureRun(ctx, b.col.pid(), profile, func(ctx context.Context, acc, failed *atomic.Uint64) {
+	return measure(runLoad{pid: b.col.pid(), profile: profile, run: func(ctx context.Context, acc, failed *atomic.Uint64) {
 		done := make(chan struct{})
 		go func() {
 			tick := time.NewTicker(50 * time.Millisecond)
@@ -297,51 +319,78 @@ func (b *bencher) shapeNative(ctx context.Context, s eventShape, compression, pr
 		}()
 		f.run(ctx, c.shapeRate, true)
 		close(done)
-	}), nil
+	}})
 }
 
-// measureRun runs load until the window ends and returns the CPU that pid
-// used per event accepted in the window (after the warm-up). The load
-// reports accepted and failed events as it goes. With -pprof-port and
-// -profile-dir, a CPU profile of the Aires collector over the window is
-// saved as <profile>.cpu.pprof (profile "" takes none).
-func (b *bencher) measureRun(ctx context.Context, pid int, profile string, load func(ctx context.Context, accepted, failed *atomic.Uint64)) shapeRun {
+// runLoad is one collector's side of a measured run: its process, the load
+// that drives it (reporting accepted and failed events as it goes) and the
+// name of its CPU profile ("" takes none).
+type runLoad struct {
+	pid     int
+	profile string
+	run     func(ctx context.Context, accepted, failed *atomic.Uint64)
+}
+
+// measureRuns runs every load at once until the window ends and returns,
+// for each, the CPU its process used per event accepted in the window
+// (after the warm-up). With -pprof-port and -profile-dir, a CPU profile of
+// the Aires collector over the window is saved as <profile>.cpu.pprof.
+func (b *bencher) measureRuns(ctx context.Context, loads ...runLoad) []shapeRun {
 	c := b.cfg
 	// Start from a quiet ClickHouse: the merges of the previous run's
-	// inserts would otherwise share the cores with this one (the stock run
-	// inserts nothing, so it would be spared them).
+	// inserts would otherwise share the cores with this one.
 	if err := b.settle(ctx); err != nil {
 		logf("  settle: %v", err)
 	}
-	var accepted, failed atomic.Uint64
+	type counters struct{ accepted, failed atomic.Uint64 }
+	cs := make([]counters, len(loads))
 	lctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { load(lctx, &accepted, &failed); close(done) }()
+	var running sync.WaitGroup
+	for i, l := range loads {
+		running.Go(func() { l.run(lctx, &cs[i].accepted, &cs[i].failed) })
+	}
 	sleepCtx(ctx, c.shapeWarmup)
-	a0, f0, cpu0, t0 := accepted.Load(), failed.Load(), procCPU(pid), time.Now()
+	type snapshot struct {
+		accepted, failed uint64
+		cpu              time.Duration
+	}
+	take := func() []snapshot {
+		s := make([]snapshot, len(loads))
+		for i, l := range loads {
+			s[i] = snapshot{cs[i].accepted.Load(), cs[i].failed.Load(), procCPU(l.pid)}
+		}
+		return s
+	}
+	s0, t0 := take(), time.Now()
 	var profWG sync.WaitGroup
-	if profile != "" && c.pprofPort != 0 && c.profileDir != "" {
-		profWG.Go(func() {
-			if err := b.saveCPUProfile(c.shapeWin-time.Second, profile+".cpu.pprof"); err != nil {
-				logf("  profile %s: %v", profile, err)
-			}
-		})
+	for _, l := range loads {
+		if l.profile != "" && c.pprofPort != 0 && c.profileDir != "" {
+			profWG.Go(func() {
+				if err := b.saveCPUProfile(c.shapeWin-time.Second, l.profile+".cpu.pprof"); err != nil {
+					logf("  profile %s: %v", l.profile, err)
+				}
+			})
+		}
 	}
 	sleepCtx(ctx, c.shapeWin)
-	a1, f1, cpu1, el := accepted.Load(), failed.Load(), procCPU(pid), time.Since(t0).Seconds()
+	s1, el := take(), time.Since(t0).Seconds()
 	cancel()
-	<-done
+	running.Wait()
 	profWG.Wait()
-	// Let the collector finish what it took (the inserts of what it
-	// accepted) before the next run starts measuring: a backlog would be
-	// charged to the next run.
-	waitIdle(ctx, pid, 30*time.Second)
-	r := shapeRun{Failed: f1 - f0}
-	if n := a1 - a0; n > 0 {
-		r.UsPerEvent = round2(float64(cpu1-cpu0) / float64(time.Microsecond) / float64(n))
-		r.AcceptedSec = round0(float64(n) / el)
+	out := make([]shapeRun, len(loads))
+	for i, l := range loads {
+		// Let each collector finish what it took (the inserts of what it
+		// accepted) before the next run starts measuring: a backlog would
+		// be charged to the next run.
+		waitIdle(ctx, l.pid, 30*time.Second)
+		r := shapeRun{Failed: s1[i].failed - s0[i].failed}
+		if n := s1[i].accepted - s0[i].accepted; n > 0 {
+			r.UsPerEvent = round2(float64(s1[i].cpu-s0[i].cpu) / float64(time.Microsecond) / float64(n))
+			r.AcceptedSec = round0(float64(n) / el)
+		}
+		out[i] = r
 	}
-	return r
+	return out
 }
 
 // waitIdle waits until process pid uses less than 5% of a core over 200 ms
