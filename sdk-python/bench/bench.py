@@ -19,6 +19,7 @@ import io
 import json
 import logging
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -168,6 +169,7 @@ def start_collector():
         def stop() -> None:
             p.terminate()
             p.wait(30)
+            shutil.rmtree(d, ignore_errors=True)
         return "127.0.0.1:%d" % port, "aires-collector (aires -> debug exporter)", stop
     sys.path.insert(0, os.path.join(HERE, ".."))
     from tests.collector import Collector

@@ -21,6 +21,9 @@ type fleet struct {
 	// pacedLimit is the SDK backlog above which a paced producer waits (so
 	// a max-rate run measures the pipeline, not SDK drops).
 	pacedLimit uint64
+	// offered counts the events the producers have logged so far, in all
+	// runs (a phase reads it at the start and end of its window).
+	offered atomic.Uint64
 }
 
 // sdkSettings are the load's SDK settings (zero: the SDK's defaults).
@@ -117,12 +120,14 @@ func (f *fleet) run(ctx context.Context, rate float64, paced bool) uint64 {
 					}
 				}
 				// A slice of up to 64 events, then check the clock/backlog again.
-				for k := 0; k < 64 && done < due; k++ {
+				k := uint64(0)
+				for ; k < 64 && done < due; k++ {
 					t := f.tmpls[i%len(f.tmpls)]
 					i++
 					c.Log(t.sev, t.msg, t.opts...)
 					done++
 				}
+				f.offered.Add(k)
 			}
 			calls.Add(done)
 		})

@@ -17,7 +17,8 @@ import (
 )
 
 // otlpBatch is the number of log records per OTLP request, as telemetrygen
-// and the Aires SDK send them.
+// sends them (the first measurement of the stock collector); the
+// OTel SDKs' batch processor sends up to 512, the Aires SDKs up to 2048.
 const otlpBatch = 256
 
 // shapeMessage is a message of n bytes (ASCII, so bytes = characters), like

@@ -252,21 +252,20 @@ type overloadResult struct {
 // overload offers overFactor x the sustained rate without pacing (the SDK
 // drops what it cannot queue, as in an application), samples the collector's
 // RSS, then shuts the SDK down and checks that every acknowledged event of
-// the whole run is in ClickHouse.
+// the whole run is in ClickHouse. The stored rate is counted over the window
+// after the same warm-up as the sustained phase's, which it is compared
+// with: counted from the first second, it would include the pipeline's
+// filling up (no row is stored in the first few hundred milliseconds).
 func (b *bencher) overload(ctx context.Context, rate float64) (*overloadResult, error) {
 	c := b.cfg
 	b.phase.Store("overload")
-	logf("phase overload: %.0f events/s offered (%.1fx sustained) for %s, unpaced", rate, c.overFactor, c.overDur)
-	p0, _ := b.partRows(ctx)
-	lctx, cancel := context.WithTimeout(ctx, c.overDur)
+	logf("phase overload: %.0f events/s offered (%.1fx sustained) for %s warm-up + %s window, unpaced", rate, c.overFactor, c.warmup, c.overDur)
+	lctx, cancel := context.WithTimeout(ctx, c.warmup+c.overDur)
 	defer cancel()
 	var wg sync.WaitGroup
-	var calls uint64
-	t0 := time.Now()
-	meter := newCPUMeter(b.pids)
-	wg.Go(func() { calls = b.fleet.run(lctx, rate, false) })
 	r := &overloadResult{TargetPerSec: round0(rate)}
 	_, r.HWMBeforeMB = procMem(b.col.pid())
+	wg.Go(func() { b.fleet.run(lctx, rate, false) })
 	// RSS is sampled from the start of the overload to the end of the drain
 	// that follows it (the backlog is still in the collector then).
 	var rssMax atomic.Uint64
@@ -285,12 +284,17 @@ func (b *bencher) overload(ctx context.Context, rate float64) (*overloadResult, 
 			}
 		}
 	})
+	sleepCtx(lctx, c.warmup)
+	p0, _ := b.partRows(ctx)
+	c0, t0 := b.fleet.offered.Load(), time.Now()
+	meter := newCPUMeter(b.pids)
 	<-lctx.Done()
-	wg.Wait()
 	el := time.Since(t0).Seconds()
 	p1, _ := b.partRows(ctx)
+	c1 := b.fleet.offered.Load()
+	wg.Wait()
 	r.Seconds = round2(el)
-	r.OfferedPerSec = round0(float64(calls) / el)
+	r.OfferedPerSec = round0(float64(c1-c0) / el)
 	r.InClickHouse = round0(float64(p1-p0) / el)
 	r.Cores = meter.cores()
 	if r.InClickHouse > 0 {
