@@ -104,7 +104,7 @@ func run() error {
 	flag.StringVar(&c.stockCollector, "stock-collector", os.Getenv("AIRES_STOCK_COLLECTOR"), "ocb-built stock collector for the shapes phase (default build/stock-collector/stock-collector; make stock-collector)")
 	flag.StringVar(&c.shapeNames, "shapes", "small,wide,large", "event shapes the shapes phase measures (a profile of one shape: -shapes small)")
 	flag.DurationVar(&c.shapeWinFlag, "shape-window", 0, "measuring window of each run of the shapes phase (0: 8s, 5s with -quick); longer gives a profile more samples")
-	flag.DurationVar(&c.warmupFlag, "warmup", 0, "warm-up of the sustained and unlimited phases before their window (0: 10s, 3s with -quick)")
+	flag.DurationVar(&c.warmupFlag, "warmup", 0, "warm-up of the sustained, unlimited and overload phases before their window (0: 10s, 3s with -quick)")
 	flag.DurationVar(&c.winFlag, "window", 0, "measuring window of the sustained and unlimited phases (0: 30s, 8s with -quick)")
 	flag.IntVar(&c.shapeRounds, "shape-rounds", 0, "rounds of the shapes phase, each running every configuration once; each figure is its median round (0: 3, 1 with -quick)")
 	flag.Float64Var(&c.shapeRate, "shape-rate", 10000, "events/s of each run of the shapes phase (the same for Aires and the stock collector)")
