@@ -72,6 +72,7 @@ type config struct {
 	shapeWarmup, shapeWin time.Duration
 	shapeWinFlag          time.Duration
 	warmupFlag, winFlag   time.Duration
+	otlpBatch             int
 	shapeRounds           int
 }
 
@@ -107,6 +108,7 @@ func run() error {
 	flag.DurationVar(&c.warmupFlag, "warmup", 0, "warm-up of the sustained, unlimited and overload phases before their window (0: 10s, 3s with -quick)")
 	flag.DurationVar(&c.winFlag, "window", 0, "measuring window of the sustained and unlimited phases (0: 30s, 8s with -quick)")
 	flag.IntVar(&c.shapeRounds, "shape-rounds", 0, "rounds of the shapes phase, each running every configuration once; each figure is its median round (0: 3, 1 with -quick)")
+	flag.IntVar(&c.otlpBatch, "otlp-batch", defaultOTLPBatch, "log records per OTLP request of the shapes phase (telemetrygen's 256; the OTel SDKs send up to 512, the Aires SDKs up to 2048), at most 1 MiB per request as the Aires SDKs")
 	flag.Float64Var(&c.shapeRate, "shape-rate", 10000, "events/s of each run of the shapes phase (the same for Aires and the stock collector)")
 	flag.IntVar(&c.clients, "clients", 4, "SDK clients (application instances)")
 	flag.IntVar(&c.goroutines, "goroutines", 2, "producer goroutines per client")

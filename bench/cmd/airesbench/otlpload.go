@@ -16,10 +16,15 @@ import (
 	"google.golang.org/grpc/encoding/gzip"
 )
 
-// otlpBatch is the number of log records per OTLP request, as telemetrygen
-// sends them (the issue's first measurement of the stock collector); the
-// OTel SDKs' batch processor sends up to 512, the Aires SDKs up to 2048.
-const otlpBatch = 256
+// defaultOTLPBatch is the number of log records per OTLP request, as
+// telemetrygen sends them (the issue's first measurement of the stock
+// collector); the OTel SDKs' batch processor sends up to 512, the Aires SDKs
+// up to 2048 (-otlp-batch).
+const defaultOTLPBatch = 256
+
+// maxOTLPRequestBytes bounds an OTLP request as the Aires SDKs bound a batch
+// (1 MiB): 2048 records of the large shape would pass grpc's 4 MiB limit.
+const maxOTLPRequestBytes = 1 << 20
 
 // shapeMessage is a message of n bytes (ASCII, so bytes = characters), like
 // a log line with a stack trace when n is large.
@@ -38,9 +43,10 @@ func shapeAttrs(n int) [][2]string {
 	return out
 }
 
-// otlpRequest is one OTLP request of otlpBatch records of shape s, with the
-// resource the SDK clients send.
-func otlpRequest(s eventShape) plogotlp.ExportRequest {
+// otlpRequest is one OTLP request of up to records records of shape s (fewer
+// when they would pass maxOTLPRequestBytes), with the resource the SDK
+// clients send.
+func otlpRequest(s eventShape, records int) plogotlp.ExportRequest {
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
 	ra := rl.Resource().Attributes()
@@ -54,7 +60,10 @@ func otlpRequest(s eventShape) plogotlp.ExportRequest {
 	sl.Scope().SetName("airesbench")
 	now := pcommon.NewTimestampFromTime(time.Now())
 	msg, attrs := shapeMessage(s.BodyBytes), shapeAttrs(s.Attrs)
-	for range otlpBatch {
+	var sizer plog.ProtoMarshaler
+	var first int // the size of the request with one record
+	records = max(records, 1)
+	for i := 0; i < records; i++ {
 		lr := sl.LogRecords().AppendEmpty()
 		lr.SetTimestamp(now)
 		lr.SetObservedTimestamp(now)
@@ -63,6 +72,15 @@ func otlpRequest(s eventShape) plogotlp.ExportRequest {
 		lr.Body().SetStr(msg)
 		for _, kv := range attrs {
 			lr.Attributes().PutStr(kv[0], kv[1])
+		}
+		// Every record has the same size: what the second one added is
+		// each one's; stop at the bound.
+		switch i {
+		case 0:
+			first = sizer.LogsSize(ld)
+		case 1:
+			per := sizer.LogsSize(ld) - first
+			records = min(records, max(1, 1+(maxOTLPRequestBytes-first)/per))
 		}
 	}
 	return plogotlp.NewExportRequestFromLogs(ld)
@@ -85,13 +103,14 @@ func newOTLPSender(endpoint string) (*otlpSender, error) {
 
 func (o *otlpSender) close() { _ = o.conn.Close() }
 
-// run sends req (otlpBatch records) at rate records/s from `senders`
+// run sends req at rate records/s from `senders`
 // goroutines until ctx ends, and returns the records acknowledged so far
 // through accepted (read it while it runs). Failed requests are counted in
 // failed and not retried: the run measures CPU per accepted record.
 func (o *otlpSender) run(ctx context.Context, req plogotlp.ExportRequest, rate float64, senders int, accepted, failed *atomic.Uint64) {
 	start := time.Now()
-	perSender := rate / otlpBatch / float64(senders)
+	n := req.Logs().LogRecordCount()
+	perSender := rate / float64(n) / float64(senders)
 	var wg sync.WaitGroup
 	for range senders {
 		wg.Go(func() {
@@ -106,10 +125,10 @@ func (o *otlpSender) run(ctx context.Context, req plogotlp.ExportRequest, rate f
 				_, err := o.client.Export(rctx, req, grpc.UseCompressor(gzip.Name))
 				cancel()
 				if err != nil {
-					failed.Add(otlpBatch)
+					failed.Add(uint64(n))
 					continue
 				}
-				accepted.Add(otlpBatch)
+				accepted.Add(uint64(n))
 			}
 		})
 	}

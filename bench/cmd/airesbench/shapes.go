@@ -213,7 +213,7 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 		logf("phase shapes: %s (%d attributes, %d-byte message) at %.0f events/s: SDK -> aires, OTLP -> aires, OTLP -> stock; %d rounds of %s + %s each",
 			s.Name, s.Attrs, s.BodyBytes, c.shapeRate, c.shapeRounds, c.shapeWarmup, c.shapeWin)
 		r := shapeResult{eventShape: s, RatePerSec: c.shapeRate}
-		req := otlpRequest(s)
+		req := otlpRequest(s, c.otlpBatch)
 		var native, gzipped, otlp, stockRuns []shapeRun
 		stockLoad := runLoad{pid: stock.Pid(), run: func(ctx context.Context, acc, failed *atomic.Uint64) {
 			stockOTLP.run(ctx, req, c.shapeRate, 2, acc, failed)

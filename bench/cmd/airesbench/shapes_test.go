@@ -3,6 +3,8 @@ package main
 import (
 	"reflect"
 	"testing"
+
+	"go.opentelemetry.io/collector/pdata/plog"
 )
 
 func TestMedianRun(t *testing.T) {
@@ -85,6 +87,35 @@ func TestEveryNth(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := us(everyNth(tc.runs, tc.first, tc.step)); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("everyNth(%d, %d) = %v, want %v", tc.first, tc.step, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestOTLPRequestRecords(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		shape   eventShape
+		records int
+		want    int // -1: as many as fit in maxOTLPRequestBytes, fewer than records
+	}{
+		{"telemetrygen's 256", eventShape{Name: "small", Attrs: 4, BodyBytes: 20}, 256, 256},
+		{"the SDKs' 2048", eventShape{Name: "small", Attrs: 4, BodyBytes: 20}, 2048, 2048},
+		{"2048 large ones: cut at 1 MiB", eventShape{Name: "large", Attrs: 4, BodyBytes: 2048}, 2048, -1},
+		{"none asked: one", eventShape{Name: "small", Attrs: 4, BodyBytes: 20}, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := otlpRequest(tc.shape, tc.records)
+			got := req.Logs().LogRecordCount()
+			size := new(plog.ProtoMarshaler).LogsSize(req.Logs())
+			if size > maxOTLPRequestBytes {
+				t.Errorf("otlpRequest(%s, %d) is %d bytes, over %d", tc.shape.Name, tc.records, size, maxOTLPRequestBytes)
+			}
+			switch {
+			case tc.want >= 0 && got != tc.want:
+				t.Errorf("otlpRequest(%s, %d) has %d records, want %d", tc.shape.Name, tc.records, got, tc.want)
+			case tc.want < 0 && (got >= tc.records || size+size/got <= maxOTLPRequestBytes):
+				t.Errorf("otlpRequest(%s, %d) has %d records in %d bytes: want as many as fit in %d", tc.shape.Name, tc.records, got, size, maxOTLPRequestBytes)
 			}
 		})
 	}
