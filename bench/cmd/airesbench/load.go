@@ -91,9 +91,8 @@ func (f *fleet) shutdown(timeout time.Duration) {
 // goroutines; 0 means as fast as the pipeline takes them (paced on the SDK
 // backlog, nothing dropped by the SDK). With rate > 0 and paced false the
 // producers never wait: what the SDK cannot queue it drops, as in an
-// application. It returns the number of logging calls.
-func (f *fleet) run(ctx context.Context, rate float64, paced bool) uint64 {
-	var calls atomic.Uint64
+// application. The logging calls are counted in f.offered as they go.
+func (f *fleet) run(ctx context.Context, rate float64, paced bool) {
 	var wg sync.WaitGroup
 	n := len(f.clients) * f.goroutines
 	start := time.Now()
@@ -129,11 +128,9 @@ func (f *fleet) run(ctx context.Context, rate float64, paced bool) uint64 {
 				}
 				f.offered.Add(k)
 			}
-			calls.Add(done)
 		})
 	}
 	wg.Wait()
-	return calls.Load()
 }
 
 // probeLoop sends one probe event every interval until ctx ends, stamped

@@ -87,15 +87,9 @@ func medianRatio(runs, base []shapeRun) float64 {
 	return ratios[(len(ratios)-1)/2]
 }
 
-// everyNth is runs[first], runs[first+step], ...: the stock runs paired
-// with one configuration, when each round pairs step configurations in turn.
-func everyNth(runs []shapeRun, first, step int) []shapeRun {
-	var out []shapeRun
-	for i := first; step > 0 && i < len(runs); i += step {
-		out = append(out, runs[i])
-	}
-	return out
-}
+// pairs are the runs of one Aires configuration and the stock collector's
+// runs measured at the same time, in the same order.
+type pairs struct{ aires, stock []shapeRun }
 
 // medianRun is the run of median CPU per event among runs (the lower
 // middle one of an even number), with every round's figure and the failed
@@ -214,7 +208,9 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 			s.Name, s.Attrs, s.BodyBytes, c.shapeRate, c.shapeRounds, c.shapeWarmup, c.shapeWin)
 		r := shapeResult{eventShape: s, RatePerSec: c.shapeRate}
 		req := otlpRequest(s, c.otlpBatch)
-		var native, gzipped, otlp, stockRuns []shapeRun
+		// every is the stock collector's runs in the order they were made.
+		var native, gzipped, otlp pairs
+		var every []shapeRun
 		stockLoad := runLoad{pid: stock.Pid(), run: func(ctx context.Context, acc, failed *atomic.Uint64) {
 			stockOTLP.run(ctx, req, c.shapeRate, 2, acc, failed)
 		}}
@@ -232,45 +228,42 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 				}
 				return "shapes." + s.Name + "." + path
 			}
-			paired := func(aires runLoad) (shapeRun, error) {
-				runs := b.measureRuns(ctx, aires, stockLoad)
-				if stock.Exited() != nil {
-					return shapeRun{}, fmt.Errorf("the stock collector exited during the shapes phase (log in %s)", filepath.Join(dir, "stock"))
+			beside := func(p *pairs) func(runLoad) error {
+				return func(aires runLoad) error {
+					runs := b.measureRuns(ctx, aires, stockLoad)
+					if stock.Exited() != nil {
+						return fmt.Errorf("the stock collector exited during the shapes phase (log in %s)", filepath.Join(dir, "stock"))
+					}
+					p.aires, p.stock = append(p.aires, runs[0]), append(p.stock, runs[1])
+					every = append(every, runs[1])
+					return nil
 				}
-				stockRuns = append(stockRuns, runs[1])
-				return runs[0], nil
 			}
-			run, err := b.shapeNative(s, c.sdkCompression, profile("native"), paired)
-			if err != nil {
+			if err := b.shapeNative(s, c.sdkCompression, profile("native"), beside(&native)); err != nil {
 				return nil, err
 			}
-			native = append(native, run)
 			if c.sdkCompression != aires.CompressionGzip {
-				g, err := b.shapeNative(s, aires.CompressionGzip, profile("native-gzip"), paired)
-				if err != nil {
+				if err := b.shapeNative(s, aires.CompressionGzip, profile("native-gzip"), beside(&gzipped)); err != nil {
 					return nil, err
 				}
-				gzipped = append(gzipped, g)
 			}
-			run, err = paired(runLoad{pid: b.col.pid(), profile: profile("otlp"), run: func(ctx context.Context, acc, failed *atomic.Uint64) {
+			err := beside(&otlp)(runLoad{pid: b.col.pid(), profile: profile("otlp"), run: func(ctx context.Context, acc, failed *atomic.Uint64) {
 				airesOTLP.run(ctx, req, c.shapeRate, 2, acc, failed)
 			}})
 			if err != nil {
 				return nil, err
 			}
-			otlp = append(otlp, run)
 		}
-		r.Native, r.OTLP, r.Stock = medianRun(native), medianRun(otlp), medianRun(stockRuns)
+		r.Native, r.OTLP, r.Stock = medianRun(native.aires), medianRun(otlp.aires), medianRun(every)
 		// A ratio is the median of its pairs' ratios: each Aires run
 		// against the stock run measured at the same time.
-		stockOf := func(first int) []shapeRun { return everyNth(stockRuns, first, len(stockRuns)/len(native)) }
-		r.NativeVsStock = medianRatio(native, stockOf(0))
-		if len(gzipped) > 0 {
-			g := medianRun(gzipped)
+		r.NativeVsStock = medianRatio(native.aires, native.stock)
+		r.OTLPVsStock = medianRatio(otlp.aires, otlp.stock)
+		if len(gzipped.aires) > 0 {
+			g := medianRun(gzipped.aires)
 			r.NativeGzip = &g
-			r.NativeGzipVsStock = medianRatio(gzipped, stockOf(1))
+			r.NativeGzipVsStock = medianRatio(gzipped.aires, gzipped.stock)
 		}
-		r.OTLPVsStock = medianRatio(otlp, stockOf(len(stockRuns)/len(native)-1))
 		logf("  %s: collector CPU per event (median of %d rounds): aires native %.1f us %v, aires OTLP %.1f us %v, stock %.1f us %v (beside each in turn; native/stock %.2f, OTLP/stock %.2f, medians of the pairs' ratios)%s",
 			s.Name, c.shapeRounds, r.Native.UsPerEvent, r.Native.Rounds, r.OTLP.UsPerEvent, r.OTLP.Rounds, r.Stock.UsPerEvent, r.Stock.Rounds,
 			r.NativeVsStock, r.OTLPVsStock, r.gzipNote())
@@ -290,7 +283,7 @@ func (r *shapeResult) gzipNote() string {
 // shapeNative sends shape s from SDK clients to the Aires collector, with
 // the SDK's compression, and measures it with measure; profile names its
 // profile (see measureRuns).
-func (b *bencher) shapeNative(s eventShape, compression, profile string, measure func(runLoad) (shapeRun, error)) (shapeRun, error) {
+func (b *bencher) shapeNative(s eventShape, compression, profile string, measure func(runLoad) error) error {
 	c := b.cfg
 	t := &evTemplate{sev: aires.SeverityInfo, msg: shapeMessage(s.BodyBytes)}
 	for _, kv := range shapeAttrs(s.Attrs) {
@@ -298,7 +291,7 @@ func (b *bencher) shapeNative(s eventShape, compression, profile string, measure
 	}
 	f, err := newFleet(fmt.Sprintf("127.0.0.1:%d", b.col.AiresPort), 2, 1, c.sdk(compression), []*evTemplate{t})
 	if err != nil {
-		return shapeRun{}, err
+		return err
 	}
 	defer f.shutdown(5 * time.Second)
 	return measure(runLoad{pid: b.col.pid(), profile: profile, run: func(ctx context.Context, acc, failed *atomic.Uint64) {

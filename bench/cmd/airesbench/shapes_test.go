@@ -59,39 +59,6 @@ func TestMedianRatio(t *testing.T) {
 	}
 }
 
-func TestEveryNth(t *testing.T) {
-	runs := make([]shapeRun, 9) // 3 rounds of native, native-gzip, OTLP pairs
-	for i := range runs {
-		runs[i].UsPerEvent = float64(i)
-	}
-	us := func(rs []shapeRun) []float64 {
-		var out []float64
-		for _, r := range rs {
-			out = append(out, r.UsPerEvent)
-		}
-		return out
-	}
-	for _, tc := range []struct {
-		name        string
-		runs        []shapeRun
-		first, step int
-		want        []float64
-	}{
-		{"the first pair of each round", runs, 0, 3, []float64{0, 3, 6}},
-		{"the last pair of each round", runs, 2, 3, []float64{2, 5, 8}},
-		{"two pairs a round", runs[:6], 1, 2, []float64{1, 3, 5}},
-		{"one pair a round", runs[:3], 0, 1, []float64{0, 1, 2}},
-		{"no runs", nil, 0, 3, nil},
-		{"no step", runs, 0, 0, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := us(everyNth(tc.runs, tc.first, tc.step)); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("everyNth(%d, %d) = %v, want %v", tc.first, tc.step, got, tc.want)
-			}
-		})
-	}
-}
-
 func TestOTLPRequestRecords(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
