@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,20 @@ type Server struct {
 	TCPPort  int
 	HTTPPort int
 	script   string
+}
+
+// Pid is the server's process id, as scripts/clickhouse.sh recorded it in
+// server.pid.
+func (s *Server) Pid() (int, error) {
+	b, err := os.ReadFile(filepath.Join(s.Dir, "server.pid"))
+	if err != nil {
+		return 0, fmt.Errorf("the pid of the server in %s: %w", s.Dir, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0, fmt.Errorf("the pid of the server in %s: server.pid holds %q", s.Dir, b)
+	}
+	return pid, nil
 }
 
 // TCPAddr is host:port of the native protocol.

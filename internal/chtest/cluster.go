@@ -151,13 +151,9 @@ func (c *Cluster) Shards() int {
 // Kill ends the server with SIGKILL (no shutdown: what a crash does) and
 // waits until it is gone. Restart starts it again on the same ports.
 func (s *Server) Kill() error {
-	b, err := os.ReadFile(filepath.Join(s.Dir, "server.pid"))
+	pid, err := s.Pid()
 	if err != nil {
-		return fmt.Errorf("kill the server in %s: %w", s.Dir, err)
-	}
-	var pid int
-	if _, err := fmt.Sscan(string(b), &pid); err != nil {
-		return fmt.Errorf("kill the server in %s: server.pid holds %q", s.Dir, b)
+		return fmt.Errorf("kill: %w", err)
 	}
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		return fmt.Errorf("kill the server in %s (pid %d): %w", s.Dir, pid, err)

@@ -20,14 +20,13 @@ const mergeThreadName = "BackgrProcPool"
 // fails when no merge thread is found (a server that names its threads
 // otherwise).
 func (s *Server) MergeThreadNice() (int, error) {
-	data, err := os.ReadFile(filepath.Join(s.Dir, "server.pid"))
+	pid, err := s.Pid()
 	if err != nil {
-		return 0, fmt.Errorf("the server's pid: %w", err)
+		return 0, err
 	}
-	pid := strings.TrimSpace(string(data))
-	tasks, err := filepath.Glob(filepath.Join("/proc", pid, "task", "*"))
+	tasks, err := filepath.Glob(filepath.Join("/proc", strconv.Itoa(pid), "task", "*"))
 	if err != nil || len(tasks) == 0 {
-		return 0, fmt.Errorf("no threads under /proc/%s (is the server running?)", pid)
+		return 0, fmt.Errorf("no threads under /proc/%d (is the server running?)", pid)
 	}
 	for _, task := range tasks {
 		comm, err := os.ReadFile(filepath.Join(task, "comm"))
@@ -43,5 +42,5 @@ func (s *Server) MergeThreadNice() (int, error) {
 		}
 		return strconv.Atoi(f[procstat.Field(19)])
 	}
-	return 0, fmt.Errorf("no %s thread in process %s", mergeThreadName, pid)
+	return 0, fmt.Errorf("no %s thread in process %d", mergeThreadName, pid)
 }

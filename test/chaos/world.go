@@ -233,13 +233,9 @@ func startClickHouse(dir string) (*clickHouse, error) {
 // kill9 kills the server without warning (the pid scripts/clickhouse.sh
 // recorded); Restart starts it again on the same data and ports.
 func (ch *clickHouse) kill9() error {
-	b, err := os.ReadFile(filepath.Join(ch.Dir, "server.pid"))
+	pid, err := ch.Pid()
 	if err != nil {
 		return fmt.Errorf("kill -9 clickhouse: %w", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		return fmt.Errorf("kill -9 clickhouse: bad pid file: %w", err)
 	}
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		return fmt.Errorf("kill -9 clickhouse (pid %d): %w", pid, err)

@@ -126,11 +126,8 @@ func bench(ctx context.Context, c *config) (*report, error) {
 	defer col.stop()
 	b.col = col
 	b.pids = map[string]int{"collector": col.pid(), "airesbench": 0}
-	if pid, err := os.ReadFile(filepath.Join(ch.Dir, "server.pid")); err == nil {
-		var p int
-		if _, err := fmt.Sscan(string(pid), &p); err == nil {
-			b.pids["clickhouse"] = p
-		}
+	if pid, err := ch.Pid(); err == nil {
+		b.pids["clickhouse"] = pid
 	}
 	tmpls := makeTemplates(4096)
 	sctx, stopSampler := context.WithCancel(ctx)
