@@ -73,6 +73,7 @@ type config struct {
 	shapeWinFlag          time.Duration
 	warmupFlag, winFlag   time.Duration
 	otlpBatch             int
+	otlpCompression       string
 	shapeRounds           int
 }
 
@@ -109,6 +110,7 @@ func run() error {
 	flag.DurationVar(&c.winFlag, "window", 0, "measuring window of the sustained and unlimited phases (0: 30s, 8s with -quick)")
 	flag.IntVar(&c.shapeRounds, "shape-rounds", 0, "rounds of the shapes phase, each running every configuration once; each figure is its median round (0: 3, 1 with -quick)")
 	flag.IntVar(&c.otlpBatch, "otlp-batch", defaultOTLPBatch, "log records per OTLP request of the shapes phase (telemetrygen's 256; the OTel SDKs send up to 512, the Aires SDKs up to 2048), at most 1 MiB per request as the Aires SDKs")
+	flag.StringVar(&c.otlpCompression, "otlp-compression", defaultOTLPCompression, "compression of the shapes phase's OTLP requests: none (telemetrygen's and the OTel SDKs' default) or gzip (a collector's otlp exporter's)")
 	flag.Float64Var(&c.shapeRate, "shape-rate", 10000, "events/s of each run of the shapes phase (the same for Aires and the stock collector)")
 	flag.IntVar(&c.clients, "clients", 4, "SDK clients (application instances)")
 	flag.IntVar(&c.goroutines, "goroutines", 2, "producer goroutines per client")

@@ -86,19 +86,34 @@ func otlpRequest(s eventShape, records int) plogotlp.ExportRequest {
 	return plogotlp.NewExportRequestFromLogs(ld)
 }
 
-// otlpSender sends OTLP log requests over gRPC with gzip, as the OTel SDKs'
-// OTLP exporters and telemetrygen do.
+// defaultOTLPCompression is none: telemetrygen (the first
+// measurement of the stock collector) and the OTel SDKs' OTLP exporters send
+// uncompressed unless OTEL_EXPORTER_OTLP_COMPRESSION says otherwise; a
+// collector's own otlp exporter sends gzip (-otlp-compression gzip).
+const defaultOTLPCompression = "none"
+
+// otlpSender sends OTLP log requests over gRPC, uncompressed or with gzip
+// (-otlp-compression).
 type otlpSender struct {
 	conn   *grpc.ClientConn
 	client plogotlp.GRPCClient
+	opts   []grpc.CallOption
 }
 
-func newOTLPSender(endpoint string) (*otlpSender, error) {
+func newOTLPSender(endpoint, compression string) (*otlpSender, error) {
+	var opts []grpc.CallOption
+	switch compression {
+	case "gzip":
+		opts = append(opts, grpc.UseCompressor(gzip.Name))
+	case "none":
+	default:
+		return nil, fmt.Errorf("-otlp-compression %q: use gzip or none", compression)
+	}
 	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return nil, err
 	}
-	return &otlpSender{conn: conn, client: plogotlp.NewGRPCClient(conn)}, nil
+	return &otlpSender{conn: conn, client: plogotlp.NewGRPCClient(conn), opts: opts}, nil
 }
 
 func (o *otlpSender) close() { _ = o.conn.Close() }
@@ -122,7 +137,7 @@ func (o *otlpSender) run(ctx context.Context, req plogotlp.ExportRequest, rate f
 				}
 				done++
 				rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				_, err := o.client.Export(rctx, req, grpc.UseCompressor(gzip.Name))
+				_, err := o.client.Export(rctx, req, o.opts...)
 				cancel()
 				if err != nil {
 					failed.Add(uint64(n))

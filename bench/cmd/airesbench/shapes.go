@@ -45,6 +45,11 @@ var eventShapes = []eventShape{
 type shapeResult struct {
 	eventShape
 	RatePerSec float64 `json:"rate_events_per_sec"`
+	// The OTLP requests of the OTLP and stock runs: log records per
+	// request (-otlp-batch, cut at 1 MiB) and compression
+	// (-otlp-compression).
+	OTLPRecordsPerRequest int    `json:"otlp_records_per_request"`
+	OTLPCompression       string `json:"otlp_compression"`
 	// SDK -> aires receiver -> aires_transform -> aires_clickhouse, with the
 	// SDK's compression (-sdk-compression).
 	Native shapeRun `json:"aires_native"`
@@ -188,12 +193,12 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 		return nil, err
 	}
 	defer stock.Stop(10 * time.Second)
-	airesOTLP, err := newOTLPSender(fmt.Sprintf("127.0.0.1:%d", b.col.OTLPPort))
+	airesOTLP, err := newOTLPSender(fmt.Sprintf("127.0.0.1:%d", b.col.OTLPPort), c.otlpCompression)
 	if err != nil {
 		return nil, err
 	}
 	defer airesOTLP.close()
-	stockOTLP, err := newOTLPSender(fmt.Sprintf("127.0.0.1:%d", stockPort))
+	stockOTLP, err := newOTLPSender(fmt.Sprintf("127.0.0.1:%d", stockPort), c.otlpCompression)
 	if err != nil {
 		return nil, err
 	}
@@ -204,10 +209,11 @@ func (b *bencher) shapes(ctx context.Context, dir string) ([]shapeResult, error)
 		if !slices.Contains(wanted, s.Name) {
 			continue
 		}
-		logf("phase shapes: %s (%d attributes, %d-byte message) at %.0f events/s: SDK -> aires, OTLP -> aires, OTLP -> stock; %d rounds of %s + %s each",
-			s.Name, s.Attrs, s.BodyBytes, c.shapeRate, c.shapeRounds, c.shapeWarmup, c.shapeWin)
-		r := shapeResult{eventShape: s, RatePerSec: c.shapeRate}
 		req := otlpRequest(s, c.otlpBatch)
+		r := shapeResult{eventShape: s, RatePerSec: c.shapeRate,
+			OTLPRecordsPerRequest: req.Logs().LogRecordCount(), OTLPCompression: c.otlpCompression}
+		logf("phase shapes: %s (%d attributes, %d-byte message) at %.0f events/s: SDK -> aires, OTLP -> aires, OTLP -> stock (%d records per request, compression %s); %d rounds of %s + %s each",
+			s.Name, s.Attrs, s.BodyBytes, c.shapeRate, r.OTLPRecordsPerRequest, r.OTLPCompression, c.shapeRounds, c.shapeWarmup, c.shapeWin)
 		// every is the stock collector's runs in the order they were made.
 		var native, gzipped, otlp pairs
 		var every []shapeRun
