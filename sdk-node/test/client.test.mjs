@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { Client, limits } from "@aires-dev/sdk";
 import { toBinary } from "@bufbuild/protobuf";
 import { EventBatchSchema } from "../dist/esm/gen/aires/v1/aires_pb.js";
-import { startServer, attrs, until, warnings } from "./helpers.mjs";
+import { startServer, attrs, until, warnings, inCallOrder, idHex } from "./helpers.mjs";
 
 async function withServer(fn, handler) {
   const s = await startServer(handler);
@@ -99,12 +99,6 @@ test("an Error in options gives type, message and stack", () => withServer(async
   assert.deepEqual([f.error.type, f.error.message], ["string", "just a string"]);
 }));
 
-// Up to 4 batches are in flight at once, so they may arrive in any order:
-// inCallOrder puts them back in the order they were made (their first ids
-// are UUID v7, which sort in call order).
-const hex = (e) => Buffer.from(e.id).toString("hex");
-const inCallOrder = (batches) => [...batches].sort((a, b) => (hex(a.events[0]) < hex(b.events[0]) ? -1 : 1));
-
 test("batches hold batchSize events; the rest leaves after flushInterval", () => withServer(async (s) => {
   const c = new Client({ endpoint: s.endpoint, batchSize: 10, flushIntervalMs: 50, flushOnExit: false });
   for (let i = 0; i < 25; i++) c.info(`e${i}`, { i });
@@ -113,7 +107,7 @@ test("batches hold batchSize events; the rest leaves after flushInterval", () =>
   const events = batches.flatMap((b) => b.events);
   assert.deepEqual(batches.map((b) => b.events.length), [10, 10, 5]);
   assert.deepEqual(events.map((e) => e.message), Array.from({ length: 25 }, (_, i) => `e${i}`), "in call order");
-  const ids = events.map(hex);
+  const ids = events.map(idHex);
   assert.equal(new Set(ids).size, 25, "unique ids");
   assert.deepEqual([...ids].sort(), ids, "ids sort in call order");
   await c.shutdown();

@@ -53,13 +53,25 @@ export async function startServer(handler = () => ({}), port = 0) {
     port,
     endpoint: `127.0.0.1:${port}`,
     state,
+    // Every event received, in the order the SDK was called (see
+    // inCallOrder), not the order the batches arrived in.
     get events() {
-      return state.batches.flatMap((b) => b.events);
+      return inCallOrder(state.batches).flatMap((b) => b.events);
     },
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
     kill: () => server.forceShutdown(),
   };
 }
+
+// Up to 4 batches are in flight at once, so they may arrive in any order (a
+// test's sequential calls included: two events 10 ms apart go in two
+// batches). inCallOrder puts batches back in the order their events were
+// made: a batch holds consecutive events, and its first id is a UUID v7,
+// which sorts in call order. A batch sent again (a retry) sorts beside the
+// first copy.
+export const idHex = (e) => Buffer.from(e.id).toString("hex");
+const firstId = (b) => (b.events.length > 0 ? idHex(b.events[0]) : "");
+export const inCallOrder = (batches) => [...batches].sort((a, b) => (firstId(a) < firstId(b) ? -1 : firstId(a) > firstId(b) ? 1 : 0));
 
 /** A gRPC error with an optional google.rpc.RetryInfo detail in grpc-status-details-bin. */
 export function statusError({ code, details = "test", retryDelayMs }) {
